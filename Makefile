@@ -1,0 +1,20 @@
+# Two commands do all the set-up on a fresh Debian machine (see README):
+#   make demo   install what is missing, then run the journeys against the reference extranet
+#   make test   install what is missing, then run the test suite
+.PHONY: setup demo test journeys clean
+PY := .venv/bin/python
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@$(PY) -m fixtures.demo
+
+test: setup
+	@$(PY) -m pytest tests journeys
+
+journeys: setup
+	@$(PY) -m pytest journeys
+
+clean:
+	rm -rf test-results .run

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine (and quick when everything is there).
+#   - Debian packages: browsers, SpamAssassin, Prometheus (+ Pushgateway), Xvfb;
+#   - Mailpit v1.30.5, built with `go install` when no `mailpit` is on PATH;
+#   - .venv at the repo root with the pinned Python packages (re-installed only when
+#     pyproject.toml changes);
+#   - Playwright's own browser builds, tried once per machine where a download can work,
+#     never failing the set-up (Debian's chromium and firefox-esr are used otherwise).
+# Environment knobs: PLAYWRIGHT_BROWSERS_INSTALL=auto|always|never (default auto).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MAILPIT_VERSION="v1.30.5"
+APT_PACKAGES=(chromium firefox-esr spamassassin spamd prometheus prometheus-pushgateway xvfb fonts-dejavu-core)
+log() { printf '[setup] %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root for: $*  (run as root or install sudo)"; return 1; fi
+}
+
+# --- Debian packages --------------------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if command -v apt-get >/dev/null; then
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    log "not a Debian machine: install ${missing[*]} yourself (see README)"
+  fi
+fi
+
+# --- Mailpit ----------------------------------------------------------------------
+if ! command -v mailpit >/dev/null && [ ! -x "$HOME/go/bin/mailpit" ]; then
+  if ! command -v go >/dev/null; then
+    log "Go is missing: installing Debian's golang-go to build Mailpit"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+  fi
+  gobin=/usr/local/bin; [ -w "$gobin" ] || gobin="$HOME/.local/bin"
+  mkdir -p "$gobin"
+  log "building Mailpit $MAILPIT_VERSION with go install into $gobin (a minute or two, once)"
+  GOBIN="$gobin" go install "github.com/axllent/mailpit@$MAILPIT_VERSION"
+fi
+
+# --- Python virtualenv ------------------------------------------------------------
+PY="${PYTHON:-python3}"
+stamp="$ROOT/.venv/.installed-pyproject.sha256"
+want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+if [ ! -x "$ROOT/.venv/bin/python" ]; then
+  log "creating .venv with $($PY --version)"
+  "$PY" -m venv "$ROOT/.venv"
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing Python packages into .venv"
+  "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
+  "$ROOT/.venv/bin/python" -m pip install -q -e "$ROOT"
+  echo "$want" > "$stamp"
+fi
+
+# --- Playwright's own browser builds (optional) -----------------------------------
+mode="${PLAYWRIGHT_BROWSERS_INSTALL:-auto}"
+marker="${XDG_CACHE_HOME:-$HOME/.cache}/aparts-sentinel/playwright-install-tried-1.64.1"
+if [ "$mode" = always ] || { [ "$mode" = auto ] && [ ! -e "$marker" ]; }; then
+  mkdir -p "$(dirname "$marker")"
+  log "trying 'playwright install chromium firefox webkit' (optional; Debian browsers are the fallback)"
+  if timeout 300 "$ROOT/.venv/bin/playwright" install chromium firefox webkit >"$marker" 2>&1; then
+    log "Playwright browser builds installed"
+  else
+    log "Playwright browser builds could not be downloaded here; using Debian's chromium and firefox-esr, WebKit unavailable (details: $marker)"
+  fi
+fi
+log "ready"
