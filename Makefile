@@ -8,10 +8,10 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	@$(PY) -m fixtures.demo
+	@$(PY) -m pytest journeys -n 2 -q --results-json test-results/demo-results.json
 
 test: setup
-	@$(PY) -m pytest tests journeys
+	@$(PY) -m pytest tests journeys -q
 
 journeys: setup
 	@$(PY) -m pytest journeys

@@ -1,0 +1,2 @@
+"""Root conftest: load the suite's pytest plugins (target, services, engines, results)."""
+pytest_plugins = ["fixtures.plugin", "fixtures.results"]
