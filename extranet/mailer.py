@@ -1,0 +1,177 @@
+"""The mails of the procedure, built as real MIME messages and sent over SMTP.
+
+Why this shape: every mail has a plain-text and an HTML alternative, Date, Message-ID and
+the ``X-Extranet-Kind`` header the suite uses to tell mails apart; a well-formed message also
+keeps the spam score the suite measures honest. Sending uses blocking ``smtplib`` in a worker
+thread (never on the event loop); an SMTP failure is logged without any secret and never
+breaks the page the user sees.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .security import log_ref
+
+log = logging.getLogger("extranet.mail")
+
+SENDER = Address("Extranet activité partielle", "ne-pas-repondre", "activitepartielle.invalid")
+KINDS = ("identifiant", "activation", "habilitation", "reinitialisation", "assistance")
+
+_SUBJECTS = {
+    "identifiant": "Votre identifiant Extranet activité partielle",
+    "activation": "Activation de votre compte Extranet activité partielle",
+    "habilitation": "Habilitation à l'activité partielle",
+    "reinitialisation": "Réinitialisation de votre mot de passe",
+    "assistance": "Demande d'assistance n° {numero}",
+}
+
+_TEXT = {
+    "identifiant": """Bonjour {{ civilite }} {{ nom }},
+
+Voici votre identifiant de connexion à l'Extranet activité partielle pour l'établissement {{ denomination }} (SIRET {{ siret }}) :
+
+Identifiant : {{ identifiant }}
+
+Conservez-le : il vous sera demandé à chaque connexion.
+""",
+    "activation": """Bonjour {{ civilite }} {{ nom }},
+
+Pour activer votre compte Extranet activité partielle et choisir votre mot de passe, ouvrez le lien suivant :
+
+{{ link }}
+
+Ce lien est valable {{ ttl_minutes }} minutes et ne peut servir qu'une fois.
+""",
+    "habilitation": """Bonjour {{ civilite }} {{ nom }},
+
+Votre compte est désormais habilité à l'activité partielle pour l'établissement {{ denomination }} (SIRET {{ siret }}).
+Vous pouvez vous connecter à l'Extranet activité partielle : {{ base_url }}/
+""",
+    "reinitialisation": """Bonjour {{ civilite }} {{ nom }},
+
+Vous avez demandé la réinitialisation de votre mot de passe de l'Extranet activité partielle.
+Pour choisir un nouveau mot de passe, ouvrez le lien suivant :
+
+{{ link }}
+
+Ce lien est valable {{ ttl_minutes }} minutes et ne peut servir qu'une fois.
+Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.
+""",
+    "assistance": """Bonjour {{ nom }},
+
+Votre demande d'assistance n° {{ numero }} a bien été enregistrée.
+Motif de la demande : {{ motif }}
+
+Nos services vous répondront à cette adresse. Rappelez ce numéro dans vos échanges.
+""",
+}
+
+_SIGNATURE_TEXT = "\n--\nExtranet activité partielle\nCe message est envoyé automatiquement, merci de ne pas y répondre.\n"
+
+_HTML_BODY = {
+    "identifiant": """<p>Bonjour {{ civilite }} {{ nom }},</p>
+<p>Voici votre identifiant de connexion à l'Extranet activité partielle pour l'établissement
+{{ denomination }} (SIRET {{ siret }})&nbsp;:</p>
+<p>Identifiant : <strong>{{ identifiant }}</strong></p>
+<p>Conservez-le : il vous sera demandé à chaque connexion.</p>""",
+    "activation": """<p>Bonjour {{ civilite }} {{ nom }},</p>
+<p>Pour activer votre compte Extranet activité partielle et choisir votre mot de passe, ouvrez le lien suivant&nbsp;:</p>
+<p><a href="{{ link }}">{{ link }}</a></p>
+<p>Ce lien est valable {{ ttl_minutes }} minutes et ne peut servir qu'une fois.</p>""",
+    "habilitation": """<p>Bonjour {{ civilite }} {{ nom }},</p>
+<p>Votre compte est désormais habilité à l'activité partielle pour l'établissement {{ denomination }}
+(SIRET {{ siret }}).</p>
+<p>Vous pouvez vous connecter à l'<a href="{{ base_url }}/">Extranet activité partielle</a>.</p>""",
+    "reinitialisation": """<p>Bonjour {{ civilite }} {{ nom }},</p>
+<p>Vous avez demandé la réinitialisation de votre mot de passe de l'Extranet activité partielle.
+Pour choisir un nouveau mot de passe, ouvrez le lien suivant&nbsp;:</p>
+<p><a href="{{ link }}">{{ link }}</a></p>
+<p>Ce lien est valable {{ ttl_minutes }} minutes et ne peut servir qu'une fois.
+Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.</p>""",
+    "assistance": """<p>Bonjour {{ nom }},</p>
+<p>Votre demande d'assistance n° <strong>{{ numero }}</strong> a bien été enregistrée.<br>
+Motif de la demande : {{ motif }}</p>
+<p>Nos services vous répondront à cette adresse. Rappelez ce numéro dans vos échanges.</p>""",
+}
+
+_HTML_PAGE = """<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family: Arial, sans-serif; color: #1e1e1e; line-height: 1.5;">
+{{ body }}
+<hr>
+<p style="font-size: 0.9em; color: #555;">Extranet activité partielle<br>
+Ce message est envoyé automatiquement, merci de ne pas y répondre.</p>
+</body></html>
+"""
+
+_text_env = Environment(loader=DictLoader(_TEXT), undefined=StrictUndefined, autoescape=False,
+                        keep_trailing_newline=True)
+_html_env = Environment(loader=DictLoader({**_HTML_BODY, "_page": _HTML_PAGE}), undefined=StrictUndefined,
+                        autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    kind: str
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def render(kind: str, to: str, **context: object) -> OutgoingMail:
+    """Subject, text and HTML of one kind of mail (raises KeyError for an unknown kind)."""
+    if kind not in KINDS:
+        raise KeyError(kind)
+    subject = _SUBJECTS[kind].format(**context)
+    text = _text_env.get_template(kind).render(**context) + _SIGNATURE_TEXT
+    body = _html_env.get_template(kind).render(**context)
+    html = _html_env.get_template("_page").render(subject=subject, body=Markup(body))
+    return OutgoingMail(kind, to, subject, text, html)
+
+
+def build_message(mail: OutgoingMail, *, domain: str = "activitepartielle.invalid") -> EmailMessage:
+    """A multipart/alternative message with the headers every mail of the extranet carries."""
+    message = EmailMessage()
+    message["From"] = SENDER
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = make_msgid(idstring=mail.kind, domain=domain)
+    message["X-Extranet-Kind"] = mail.kind
+    message["Auto-Submitted"] = "auto-generated"
+    message["Content-Language"] = "fr"
+    message.set_content(mail.text, subtype="plain", charset="utf-8")
+    message.add_alternative(mail.html, subtype="html", charset="utf-8")
+    return message
+
+
+class Mailer:
+    """Sends messages to one SMTP server; ``send`` blocks, so call it from a worker thread."""
+
+    def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+
+    def send(self, mail: OutgoingMail) -> bool:
+        """True if the server accepted the message; failures are logged, never raised."""
+        message = build_message(mail)
+        started = time.monotonic()
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.error("mail kind=%s to=%s not sent: SMTP %s:%s failed: %s", mail.kind, log_ref(mail.to.lower()),
+                      self.host, self.port, type(exc).__name__)
+            return False
+        log.info("mail kind=%s to=%s sent in %.0f ms", mail.kind, log_ref(mail.to.lower()),
+                 (time.monotonic() - started) * 1000)
+        return True
