@@ -1,0 +1,110 @@
+"""Outcome classification: attempts → runs, retries, flakiness, runner failures, exit codes.
+
+Why here and not in the store or exporter: the rule "a broken prober is never mixed with a
+target failure" (blackbox_exporter's principle) must be applied once, the same way, for
+the store, the metrics, the reports and the CI exit code.
+
+Vocabulary (docs/ARCHITECTURE.md): ``success``, ``failure`` (the target misbehaved),
+``mail_not_received``, ``probe_error`` (our own infrastructure failed), ``unavailable``
+(engine not installed). The monitor's own failure classes for a whole child run are
+``runner_crashed`` (exited without a usable results file) and ``cycle_timeout``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from monitor.results_schema import JourneyResult
+
+SUCCESS, FAILURE, MAIL_NOT_RECEIVED, PROBE_ERROR, UNAVAILABLE = (
+    "success", "failure", "mail_not_received", "probe_error", "unavailable")
+OUTCOMES = (SUCCESS, FAILURE, MAIL_NOT_RECEIVED, PROBE_ERROR, UNAVAILABLE)
+TARGET_OUTCOMES = (SUCCESS, FAILURE, MAIL_NOT_RECEIVED)  # say something about the target
+TARGET_FAILURES = (FAILURE, MAIL_NOT_RECEIVED)
+PROBER_OUTCOMES = (PROBE_ERROR, UNAVAILABLE)  # say nothing about the target
+
+RUNNER_CRASHED = "runner_crashed"
+CYCLE_TIMEOUT = "cycle_timeout"
+
+# Reasons for extranet_monitor_cycle_errors_total: a closed set, so the label stays bounded.
+CYCLE_ERROR_REASONS = ("runner_crashed", "cycle_timeout", "results_invalid", "missing_result",
+                       "unexpected_result", "store_error", "pushgateway_error", "interrupted")
+
+EXIT_OK, EXIT_TARGET_FAILED, EXIT_CONFIG, EXIT_PROBER = 0, 1, 2, 3
+
+_JOURNEY_RE = re.compile(r"^[A-Z][A-Za-z0-9.]{0,15}$")
+_BROWSER_RE = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
+
+
+def journey_label(journey: str) -> str:
+    """Journey ids are short (J2.2b); anything else becomes 'unknown' so labels stay bounded."""
+    return journey if _JOURNEY_RE.match(journey) else "unknown"
+
+
+def browser_label(browser: str) -> str:
+    return browser if _BROWSER_RE.match(browser) else "unknown"
+
+
+def needs_retry(result: JourneyResult, retry_outcomes: Iterable[str]) -> bool:
+    """Retry target failures (and, if configured, probe errors); never 'unavailable'."""
+    return result.outcome in tuple(retry_outcomes) and result.outcome != UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class Run:
+    """One journey × browser in one cycle, across its attempts."""
+
+    journey: str
+    browser: str
+    first: str  # outcome of attempt 1: what rates count
+    final: str  # outcome of the last attempt: what probe_success shows
+    attempts: int
+    failure_class: str | None = None  # of the final attempt, or of attempt 1 when flaky
+
+    @property
+    def flaky(self) -> bool:
+        """Failed first, passed on a retry: counted apart from first-attempt success."""
+        return self.first != SUCCESS and self.final == SUCCESS and self.attempts > 1
+
+    @property
+    def target_failed(self) -> bool:
+        return self.final in TARGET_FAILURES
+
+    @property
+    def prober_failed(self) -> bool:
+        return self.final == PROBE_ERROR
+
+
+def fold_attempts(rows: Sequence[tuple[int, JourneyResult]]) -> list[Run]:
+    """(attempt, result) pairs of one cycle → one :class:`Run` per journey × browser."""
+    by_key: dict[tuple[str, str], list[tuple[int, JourneyResult]]] = {}
+    for attempt, r in rows:
+        by_key.setdefault((r.journey, r.browser), []).append((attempt, r))
+    runs = []
+    for (journey, browser), attempts in by_key.items():
+        attempts.sort(key=lambda a: a[0])
+        first, last = attempts[0][1], attempts[-1][1]
+        fc = last.failure_class if last.outcome != SUCCESS else first.failure_class if len(attempts) > 1 else None
+        runs.append(Run(journey, browser, first.outcome, last.outcome, len(attempts), fc))
+    runs.sort(key=lambda r: (r.journey, r.browser))
+    return runs
+
+
+def prober_failure(pairs: Iterable[tuple[str, str]], failure_class: str, message: str) -> list[JourneyResult]:
+    """Every scheduled journey × browser as ``probe_error`` when the child run itself failed."""
+    return [JourneyResult(journey=j, browser=b, outcome=PROBE_ERROR, failure_class=failure_class, message=message)
+            for j, b in pairs]
+
+
+def exit_code(runs: Iterable[Run]) -> int:
+    """CI exit code: 1 if the target failed anywhere; 3 if only the prober failed; else 0.
+
+    'unavailable' (engine not installed) is not a failure of anything and exits 0.
+    """
+    runs = list(runs)
+    if any(r.target_failed for r in runs):
+        return EXIT_TARGET_FAILED
+    if any(r.prober_failed for r in runs):
+        return EXIT_PROBER
+    return EXIT_OK

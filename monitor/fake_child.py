@@ -1,0 +1,132 @@
+"""A stand-in for the journeys' pytest run, for tests and demos of the monitor itself.
+
+It accepts the same command line as the real child (``[targets] -p fixtures.results
+--results-json PATH --browser B ... [-k EXPR] [--output DIR]``) and writes a results file
+in the contract's format, so the scheduler, the runner, the store and the exporter are
+exercised end to end without browsers. It is never used unless ``[run] command`` names it.
+
+Behaviour comes from a JSON spec, in the file named by ``FAKE_CHILD_SPEC`` (or inline):
+
+    {"mode": "normal" | "crash" | "no_file" | "bad_json" | "hang" | "hang_group" | "ignore_term",
+     "journeys": ["J1", "N1"],            # journeys to report (default: J1)
+     "outcomes": {"J1/chromium": ["failure", "success"]},  # per run, in order; the last repeats
+     "default": "success",
+     "incident_notice": false, "spam_score": 0.5, "mail_delivery_seconds": 2.0,
+     "duration_seconds": 3.0, "state": "/tmp/state.json", "pid_file": "/tmp/pids"}
+
+``state`` keeps how many times each journey × browser ran, across processes, so a retry
+or the next cycle gets the next outcome in its list. ``hang_group`` starts a grandchild in
+the same process group and writes both pids to ``pid_file`` (to prove the group is killed).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+
+def _spec() -> dict[str, Any]:
+    raw = os.environ.get("FAKE_CHILD_SPEC", "{}")
+    if raw.strip().startswith("{"):
+        return json.loads(raw)
+    return json.loads(Path(raw).read_text())
+
+
+def nodeid(journey: str, browser: str) -> str:
+    safe = journey.replace(".", "_")
+    return f"journeys/test_{safe}.py::test_{safe}[{browser}]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("targets", nargs="*")
+    ap.add_argument("-p", action="append", default=[])
+    ap.add_argument("--results-json", required=True)
+    ap.add_argument("--browser", action="append", default=[])
+    ap.add_argument("-k", default="")
+    ap.add_argument("--output", default="")
+    args = ap.parse_args(argv)
+    spec = _spec()
+    mode = spec.get("mode", "normal")
+    pid_file = spec.get("pid_file")
+    if pid_file:
+        with open(pid_file, "a") as f:
+            f.write(f"{os.getpid()}\n")
+    if mode == "crash":
+        print("fake child: crashing on purpose", file=sys.stderr)
+        os.abort()
+    if mode == "no_file":
+        return 3
+    if mode == "bad_json":
+        Path(args.results_json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.results_json).write_text("{not json")
+        return 1
+    if mode in ("hang", "hang_group", "ignore_term"):
+        if mode == "ignore_term":
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if mode == "hang_group":
+            grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+            if pid_file:
+                with open(pid_file, "a") as f:
+                    f.write(f"{grandchild.pid}\n")
+        print("fake child: hanging", flush=True)
+        threading.Event().wait()  # forever, until killed
+    started = time.time()
+    browsers = args.browser or ["chromium"]
+    journeys = spec.get("journeys", ["J1"])
+    selected = {t for t in args.targets if "::" in t}
+    state_path = spec.get("state")
+    state = json.loads(Path(state_path).read_text()) if state_path and Path(state_path).exists() else {}
+    results = []
+    for j in journeys:
+        for b in browsers:
+            nid = nodeid(j, b)
+            if selected and nid not in selected:
+                continue
+            if args.k and args.k not in nid:
+                continue
+            key = f"{j}/{b}"
+            seq = spec.get("outcomes", {}).get(key) or [spec.get("default", "success")]
+            n = state.get(key, 0)
+            outcome = seq[min(n, len(seq) - 1)]
+            state[key] = n + 1
+            artifacts = []
+            if outcome != "success" and args.output:
+                out = Path(args.output) / f"{j}-{b}"
+                out.mkdir(parents=True, exist_ok=True)
+                (out / "screenshot.png").write_bytes(b"\x89PNG fake" + b"\0" * 100)
+                artifacts.append(str(out / "screenshot.png"))
+            mail = spec.get("mail_delivery_seconds", 2.0)
+            results.append({
+                "journey": j, "test": nid, "browser": b, "outcome": outcome,
+                "failure_class": None if outcome == "success" else {"failure": "assertion"}.get(outcome, outcome),
+                "message": None if outcome == "success" else f"fake {outcome}",
+                "duration_seconds": spec.get("duration_seconds", 3.0),
+                "steps": [{"name": "open home", "seconds": 0.5}, {"name": "submit", "seconds": 1.0}],
+                "mail_latencies": [{"kind": "identifiant", "delivery_seconds": mail, "notice_seconds": mail + 0.5}]
+                if outcome == "success" and j != "N1" else [],
+                "spam_scores": [spec.get("spam_score", 0.5)] if outcome == "success" and j != "N1" else [],
+                "incident_notice": spec.get("incident_notice", False) if j == "N1" else None,
+                "artifacts": artifacts,
+            })
+    if state_path:
+        Path(state_path).write_text(json.dumps(state))
+    doc = {"run_id": uuid.uuid4().hex, "started_at": started, "finished_at": time.time(), "results": results}
+    out = Path(args.results_json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(doc))
+    tmp.replace(out)
+    return 0 if all(r["outcome"] == "success" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
