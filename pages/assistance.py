@@ -1,0 +1,79 @@
+"""« Envoyer une demande d'assistance » (Cas 2.1) and « … technique » (Cas 3): one form, two screens."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from playwright.sync_api import Locator, Page, Response, expect
+
+from .base import BasePage
+
+MOTIF_HABILITATION_EXTRANET = "Habilitation extranet"  # Cas 2.1
+MOTIF_HABILITATION_A_L_EXTRANET = "Habilitation à l'extranet"  # Cas 3
+MOTIFS = (MOTIF_HABILITATION_EXTRANET, MOTIF_HABILITATION_A_L_EXTRANET, "Demande d'indemnisation", "Autre")
+
+
+class AssistancePage(BasePage):
+    """``technique=False``: ``/assistance``; ``technique=True``: ``/assistance-technique``."""
+
+    def __init__(self, page: Page, technique: bool = False) -> None:
+        super().__init__(page)
+        self.technique = technique
+        self.chemin = "/assistance-technique" if technique else "/assistance"
+        self.titre = ("Envoyer une demande d'assistance technique" if technique
+                      else "Envoyer une demande d'assistance")
+
+    def ouvrir(self, motif: str | None = None) -> Response | None:
+        """Open the form; ``motif`` preselects the reason through ``?motif=``."""
+        chemin = self.chemin if motif is None else f"{self.chemin}?{urlencode({'motif': motif})}"
+        return self.page.goto(chemin)
+
+    def liste_motif(self) -> Locator:
+        return self.page.get_by_role("combobox", name="Motif de la demande", exact=True)
+
+    def motif_selectionne(self, motif: str) -> Locator:
+        return self.liste_motif().get_by_role("option", name=motif, exact=True, selected=True)
+
+    def champ_siret(self) -> Locator:
+        return self.page.get_by_role("textbox", name="N° de SIRET", exact=True)
+
+    def champ_nom(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Nom", exact=True)
+
+    def champ_courriel(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Courriel", exact=True)
+
+    def champ_message(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Message", exact=True)
+
+    def bouton_envoyer_la_demande(self) -> Locator:
+        return self.page.get_by_role("button", name="Envoyer la demande", exact=True)
+
+    # -- actions ---------------------------------------------------------------------------
+    def choisir_le_motif(self, motif: str) -> None:
+        """« Choisir … dans « motif de la demande » »."""
+        self.liste_motif().select_option(label=motif)
+        self.expect_motif(motif)
+
+    def renseigner_la_demande(self, siret: str, nom: str, courriel: str, message: str) -> None:
+        self.champ_siret().fill(siret)
+        self.champ_nom().fill(nom)
+        self.champ_courriel().fill(courriel)
+        self.champ_message().fill(message)
+
+    def envoyer_la_demande(self) -> None:
+        self.bouton_envoyer_la_demande().click()
+
+    # -- observations -------------------------------------------------------------------------
+    def expect_motif(self, motif: str) -> None:
+        expect(self.motif_selectionne(motif)).to_have_count(1)
+
+    def expect_motifs_proposes(self) -> None:
+        for motif in MOTIFS:
+            expect(self.liste_motif().get_by_role("option", name=motif, exact=True)).to_have_count(1)
+
+    def expect_formulaire(self) -> None:
+        self.attendre()
+        expect(self.liste_motif()).to_be_visible()
+        for champ in (self.champ_siret(), self.champ_nom(), self.champ_courriel(), self.champ_message()):
+            expect(champ).to_be_visible()
+        expect(self.bouton_envoyer_la_demande()).to_be_visible()

@@ -1,0 +1,192 @@
+"""Création d'espace (``/creer-mon-espace``) and what VALIDER leads to.
+
+Help page, step 2: « Saisir le n° de SIRET et le code contrôle sécurité, accepter les
+conditions générales et validez », then Cas n°1 (account-creation form) or Cas n°2
+(« Un compte existe déjà »).
+"""
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from playwright.sync_api import Locator, expect
+
+from .base import BasePage
+
+
+class CreationEspacePage(BasePage):
+    chemin = "/creer-mon-espace"
+    titre = "Créer mon espace"
+
+    def champ_siret(self) -> Locator:
+        return self.page.get_by_role("textbox", name="N° de SIRET", exact=True)
+
+    def cryptogramme(self) -> Locator:
+        return self.page.get_by_role("img", name="Cryptogramme", exact=True)
+
+    def champ_controle_securite(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Contrôle de sécurité", exact=True)
+
+    def bouton_renouveler_cryptogramme(self) -> Locator:
+        return self.page.get_by_role("button", name="Renouveler le cryptogramme", exact=True)
+
+    def case_conditions_generales(self) -> Locator:
+        return self.page.get_by_role("checkbox", name="Accepter les conditions générales d'utilisation", exact=True)
+
+    def bouton_valider(self) -> Locator:
+        return self.page.get_by_role("button", name="VALIDER", exact=True)
+
+    # -- actions -------------------------------------------------------------------------
+    def saisir_siret(self, siret: str) -> None:
+        self.champ_siret().fill(siret)
+
+    def source_cryptogramme(self) -> str:
+        """The image's address (it names the current challenge); read once the image is shown."""
+        expect(self.cryptogramme()).to_be_visible()
+        return self.cryptogramme().get_attribute("src") or ""
+
+    def defi_cryptogramme(self) -> str:
+        """The id of the challenge the image shows (its address is ``/cryptogramme/<id>.png``).
+
+        The answer stays on the server; only the reference extranet's operator can tell it.
+        """
+        source = self.source_cryptogramme()
+        match = re.search(r"/cryptogramme/([^/?#]+)\.png", source)
+        if not match:
+            raise AssertionError(f"the cryptogram image address does not name a challenge: {source!r}")
+        return match.group(1)
+
+    def renouveler_le_cryptogramme(self) -> None:
+        """Click the two-arrows button and wait until another image is shown."""
+        avant = self.source_cryptogramme()
+        self.bouton_renouveler_cryptogramme().click()
+        expect(self.cryptogramme()).not_to_have_attribute("src", avant)
+        expect(self.cryptogramme()).to_be_visible()
+
+    def saisir_controle_de_securite(self, code: str) -> None:
+        self.champ_controle_securite().fill(code)
+
+    def accepter_les_conditions(self) -> None:
+        self.case_conditions_generales().check()
+
+    def refuser_les_conditions(self) -> None:
+        self.case_conditions_generales().uncheck()
+
+    def valider(self) -> None:
+        self.bouton_valider().click()
+
+    # -- observations ------------------------------------------------------------------------
+    def expect_cryptogramme_affiche(self) -> None:
+        """The image is present and has really loaded (a broken image has no natural width)."""
+        expect(self.cryptogramme()).to_be_visible()
+        assert self.cryptogramme().evaluate("img => img.complete && img.naturalWidth > 0"), \
+            "the cryptogram image did not load"
+
+    def expect_formulaire(self) -> None:
+        """SIRET, cryptogram (loaded), security code, renew button, CGU box and VALIDER are shown."""
+        self.attendre()
+        for element in (self.champ_siret(), self.champ_controle_securite(), self.bouton_renouveler_cryptogramme(),
+                        self.case_conditions_generales(), self.bouton_valider()):
+            expect(element).to_be_visible()
+        self.expect_cryptogramme_affiche()
+
+    def expect_valider_desactive(self) -> None:
+        expect(self.bouton_valider()).to_be_disabled()
+
+    def expect_valider_actif(self) -> None:
+        expect(self.bouton_valider()).to_be_enabled()
+
+
+class _Etablissement(Protocol):
+    denomination: str
+    civilite: str
+    nom: str
+    prenom: str
+    courriel: str
+    telephone: str
+
+
+class AccountFormPage(BasePage):
+    """Cas n°1: « Création du compte » (``/creer-mon-espace/compte``)."""
+
+    chemin = "/creer-mon-espace/compte"
+    titre = "Création du compte"
+
+    def champ_denomination(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Dénomination", exact=True)
+
+    def compte_principal_utilisateur(self) -> Locator:
+        """The fieldset whose legend is « Compte principal utilisateur »."""
+        return self.page.get_by_role("group", name="Compte principal utilisateur", exact=True)
+
+    def liste_civilite(self) -> Locator:
+        return self.page.get_by_role("combobox", name="Civilité", exact=True)
+
+    def champ_nom(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Nom", exact=True)
+
+    def champ_prenom(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Prénom", exact=True)
+
+    def champ_courriel(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Courriel", exact=True)
+
+    def champ_confirmation_courriel(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Confirmation du courriel", exact=True)
+
+    def champ_telephone(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Téléphone", exact=True)
+
+    def bouton_creer_mon_compte(self) -> Locator:
+        return self.page.get_by_role("button", name="Créer mon compte", exact=True)
+
+    def renseigner_les_informations(self, etablissement: _Etablissement) -> None:
+        """« Renseignez les informations nécessaires à la création du compte »."""
+        self.champ_denomination().fill(etablissement.denomination)
+        expect(self.compte_principal_utilisateur()).to_be_visible()
+        self.liste_civilite().select_option(label=etablissement.civilite)
+        self.champ_nom().fill(etablissement.nom)
+        self.champ_prenom().fill(etablissement.prenom)
+        self.champ_courriel().fill(etablissement.courriel)
+        self.champ_confirmation_courriel().fill(etablissement.courriel)
+        self.champ_telephone().fill(etablissement.telephone)
+
+    def creer_mon_compte(self) -> None:
+        self.bouton_creer_mon_compte().click()
+
+
+class AccountExistsPage(BasePage):
+    """Cas n°2: « Un compte existe déjà » (same URL as the creation form, status 200)."""
+
+    titre = "Un compte existe déjà"
+    MESSAGE = "Un compte existe déjà pour ce SIRET."
+
+    def message(self) -> Locator:
+        return self.contenu().get_by_text(self.MESSAGE, exact=True)
+
+    # The links of the message itself, not those of the « Besoin d'aide » menu in the header.
+    def lien_identifiant_oublie(self) -> Locator:
+        return self.contenu().get_by_role("link", name="J'ai oublié mon identifiant", exact=True)
+
+    def lien_mot_de_passe_oublie(self) -> Locator:
+        return self.contenu().get_by_role("link", name="J'ai oublié mon mot de passe", exact=True)
+
+    def lien_demande_assistance(self) -> Locator:
+        return self.contenu().get_by_role("link", name="Envoyer une demande d'assistance", exact=True)
+
+    def expect_message_et_liens(self) -> None:
+        """The message and the three ways out the help page lists (Cas 2.1 and Cas 2.2)."""
+        self.attendre()
+        expect(self.message()).to_be_visible()
+        expect(self.lien_identifiant_oublie()).to_be_visible()
+        expect(self.lien_mot_de_passe_oublie()).to_be_visible()
+        expect(self.lien_demande_assistance()).to_be_visible()
+
+    def cliquer_j_ai_oublie_mon_identifiant(self) -> None:
+        self.lien_identifiant_oublie().click()
+
+    def cliquer_j_ai_oublie_mon_mot_de_passe(self) -> None:
+        self.lien_mot_de_passe_oublie().click()
+
+    def cliquer_envoyer_une_demande_d_assistance(self) -> None:
+        self.lien_demande_assistance().click()

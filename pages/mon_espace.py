@@ -1,0 +1,36 @@
+"""Mon espace (``GET /mon-espace``): where a successful login lands."""
+from __future__ import annotations
+
+from playwright.sync_api import Locator, expect
+
+from .base import BasePage
+
+
+class MonEspacePage(BasePage):
+    chemin = "/mon-espace"
+    titre = "Mon espace"
+
+    def ligne_identifiant(self) -> Locator:
+        """« Identifiant : AP… » shown on the page: a secret in screenshots."""
+        return self.contenu().get_by_text("Identifiant :")
+
+    def secret_fields(self) -> list[Locator]:
+        return [self.ligne_identifiant()]
+
+    def bouton_se_deconnecter(self) -> Locator:
+        return self.page.get_by_role("button", name="Se déconnecter", exact=True)
+
+    def expect_connecte(self, denomination: str | None = None) -> None:
+        """Assert the user is logged in: h1 « Mon espace », the establishment's name, « Se déconnecter »."""
+        self.attendre()
+        self.expect_url(self.chemin)
+        expect(self.bouton_se_deconnecter()).to_be_visible()
+        if denomination is not None:
+            expect(self.contenu().get_by_text(denomination, exact=True)).to_be_visible()
+
+    def se_deconnecter(self) -> None:
+        self.bouton_se_deconnecter().click()
+
+
+# The name the brief uses for "the screen after « Se connecter »".
+LoginResult = MonEspacePage

@@ -1,0 +1,133 @@
+"""Cas 2.2: « J'ai oublié mon identifiant », « J'ai oublié mon mot de passe », the new-password
+screen (reset link and activation link share it) and the refused-link screen.
+"""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Response, expect
+
+from .base import BasePage
+
+
+class ForgotIdentifierPage(BasePage):
+    chemin = "/identifiant-oublie"
+    titre = "J'ai oublié mon identifiant"
+
+    def champ_siret(self) -> Locator:
+        return self.page.get_by_role("textbox", name="N° de SIRET", exact=True)
+
+    def champ_courriel(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Courriel", exact=True)
+
+    def bouton_envoyer(self) -> Locator:
+        return self.page.get_by_role("button", name="Envoyer", exact=True)
+
+    def expect_formulaire(self) -> None:
+        self.attendre()
+        for element in (self.champ_siret(), self.champ_courriel(), self.bouton_envoyer()):
+            expect(element).to_be_visible()
+
+    def demander_mon_identifiant(self, siret: str, courriel: str) -> None:
+        """Give the SIRET and the mail address of the account, then « Envoyer »."""
+        self.champ_siret().fill(siret)
+        self.champ_courriel().fill(courriel)
+        self.bouton_envoyer().click()
+
+
+class ForgotPasswordPage(BasePage):
+    chemin = "/mot-de-passe-oublie"
+    titre = "J'ai oublié mon mot de passe"
+
+    def champ_identifiant(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Identifiant", exact=True)
+
+    def bouton_envoyer(self) -> Locator:
+        return self.page.get_by_role("button", name="Envoyer", exact=True)
+
+    def expect_formulaire(self) -> None:
+        self.attendre()
+        expect(self.champ_identifiant()).to_be_visible()
+        expect(self.bouton_envoyer()).to_be_visible()
+
+    def demander_la_reinitialisation(self, identifiant: str) -> None:
+        """Give the identifier, then « Envoyer »: a reset link is mailed."""
+        self.champ_identifiant().fill(identifiant)
+        self.bouton_envoyer().click()
+
+    def secret_fields(self) -> list[Locator]:
+        return [self.champ_identifiant()]
+
+
+class NewPasswordPage(BasePage):
+    """« Nouveau mot de passe », reached from the reset link or the activation link of a mail."""
+
+    titre = "Nouveau mot de passe"
+    POLITIQUE = re.compile(r"au moins 12 caractères.*minuscule.*majuscule.*chiffre.*caractère spécial")
+
+    def ouvrir_lien(self, lien: str) -> Response | None:
+        """Open the link exactly as the mail gives it (absolute URL) and return the response."""
+        return self.page.goto(lien)
+
+    def champ_nouveau_mot_de_passe(self) -> Locator:
+        return self.page.get_by_label("Nouveau mot de passe", exact=True)
+
+    def champ_confirmation(self) -> Locator:
+        return self.page.get_by_label("Confirmation du mot de passe", exact=True)
+
+    def bouton_valider(self) -> Locator:
+        return self.page.get_by_role("button", name="Valider", exact=True)
+
+    def politique(self) -> Locator:
+        return self.page.get_by_text(self.POLITIQUE)
+
+    def expect_formulaire(self) -> None:
+        """The screen, its password policy and both password fields are shown."""
+        self.attendre()
+        expect(self.politique()).to_be_visible()
+        expect(self.champ_nouveau_mot_de_passe()).to_be_visible()
+        # The policy is announced with the field (aria-describedby), not only printed nearby.
+        expect(self.champ_nouveau_mot_de_passe()).to_have_accessible_description(self.POLITIQUE)
+        expect(self.champ_confirmation()).to_be_visible()
+
+    def saisir_deux_fois(self, mot_de_passe: str, confirmation: str | None = None) -> None:
+        """Type the new password, then again in « Confirmation du mot de passe »."""
+        self.champ_nouveau_mot_de_passe().fill(mot_de_passe)
+        self.champ_confirmation().fill(mot_de_passe if confirmation is None else confirmation)
+
+    def valider(self) -> None:
+        self.bouton_valider().click()
+
+    def choisir_mot_de_passe(self, mot_de_passe: str) -> None:
+        self.saisir_deux_fois(mot_de_passe)
+        self.valider()
+
+    def secret_fields(self) -> list[Locator]:
+        return [self.champ_nouveau_mot_de_passe(), self.champ_confirmation()]
+
+
+class InvalidLinkPage(BasePage):
+    """« Lien invalide »: a reset/activation link that expired (410) or was used, forged, cut (404)."""
+
+    titre = "Lien invalide"
+    EXPIRE = "Ce lien a expiré : il n'est valable que 60 minutes."
+    PLUS_VALIDE = "Ce lien n'est plus valide."
+
+    def lien_mot_de_passe_oublie(self) -> Locator:
+        return self.contenu().get_by_role("link", name="J'ai oublié mon mot de passe", exact=True)
+
+    def expect_refus(self, message: str) -> None:
+        self.attendre()
+        expect(self.alerte(message)).to_have_text(message)
+        expect(self.lien_mot_de_passe_oublie()).to_be_visible()
+
+    def expect_lien_expire(self) -> None:
+        """The 60-minute message."""
+        self.expect_refus(self.EXPIRE)
+
+    def expect_lien_plus_valide(self) -> None:
+        """The link was already used (or is not a link the site issued)."""
+        self.expect_refus(self.PLUS_VALIDE)
+
+    def cliquer_j_ai_oublie_mon_mot_de_passe(self) -> None:
+        self.lien_mot_de_passe_oublie().click()
