@@ -28,8 +28,8 @@ RUNNER_CRASHED = "runner_crashed"
 CYCLE_TIMEOUT = "cycle_timeout"
 
 # Reasons for extranet_monitor_cycle_errors_total: a closed set, so the label stays bounded.
-CYCLE_ERROR_REASONS = ("runner_crashed", "cycle_timeout", "results_invalid", "missing_result",
-                       "unexpected_result", "store_error", "pushgateway_error", "interrupted")
+CYCLE_ERROR_REASONS = ("runner_crashed", "cycle_timeout", "missing_result", "store_error",
+                       "pushgateway_error", "interrupted")
 
 EXIT_OK, EXIT_TARGET_FAILED, EXIT_CONFIG, EXIT_PROBER = 0, 1, 2, 3
 
@@ -44,6 +44,42 @@ def journey_label(journey: str) -> str:
 
 def browser_label(browser: str) -> str:
     return browser if _BROWSER_RE.match(browser) else "unknown"
+
+
+# Which outcome wins when one journey has several tests (parametrised cases) in a browser:
+# a target failure is known for sure; a probe error hides whether the rest would pass.
+_PRECEDENCE = (FAILURE, MAIL_NOT_RECEIVED, PROBE_ERROR, UNAVAILABLE, SUCCESS)
+
+
+def aggregate(results: Iterable[JourneyResult]) -> list[JourneyResult]:
+    """One result per journey × browser: a journey may be several pytest tests.
+
+    The worst outcome wins (failure > mail_not_received > probe_error > unavailable >
+    success) and brings its failure class and message; durations add up; steps, mails,
+    spam scores and artifacts are concatenated; the incident notice is seen if any test
+    saw it; ``test`` lists the node ids that did not succeed (all of them if all passed).
+    """
+    groups: dict[tuple[str, str], list[JourneyResult]] = {}
+    for r in results:
+        groups.setdefault((r.journey, r.browser), []).append(r)
+    out = []
+    for (journey, browser), rs in groups.items():
+        if len(rs) == 1:
+            out.append(rs[0])
+            continue
+        worst = min(rs, key=lambda r: _PRECEDENCE.index(r.outcome))
+        bad = [r.test for r in rs if r.outcome != SUCCESS and r.test] or [r.test for r in rs if r.test]
+        notices = [r.incident_notice for r in rs if r.incident_notice is not None]
+        out.append(JourneyResult(
+            journey=journey, browser=browser, outcome=worst.outcome, test="\n".join(bad),
+            failure_class=worst.failure_class, message=worst.message,
+            duration_seconds=sum(r.duration_seconds for r in rs),
+            steps=tuple(s for r in rs for s in r.steps),
+            mail_latencies=tuple(m for r in rs for m in r.mail_latencies),
+            spam_scores=tuple(x for r in rs for x in r.spam_scores),
+            incident_notice=any(notices) if notices else None,
+            artifacts=tuple(a for r in rs for a in r.artifacts)))
+    return out
 
 
 def needs_retry(result: JourneyResult, retry_outcomes: Iterable[str]) -> bool:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from monitor.classify import (CYCLE_TIMEOUT, RUNNER_CRASHED, Run, exit_code, fold_attempts, needs_retry,
+from monitor.classify import (CYCLE_TIMEOUT, aggregate, RUNNER_CRASHED, Run, exit_code, fold_attempts, needs_retry,
                               prober_failure)
 from monitor.config import Config
 from monitor.results_schema import JourneyResult, ResultsFileError, load_results
@@ -250,10 +250,11 @@ class CycleRunner:
                 if child.timed_out:
                     report.status = "timeout"
                 break
-            results = [self._absolute_artifacts(r) for r in child.results]
+            raw = [self._absolute_artifacts(r) for r in child.results]
             if attempt > 1:  # keep only what was retried (a fallback rerun may report more)
                 wanted = set(pending_pairs)
-                results = [r for r in results if (r.journey, r.browser) in wanted]
+                raw = [r for r in raw if (r.journey, r.browser) in wanted]
+            results = aggregate(raw)
             reported = {(r.journey, r.browser) for r in results}
             missing = [p for p in pending_pairs if p not in reported]
             if missing:
@@ -268,8 +269,10 @@ class CycleRunner:
                 break
             pending_pairs = [(r.journey, r.browser) for r in retry]
             browsers = sorted({r.browser for r in retry})
-            if all(r.test for r in retry):
-                targets, k_expr = sorted({r.test for r in retry}), ""
+            # Rerun only the failed tests (node ids), not the passed cases of the same journey.
+            failed_tests = [r for r in raw if (r.journey, r.browser) in set(pending_pairs) and r.outcome != "success"]
+            if failed_tests and all(r.test for r in failed_tests):
+                targets, k_expr = sorted({r.test for r in failed_tests}), ""
             log.info("cycle %d: retrying %d run(s) as attempt %d", cid, len(retry), attempt + 1)
         report.runs = fold_attempts(report.attempts)
         report.finished_at = time.time()

@@ -1,0 +1,70 @@
+"""Push one cycle's outcome to a Prometheus Pushgateway (for ``once`` in CI or cron).
+
+Why gauges and not the store's counters: a Pushgateway keeps the *last* push of a group;
+a batch job reports what its run found (the Pushgateway docs' advice for service-level
+batch jobs), while the long-running ``serve``/``run`` exporter owns the counters.
+An unreachable Pushgateway is a configuration problem: :func:`check_reachable` runs
+before the cycle, so ``once`` exits 2 without probing anything.
+"""
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+
+from monitor.classify import PROBE_ERROR, SUCCESS, TARGET_OUTCOMES
+from monitor.runner import CycleReport
+
+
+class PushgatewayError(RuntimeError):
+    pass
+
+
+def check_reachable(url: str, timeout: float) -> None:
+    """GET ``/-/ready``: any HTTP answer proves a server is there; no answer is an error."""
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/-/ready", timeout=timeout):
+            return
+    except urllib.error.HTTPError:
+        return  # it answered (an old Pushgateway without /-/ready still takes pushes)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise PushgatewayError(f"Pushgateway {url} is unreachable ({reason}); start it, fix --pushgateway / "
+                               "[pushgateway] url, or leave it out to skip the push") from None
+
+
+def build_registry(report: CycleReport) -> CollectorRegistry:
+    reg = CollectorRegistry()
+    ok = Gauge("probe_success", "1 if the journey succeeded in this run (after retries)", ["journey", "browser"], registry=reg)
+    perr = Gauge("extranet_journey_probe_error", "1 if this run could not judge the target", ["journey", "browser"], registry=reg)
+    flaky = Gauge("extranet_journey_flaky", "1 if the journey failed first and passed on a retry", ["journey", "browser"], registry=reg)
+    dur = Gauge("extranet_journey_last_duration_seconds", "Duration of the last attempt", ["journey", "browser"], registry=reg)
+    spam = Gauge("extranet_mail_spam_score", "Highest spam score of the mails read", ["journey"], registry=reg)
+    last = Gauge("extranet_monitor_last_cycle_timestamp_seconds", "Unix time this cycle ended", registry=reg)
+    status = Gauge("extranet_monitor_cycle_status", "1 for this cycle's final status", ["status"], registry=reg)
+    for run in report.runs:
+        if run.final in TARGET_OUTCOMES:
+            ok.labels(run.journey, run.browser).set(1 if run.final == SUCCESS else 0)
+        perr.labels(run.journey, run.browser).set(1 if run.final == PROBE_ERROR else 0)
+        flaky.labels(run.journey, run.browser).set(1 if run.flaky else 0)
+    for attempt, r in report.attempts:
+        if r.outcome in TARGET_OUTCOMES:
+            dur.labels(r.journey, r.browser).set(r.duration_seconds)
+        if r.spam_scores:
+            spam.labels(r.journey).set(max(r.spam_scores))
+    notices = [r.incident_notice for _, r in report.attempts if r.incident_notice is not None]
+    if notices:  # only when N1 said something: an absent series is "unknown", not "no notice"
+        Gauge("extranet_incident_notice", "1 while the home page shows an incident notice",
+              registry=reg).set(1 if notices[-1] else 0)
+    last.set(report.finished_at or time.time())
+    status.labels(report.status).set(1)
+    return reg
+
+
+def push_cycle(url: str, job: str, report: CycleReport, timeout: float) -> None:
+    try:
+        push_to_gateway(url, job=job, registry=build_registry(report), timeout=timeout)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise PushgatewayError(f"push to Pushgateway {url} failed: {getattr(exc, 'reason', exc)}") from None
