@@ -1,0 +1,34 @@
+"""Sending an assistance request and checking its acknowledgement (Cas 2.1 and Cas n°3)."""
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+from pages import NUMERO_DEMANDE, AssistancePage, DemandeAssistanceEnregistreePage
+
+
+def envoyer_la_demande(page: Page, journey: Any, inbox: Any, formulaire: AssistancePage, motif: str,
+                       etablissement: Any) -> str:
+    """Choose the reason, fill the form, send; return the request number shown on screen,
+    after checking the acknowledgement mail carries the same number."""
+    with journey.step(f"Choisir « {motif} » dans « Motif de la demande »"):
+        formulaire.expect_formulaire()
+        formulaire.choisir_le_motif(motif)
+    with journey.step("Renseigner la demande et l'envoyer"):
+        formulaire.renseigner_la_demande(
+            siret=etablissement.siret, nom=f"{etablissement.prenom} {etablissement.nom}",
+            courriel=inbox.address,
+            message=(f"Motif : {motif}. Je n'ai plus accès au compte de l'établissement "
+                     f"{etablissement.denomination} : merci de m'habiliter."))
+        with inbox.expect("assistance") as attente:
+            formulaire.envoyer_la_demande()
+            numero = DemandeAssistanceEnregistreePage(page).numero()
+    with journey.step("Recevoir l'accusé de réception avec le n° de demande"):
+        mail = attente.value
+        assert mail.kind == "assistance", f"expected the assistance acknowledgement, got {mail.kind!r}"
+        assert NUMERO_DEMANDE.match(numero), f"request number {numero!r} is not AP- + 6 digits"
+        assert mail.subject == f"Demande d'assistance n° {numero}", \
+            f"the acknowledgement's subject does not carry the number shown on screen: {mail.subject!r}"
+        assert numero in mail.text, "the acknowledgement's text does not carry the request number"
+    return numero

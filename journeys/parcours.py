@@ -1,0 +1,73 @@
+"""Steps the branches share, named as the help page names them.
+
+Why here and not in page objects: a step is a piece of the *procedure* (it spans screens and
+is timed by ``journey.step``); a page object is one *screen*. Journeys import these so that
+each test module reads like its branch of the help page.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+from pages import CreationEspacePage, HomePage, MonEspacePage
+
+ETAPE_1 = "1) Aller sur la page d'accueil et cliquer sur « CREER MON ESPACE »"
+ETAPE_2 = ("2) Saisir le n° de SIRET et le code contrôle sécurité, accepter les conditions générales "
+           "et validez")
+SE_CONNECTER = "Se connecter avec l'identifiant et le mot de passe"
+
+SUJETS = {  # docs/ARCHITECTURE.md, "Mails"
+    "identifiant": "Votre identifiant Extranet activité partielle",
+    "activation": "Activation de votre compte Extranet activité partielle",
+    "habilitation": "Habilitation à l'activité partielle",
+    "reinitialisation": "Réinitialisation de votre mot de passe",
+}
+
+
+def ouvrir_l_accueil(page: Page) -> HomePage:
+    home = HomePage(page)
+    home.ouvrir()
+    home.attendre()
+    return home
+
+
+def creer_mon_espace(page: Page, journey: Any, operator: Any, siret: str) -> None:
+    """Help page steps 1) and 2), up to the click on VALIDER.
+
+    The cryptogram is a real image captcha: the answer typed is the one the reference
+    extranet's operator gives for the challenge shown (a real target's cannot be automated).
+    """
+    with journey.step(ETAPE_1):
+        home = ouvrir_l_accueil(page)
+        home.cliquer_creer_mon_espace()
+        creation = CreationEspacePage(page)
+        creation.attendre()
+    with journey.step(ETAPE_2):
+        creation.saisir_siret(siret)
+        creation.expect_cryptogramme_affiche()
+        creation.saisir_controle_de_securite(operator.cryptogram_answer(creation.defi_cryptogramme()))
+        creation.expect_valider_desactive()
+        creation.accepter_les_conditions()
+        creation.expect_valider_actif()
+        creation.valider()
+
+
+def se_connecter(page: Page, journey: Any, identifiant: str, mot_de_passe: str,
+                 denomination: str | None = None, etape: str = SE_CONNECTER) -> MonEspacePage:
+    """Log in from the home page and land on « Mon espace »."""
+    journey.secret(identifiant)
+    journey.secret(mot_de_passe)
+    with journey.step(etape):
+        home = ouvrir_l_accueil(page)
+        home.se_connecter(identifiant, mot_de_passe)
+        espace = MonEspacePage(page)
+        espace.expect_connecte(denomination)
+    return espace
+
+
+def expect_mail(mail: Any, kind: str) -> None:
+    """The mail is of the expected kind, with the contract's subject."""
+    assert mail.kind == kind, f"expected a mail of kind {kind!r}, got {mail.kind!r} ('{mail.subject}')"
+    if kind in SUJETS:
+        assert mail.subject == SUJETS[kind], f"subject of the {kind} mail: {mail.subject!r}"

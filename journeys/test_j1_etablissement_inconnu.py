@@ -1,0 +1,55 @@
+"""Cas n°1 : l'établissement n'est pas connu du système.
+
+« Renseignez les informations nécessaires à la création du compte, et suivez la procédure » :
+confirmation, then in the contact's inbox the identifier, then the activation link; the
+first password is chosen there, the *Habilitation à l'activité partielle* mail follows, and
+the user can log in.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages import AccountFormPage, CompteActivePage, DemandeCreationEnregistreePage, NewPasswordPage
+
+from .parcours import creer_mon_espace, expect_mail, se_connecter
+
+pytestmark = [pytest.mark.journey("J1"), pytest.mark.writes, pytest.mark.needs_operator]
+
+
+def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, operator):
+    creer_mon_espace(page, journey, operator, identity.siret)
+
+    with journey.step("Cas n°1 : renseigner les informations nécessaires à la création du compte"):
+        formulaire = AccountFormPage(page)
+        formulaire.attendre()
+        formulaire.renseigner_les_informations(identity)
+        with inbox.expect("identifiant") as attente_identifiant, inbox.expect("activation") as attente_activation:
+            formulaire.creer_mon_compte()
+            DemandeCreationEnregistreePage(page).expect_confirmation()
+
+    with journey.step("Cas n°1 : recevoir l'identifiant, puis le lien d'activation"):
+        mail_identifiant, mail_activation = attente_identifiant.value, attente_activation.value
+        expect_mail(mail_identifiant, "identifiant")
+        expect_mail(mail_activation, "activation")
+        assert mail_identifiant.created <= mail_activation.created, \
+            "the activation link arrived before the identifier"
+        identity.learn_identifiant(mail_identifiant.field_value("Identifiant"))
+        assert identity.identifiant.startswith("AP") and len(identity.identifiant) == 10, \
+            "the identifier does not look like AP + 8 characters"
+        lien_activation = mail_activation.link("/activation/")
+        journey.secret(lien_activation)
+
+    with journey.step("Cas n°1 : activer le compte en choisissant le mot de passe"):
+        activation = NewPasswordPage(page)
+        response = activation.ouvrir_lien(lien_activation)
+        assert response is not None and response.status == 200, \
+            f"activation link answered {response.status if response else 'nothing'}"
+        activation.expect_formulaire()
+        with inbox.expect("habilitation") as attente_habilitation:
+            activation.choisir_mot_de_passe(identity.password)
+            CompteActivePage(page).expect_confirmation()
+
+    with journey.step("Cas n°1 : recevoir « Habilitation à l'activité partielle »"):
+        expect_mail(attente_habilitation.value, "habilitation")
+
+    se_connecter(page, journey, identity.identifiant, identity.password, identity.denomination)

@@ -1,0 +1,35 @@
+"""Cas 2.1 : l'utilisateur précédent a quitté l'entreprise, la boîte mail déclarée est perdue.
+
+« Vous devez remplir un formulaire de demande d'assistance, via le menu « Besoin d'aide »
+/ Envoyer une demande d'assistance de l'application, et renseigner le motif « Habilitation
+extranet » » : the acknowledgement shows a request number AP-NNNNNN and the acknowledgement
+mail carries the same number.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages import MOTIF_HABILITATION_EXTRANET, AssistancePage
+
+from .demande_assistance import envoyer_la_demande
+from .parcours import ouvrir_l_accueil
+
+pytestmark = [pytest.mark.journey("J2.1"), pytest.mark.writes]
+
+
+def test_demande_d_assistance_motif_habilitation_extranet(page, journey, inbox, identity):
+    with journey.step("Menu « Besoin d'aide » / Envoyer une demande d'assistance"):
+        home = ouvrir_l_accueil(page)
+        home.cliquer_envoyer_une_demande_d_assistance()
+        formulaire = AssistancePage(page)
+        formulaire.attendre()
+    envoyer_la_demande(page, journey, inbox, formulaire, MOTIF_HABILITATION_EXTRANET, identity)
+
+
+def test_demande_d_assistance_motif_preselectionne(page, journey, inbox, identity):
+    """The same request reached by a link carrying the reason (``?motif=``)."""
+    with journey.step("Ouvrir la demande d'assistance avec le motif « Habilitation extranet »"):
+        formulaire = AssistancePage(page)
+        formulaire.ouvrir(motif=MOTIF_HABILITATION_EXTRANET)
+        formulaire.expect_motif(MOTIF_HABILITATION_EXTRANET)
+    envoyer_la_demande(page, journey, inbox, formulaire, MOTIF_HABILITATION_EXTRANET, identity)

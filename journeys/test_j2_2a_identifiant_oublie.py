@@ -1,0 +1,35 @@
+"""Cas 2.2, 1/ : « Cliquez sur « J'ai oublié mon identifiant » et suivre la procédure ».
+
+The procedure asks for the SIRET and the mail address of the account; the identifier
+arrives by mail, and logging in with it works.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages import DemandeEnregistreePage, ForgotIdentifierPage
+
+from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
+
+pytestmark = [pytest.mark.journey("J2.2a"), pytest.mark.writes]
+
+
+def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbox, existing_account):
+    with journey.step("1/ Cliquer sur « J'ai oublié mon identifiant » et suivre la procédure"):
+        home = ouvrir_l_accueil(page)
+        home.cliquer_j_ai_oublie_mon_identifiant()
+        procedure = ForgotIdentifierPage(page)
+        procedure.attendre()
+        with inbox.expect("identifiant") as attente:
+            procedure.demander_mon_identifiant(existing_account.siret, existing_account.courriel)
+            DemandeEnregistreePage(page).expect_confirmation()
+
+    with journey.step("Recevoir le courriel contenant l'identifiant"):
+        mail = attente.value
+        expect_mail(mail, "identifiant")
+        identifiant = mail.field_value("Identifiant")
+        journey.secret(identifiant)
+        assert identifiant == existing_account.identifiant, "the mail does not carry the account's identifier"
+
+    se_connecter(page, journey, identifiant, existing_account.password, existing_account.denomination,
+                 etape="Se connecter avec l'identifiant reçu")

@@ -1,0 +1,60 @@
+"""Cas 2.2, 2/ : « Cliquez sur « J'ai oublié mon mot de passe » et suivre la procédure ».
+
+Identifier → mail with a reset link → the new password twice → « Mot de passe modifié » →
+login with the new password works (and no longer with the old one) → the same link opened
+again is refused: it works once only.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages import (DemandeEnregistreePage, ForgotPasswordPage, InvalidLinkPage, MotDePasseModifiePage,
+                   NewPasswordPage)
+
+from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
+
+pytestmark = [pytest.mark.journey("J2.2b"), pytest.mark.writes]
+
+
+def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_account):
+    journey.secret(existing_account.identifiant)
+    with journey.step("2/ Cliquer sur « J'ai oublié mon mot de passe » et suivre la procédure"):
+        home = ouvrir_l_accueil(page)
+        home.cliquer_j_ai_oublie_mon_mot_de_passe()
+        procedure = ForgotPasswordPage(page)
+        procedure.attendre()
+        with inbox.expect("reinitialisation") as attente:
+            procedure.demander_la_reinitialisation(existing_account.identifiant)
+            DemandeEnregistreePage(page).expect_confirmation()
+
+    with journey.step("Recevoir le courriel contenant le lien de réinitialisation"):
+        mail = attente.value
+        expect_mail(mail, "reinitialisation")
+        lien = mail.link("/reinitialisation/")
+        journey.secret(lien)
+
+    ancien_mot_de_passe = existing_account.password
+    nouveau_mot_de_passe = existing_account.new_password()
+    with journey.step("Ouvrir le lien et saisir deux fois le nouveau mot de passe"):
+        formulaire = NewPasswordPage(page)
+        response = formulaire.ouvrir_lien(lien)
+        assert response is not None and response.status == 200, \
+            f"the reset link answered {response.status if response else 'nothing'}"
+        formulaire.expect_formulaire()
+        formulaire.choisir_mot_de_passe(nouveau_mot_de_passe)
+        MotDePasseModifiePage(page).expect_confirmation()
+
+    espace = se_connecter(page, journey, existing_account.identifiant, nouveau_mot_de_passe,
+                          existing_account.denomination, etape="Se connecter avec le nouveau mot de passe")
+
+    with journey.step("L'ancien mot de passe est refusé"):
+        espace.se_deconnecter()
+        home = ouvrir_l_accueil(page)
+        home.se_connecter(existing_account.identifiant, ancien_mot_de_passe)
+        home.expect_erreur_connexion()
+
+    with journey.step("Le même lien, ouvert une seconde fois, est refusé"):
+        response = NewPasswordPage(page).ouvrir_lien(lien)
+        assert response is not None and response.status == 404, \
+            f"a used reset link must answer 404, got {response.status if response else 'nothing'}"
+        InvalidLinkPage(page).expect_lien_plus_valide()

@@ -1,0 +1,66 @@
+"""Point de vigilance : « La procédure est valable 60 min ».
+
+A reset link opened after 61 minutes (the operator moves the extranet's clock) is refused
+with the 60-minute message; asking again from that page gives a link that works end to end.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages import (DemandeEnregistreePage, ForgotPasswordPage, InvalidLinkPage, MotDePasseModifiePage,
+                   NewPasswordPage)
+
+from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
+
+pytestmark = [pytest.mark.journey("J2.2c"), pytest.mark.writes, pytest.mark.needs_operator]
+
+SOIXANTE_ET_UNE_MINUTES = 61 * 60
+
+
+def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
+    procedure = ForgotPasswordPage(page)
+    procedure.attendre()
+    with inbox.expect("reinitialisation") as attente:
+        procedure.demander_la_reinitialisation(identifiant)
+        DemandeEnregistreePage(page).expect_confirmation()
+    mail = attente.value
+    expect_mail(mail, "reinitialisation")
+    lien = mail.link("/reinitialisation/")
+    journey.secret(lien)
+    return lien
+
+
+def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page, journey, inbox, existing_account, operator):
+    journey.secret(existing_account.identifiant)
+    with journey.step("2/ Cliquer sur « J'ai oublié mon mot de passe » et recevoir le lien"):
+        home = ouvrir_l_accueil(page)
+        home.cliquer_j_ai_oublie_mon_mot_de_passe()
+        premier_lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
+
+    with journey.step("Attendre 61 minutes (horloge de l'extranet avancée par l'opérateur)"):
+        operator.advance_clock(SOIXANTE_ET_UNE_MINUTES)
+
+    with journey.step("Le lien ouvert après 60 minutes est refusé"):
+        response = NewPasswordPage(page).ouvrir_lien(premier_lien)
+        assert response is not None and response.status == 410, \
+            f"an expired reset link must answer 410, got {response.status if response else 'nothing'}"
+        refus = InvalidLinkPage(page)
+        refus.expect_lien_expire()
+
+    with journey.step("Refaire une demande depuis « J'ai oublié mon mot de passe »"):
+        refus.cliquer_j_ai_oublie_mon_mot_de_passe()
+        second_lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
+        assert second_lien != premier_lien, "the new request mailed the expired link again"
+
+    nouveau_mot_de_passe = existing_account.new_password()
+    with journey.step("Ouvrir le nouveau lien et saisir deux fois le nouveau mot de passe"):
+        formulaire = NewPasswordPage(page)
+        response = formulaire.ouvrir_lien(second_lien)
+        assert response is not None and response.status == 200, \
+            f"the new reset link answered {response.status if response else 'nothing'}"
+        formulaire.expect_formulaire()
+        formulaire.choisir_mot_de_passe(nouveau_mot_de_passe)
+        MotDePasseModifiePage(page).expect_confirmation()
+
+    se_connecter(page, journey, existing_account.identifiant, nouveau_mot_de_passe, existing_account.denomination,
+                 etape="Se connecter avec le nouveau mot de passe")

@@ -1,0 +1,43 @@
+"""Cas n°2 : si l'établissement existe déjà, l'application renvoie un message.
+
+The message says an account already exists for this SIRET and offers the ways out the help
+page lists: « J'ai oublié mon identifiant », « J'ai oublié mon mot de passe » (Cas 2.2) and
+« Envoyer une demande d'assistance » (Cas 2.1). Each link must lead to its screen.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages import MOTIF_HABILITATION_EXTRANET, AccountExistsPage, AssistancePage, ForgotIdentifierPage, ForgotPasswordPage
+
+from .parcours import creer_mon_espace
+
+pytestmark = [pytest.mark.journey("J2"), pytest.mark.writes, pytest.mark.needs_operator]
+
+MESSAGE = "Cas n°2 : l'application renvoie le message « Un compte existe déjà »"
+
+
+def test_message_un_compte_existe_deja(page, journey, existing_account, operator):
+    creer_mon_espace(page, journey, operator, existing_account.siret)
+    with journey.step(MESSAGE):
+        AccountExistsPage(page).expect_message_et_liens()
+
+
+@pytest.mark.parametrize("lien", ["identifiant", "mot_de_passe", "assistance"])
+def test_les_liens_du_message_menent_aux_procedures(page, journey, existing_account, operator, lien):
+    creer_mon_espace(page, journey, operator, existing_account.siret)
+    with journey.step(MESSAGE):
+        compte_existe = AccountExistsPage(page)
+        compte_existe.expect_message_et_liens()
+    with journey.step(f"Suivre le lien « {lien} » du message"):
+        if lien == "identifiant":
+            compte_existe.cliquer_j_ai_oublie_mon_identifiant()
+            ForgotIdentifierPage(page).attendre()
+        elif lien == "mot_de_passe":
+            compte_existe.cliquer_j_ai_oublie_mon_mot_de_passe()
+            ForgotPasswordPage(page).attendre()
+        else:
+            compte_existe.cliquer_envoyer_une_demande_d_assistance()
+            formulaire = AssistancePage(page)
+            formulaire.expect_formulaire()
+            formulaire.expect_motif(MOTIF_HABILITATION_EXTRANET)

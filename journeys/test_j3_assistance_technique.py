@@ -1,0 +1,24 @@
+"""Cas n°3 : vous n'avez toujours rien reçu.
+
+« Envoyer une demande d'assistance technique » en choisissant le motif « Habilitation à
+l'extranet » : the acknowledgement shows a request number and the mail carries it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages import MOTIF_HABILITATION_A_L_EXTRANET, AssistancePage
+
+from .demande_assistance import envoyer_la_demande
+from .parcours import ouvrir_l_accueil
+
+pytestmark = [pytest.mark.journey("J3"), pytest.mark.writes]
+
+
+def test_demande_d_assistance_technique_habilitation_a_l_extranet(page, journey, inbox, identity):
+    with journey.step("Cas n°3 : choisir « Envoyer une demande d'assistance technique »"):
+        home = ouvrir_l_accueil(page)
+        home.cliquer_envoyer_une_demande_d_assistance_technique()
+        formulaire = AssistancePage(page, technique=True)
+        formulaire.attendre()
+    envoyer_la_demande(page, journey, inbox, formulaire, MOTIF_HABILITATION_A_L_EXTRANET, identity)

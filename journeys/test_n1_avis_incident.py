@@ -1,0 +1,50 @@
+"""N1 : avis d'incident sur la page d'accueil.
+
+The seed's notice (« Un incident technique s'est produit sur l'Extranet activité partielle
+hier. … ») tells employers their indemnisation request may have been wrongly rejected. A
+notice is a fact to *report* (``journey.incident_notice``), never a failure by itself:
+- on any target, the home page is read and whether a notice shows is recorded;
+- on the reference extranet, the operator sets the seed's text: the notice must show it,
+  then, cleared, it must disappear.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .parcours import ouvrir_l_accueil
+
+pytestmark = pytest.mark.journey("N1")
+
+AVIS_DU_SEED = (
+    "Un incident technique s'est produit sur l'Extranet activité partielle hier. Celui-ci a pu "
+    "entraîner, par erreur, un rejet de votre demande d'indemnisation. Les opérations de correction "
+    "sont en cours et l'ensemble des demandes concernées seront régularisées dans la journée de "
+    "manière à ce que le versement de l'indemnisation soit assurée."
+)
+
+
+def test_avis_d_incident_signale_s_il_est_affiche(page, journey):
+    with journey.step("Aller sur la page d'accueil et relever l'avis d'incident"):
+        home = ouvrir_l_accueil(page)
+        journey.incident_notice = home.avis_incident.est_affiche()
+        if journey.incident_notice:
+            assert home.avis_incident.texte(), "an « Avis d'incident » is shown but it is empty"
+
+
+@pytest.mark.writes
+@pytest.mark.needs_operator
+def test_avis_d_incident_du_seed_affiche_puis_retire(page, journey, operator):
+    try:
+        with journey.step("L'opérateur publie l'avis d'incident du seed"):
+            operator.set_incident(AVIS_DU_SEED)
+        with journey.step("La page d'accueil affiche l'avis d'incident"):
+            home = ouvrir_l_accueil(page)
+            home.avis_incident.expect_affiche(AVIS_DU_SEED)
+            journey.incident_notice = True
+        with journey.step("L'opérateur retire l'avis d'incident"):
+            operator.set_incident(None)
+    finally:
+        operator.set_incident(None)
+    with journey.step("La page d'accueil n'affiche plus d'avis d'incident"):
+        home = ouvrir_l_accueil(page)
+        home.avis_incident.expect_absent()
