@@ -58,7 +58,9 @@ def password_problems(password: str) -> list[str]:
     """French messages, one per unmet rule of the policy; empty when the password is acceptable."""
     problems = []
     if len(password) < PASSWORD_MIN_LENGTH:
-        problems.append(f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.")
+        # Worded unlike the policy text (id politique-mdp), so a page object finding the policy
+        # by its words never also matches this alert.
+        problems.append(f"Le mot de passe est trop court : {PASSWORD_MIN_LENGTH} caractères minimum.")
     if not re.search(r"[a-zà-ÿ]", password):
         problems.append("Le mot de passe doit contenir une lettre minuscule.")
     if not re.search(r"[A-ZÀ-Þ]", password):

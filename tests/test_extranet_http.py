@@ -22,7 +22,10 @@ from fixtures.mailpit import Mail, MailpitClient
 from fixtures.outcomes import ServiceStartError
 from fixtures.ports import free_port
 from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
-from tests.extranet_helpers import ExtranetClient, Page, account_form_data, db_counts
+try:  # tests/ is not a package today; stay importable if it becomes one
+    from extranet_helpers import ExtranetClient, Page, account_form_data, db_counts
+except ImportError:  # pragma: no cover
+    from tests.extranet_helpers import ExtranetClient, Page, account_form_data, db_counts
 
 pytestmark = pytest.mark.integration
 
