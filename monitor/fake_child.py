@@ -33,6 +33,13 @@ from pathlib import Path
 from typing import Any
 
 
+COMMAND: tuple[str, ...] = (
+    "{python}", "-m", "monitor.fake_child", "{targets}", "-p", "fixtures.results",
+    "--results-json", "{results_json}", "{browser_args}", "{k_args}", "--output", "{output_dir}",
+)
+"""The ``[run] command`` that runs this fake child instead of pytest."""
+
+
 def _spec() -> dict[str, Any]:
     raw = os.environ.get("FAKE_CHILD_SPEC", "{}")
     if raw.strip().startswith("{"):
