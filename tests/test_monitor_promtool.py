@@ -1,0 +1,44 @@
+"""The Prometheus rules in ops/ pass ``promtool check rules`` and their unit tests."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+OPS = Path(__file__).resolve().parent.parent / "ops"
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package 'prometheus')")
+
+
+@needs_promtool
+def test_promtool_check_rules() -> None:
+    proc = subprocess.run([PROMTOOL, "check", "rules", str(OPS / "prometheus" / "extranet-monitor.rules.yml")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SUCCESS" in proc.stdout
+
+
+@needs_promtool
+def test_promtool_test_rules() -> None:
+    proc = subprocess.run([PROMTOOL, "test", "rules", "extranet-monitor.rules.test.yml"], cwd=OPS / "prometheus",
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs_promtool
+def test_promtool_check_example_config() -> None:
+    proc = subprocess.run([PROMTOOL, "check", "config", str(OPS / "prometheus" / "prometheus.example.yml")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_grafana_dashboard_uses_only_exported_metrics() -> None:
+    dash = json.loads((OPS / "grafana" / "extranet-monitor.dashboard.json").read_text())
+    exprs = " ".join(t["expr"] for p in dash["panels"] for t in p["targets"])
+    for name in ("probe_success", "extranet_journey_runs_total", "extranet_incident_notice",
+                 "extranet_monitor_last_cycle_timestamp_seconds", "extranet_mail_delivery_seconds_bucket"):
+        assert name in exprs
+    assert len({p["id"] for p in dash["panels"]}) == len(dash["panels"])
