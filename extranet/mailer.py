@@ -148,6 +148,9 @@ def build_message(mail: OutgoingMail, *, domain: str = "activitepartielle.invali
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(idstring=mail.kind, domain=domain)
     message["X-Extranet-Kind"] = mail.kind
+    # Date has one-second resolution; the suite measures delivery latency (sent → stored in
+    # Mailpit) in milliseconds, so the send time is also given as epoch seconds.
+    message["X-Extranet-Sent-At"] = f"{time.time():.6f}"
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = "fr"
     message.set_content(mail.text, subtype="plain", charset="utf-8")
