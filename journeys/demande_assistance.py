@@ -24,7 +24,7 @@ def envoyer_la_demande(page: Page, journey: Any, inbox: Any, formulaire: Assista
         with inbox.expect("assistance") as attente:
             formulaire.envoyer_la_demande()
             numero = DemandeAssistanceEnregistreePage(page).numero()
-    with journey.step("Recevoir l'accusé de réception avec le n° de demande"):
+    with journey.step("Lire l'accusé de réception : le même n° de demande"):
         mail = attente.value
         assert mail.kind == "assistance", f"expected the assistance acknowledgement, got {mail.kind!r}"
         assert NUMERO_DEMANDE.match(numero), f"request number {numero!r} is not AP- + 6 digits"

@@ -23,11 +23,11 @@ def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, opera
         formulaire = AccountFormPage(page)
         formulaire.attendre()
         formulaire.renseigner_les_informations(identity)
+
+    with journey.step("Cas n°1 : créer le compte, recevoir l'identifiant puis le lien d'activation"):
         with inbox.expect("identifiant") as attente_identifiant, inbox.expect("activation") as attente_activation:
             formulaire.creer_mon_compte()
             DemandeCreationEnregistreePage(page).expect_confirmation()
-
-    with journey.step("Cas n°1 : recevoir l'identifiant, puis le lien d'activation"):
         mail_identifiant, mail_activation = attente_identifiant.value, attente_activation.value
         expect_mail(mail_identifiant, "identifiant")
         expect_mail(mail_activation, "activation")
@@ -39,7 +39,7 @@ def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, opera
         lien_activation = mail_activation.link("/activation/")
         journey.secret(lien_activation)
 
-    with journey.step("Cas n°1 : activer le compte en choisissant le mot de passe"):
+    with journey.step("Cas n°1 : activer le compte, recevoir « Habilitation à l'activité partielle »"):
         activation = NewPasswordPage(page)
         response = activation.ouvrir_lien(lien_activation)
         assert response is not None and response.status == 200, \
@@ -48,8 +48,6 @@ def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, opera
         with inbox.expect("habilitation") as attente_habilitation:
             activation.choisir_mot_de_passe(identity.password)
             CompteActivePage(page).expect_confirmation()
-
-    with journey.step("Cas n°1 : recevoir « Habilitation à l'activité partielle »"):
         expect_mail(attente_habilitation.value, "habilitation")
 
     se_connecter(page, journey, identity.identifiant, identity.password, identity.denomination)

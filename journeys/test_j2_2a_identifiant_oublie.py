@@ -24,7 +24,7 @@ def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbo
             procedure.demander_mon_identifiant(existing_account.siret, existing_account.courriel)
             DemandeEnregistreePage(page).expect_confirmation()
 
-    with journey.step("Recevoir le courriel contenant l'identifiant"):
+    with journey.step("Lire le courriel contenant l'identifiant"):
         mail = attente.value
         expect_mail(mail, "identifiant")
         identifiant = mail.field_value("Identifiant")

@@ -27,7 +27,7 @@ def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_
             procedure.demander_la_reinitialisation(existing_account.identifiant)
             DemandeEnregistreePage(page).expect_confirmation()
 
-    with journey.step("Recevoir le courriel contenant le lien de réinitialisation"):
+    with journey.step("Lire le courriel contenant le lien de réinitialisation"):
         mail = attente.value
         expect_mail(mail, "reinitialisation")
         lien = mail.link("/reinitialisation/")

@@ -5,7 +5,7 @@ hier. … ») tells employers their indemnisation request may have been wrongly 
 notice is a fact to *report* (``journey.incident_notice``), never a failure by itself:
 - on any target, the home page is read and whether a notice shows is recorded;
 - on the reference extranet, the operator sets the seed's text: the notice must show it,
-  then, cleared, it must disappear.
+  then, cleared, it must disappear; whatever notice was there before is put back.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def test_avis_d_incident_signale_s_il_est_affiche(page, journey):
 @pytest.mark.writes
 @pytest.mark.needs_operator
 def test_avis_d_incident_du_seed_affiche_puis_retire(page, journey, operator):
+    avis_initial = operator.incident()  # a notice the target already had is put back afterwards
     try:
         with journey.step("L'opérateur publie l'avis d'incident du seed"):
             operator.set_incident(AVIS_DU_SEED)
@@ -43,8 +44,8 @@ def test_avis_d_incident_du_seed_affiche_puis_retire(page, journey, operator):
             journey.incident_notice = True
         with journey.step("L'opérateur retire l'avis d'incident"):
             operator.set_incident(None)
+        with journey.step("La page d'accueil n'affiche plus d'avis d'incident"):
+            home = ouvrir_l_accueil(page)
+            home.avis_incident.expect_absent()
     finally:
-        operator.set_incident(None)
-    with journey.step("La page d'accueil n'affiche plus d'avis d'incident"):
-        home = ouvrir_l_accueil(page)
-        home.avis_incident.expect_absent()
+        operator.set_incident(avis_initial)
