@@ -33,17 +33,17 @@ CYCLE_ERROR_REASONS = ("runner_crashed", "cycle_timeout", "missing_result", "sto
 
 EXIT_OK, EXIT_TARGET_FAILED, EXIT_CONFIG, EXIT_PROBER = 0, 1, 2, 3
 
-_JOURNEY_RE = re.compile(r"^[A-Z][A-Za-z0-9.]{0,15}$")
-_BROWSER_RE = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
+JOURNEY_ID = re.compile(r"[A-Z][A-Za-z0-9.]{0,15}")  # short ids such as J2.2b; also config's rule
+_BROWSER_RE = re.compile(r"[a-z][a-z0-9_-]{0,15}")
 
 
 def journey_label(journey: str) -> str:
     """Journey ids are short (J2.2b); anything else becomes 'unknown' so labels stay bounded."""
-    return journey if _JOURNEY_RE.match(journey) else "unknown"
+    return journey if JOURNEY_ID.fullmatch(journey) else "unknown"
 
 
 def browser_label(browser: str) -> str:
-    return browser if _BROWSER_RE.match(browser) else "unknown"
+    return browser if _BROWSER_RE.fullmatch(browser) else "unknown"
 
 
 # Which outcome wins when one journey has several tests (parametrised cases) in a browser:

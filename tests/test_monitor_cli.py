@@ -216,3 +216,37 @@ def alive(pid: int) -> bool:
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_serve_exposes_metrics_and_stops_on_sigterm(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    Store.open_writer(db).close()
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}"],
+                            cwd=ROOT, env=env_with({}), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    return json.loads(r.read())["status"] == "ok"
+            except OSError:
+                return False
+        wait_for(healthy, 20, "/healthz")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_run_refuses_a_busy_exporter_port_with_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = monitor("--config", str(config(tmp_path, exporter=f'listen = "127.0.0.1:{port}"')), "run", spec={})
+    assert proc.returncode == 2
+    assert "[exporter] listen" in proc.stderr and "choose a free port" in proc.stderr
+    with Store.open_reader(tmp_path / "m.db") as store:
+        assert store.cycles() == []  # no cycle was started

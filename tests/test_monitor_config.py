@@ -49,7 +49,7 @@ def test_toml_values_and_env_overrides(tmp_path: Path) -> None:
     ('[schedule]\ninterval = "0s"\n', {}, "[schedule] interval", "at least 1s"),
     ('[schedule]\ninterval = "1m"\njitter = "2m"\n', {}, "[schedule] jitter", "few percent"),
     ('[run]\nbrowsers = ["chromium", "safari"]\n', {}, "[run] browsers", "chromium, firefox, webkit"),
-    ('[run]\njourneys = ["J9"]\n', {}, "[run] journeys", "J2.2b"),
+    ('[run]\njourneys = ["J1", "forgot password"]\n', {}, "[run] journeys", "J2.2b"),
     ('[run]\nretries = 9\n', {}, "[run] retries", "0 (no retry) to 3"),
     ('[run]\ncommand = ["pytest"]\n', {}, "[run] command", "{results_json}"),
     ('[pushgateway]\nurl = "localhost:9091"\n', {}, "[pushgateway] url", "http://"),
