@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Sequence
 
-from monitor.classify import EXIT_CONFIG, EXIT_PROBER, PROBER_OUTCOMES, TARGET_FAILURES
+from monitor.classify import EXIT_CONFIG, EXIT_PROBER, TARGET_FAILURES
 from monitor.config import Config, ConfigError, format_duration, load_config, parse_duration
 from monitor.runner import CycleReport, CycleRunner, StopRequest
 from monitor.store import Store, StoreError

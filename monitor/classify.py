@@ -105,11 +105,13 @@ class Run:
 
     @property
     def target_failed(self) -> bool:
-        return self.final in TARGET_FAILURES
+        """The target failed and no later attempt cleared it (a retry that broke the
+        prober does not turn a known target failure into a prober failure)."""
+        return self.final in TARGET_FAILURES or (self.final == PROBE_ERROR and self.first in TARGET_FAILURES)
 
     @property
     def prober_failed(self) -> bool:
-        return self.final == PROBE_ERROR
+        return self.final == PROBE_ERROR and not self.target_failed
 
 
 def fold_attempts(rows: Sequence[tuple[int, JourneyResult]]) -> list[Run]:

@@ -80,6 +80,8 @@ def test_exit_codes_keep_prober_and_target_apart() -> None:
     assert exit_code([ok, flaky, unavailable]) == 0
     assert exit_code([ok, prober]) == 3
     assert exit_code([ok, prober, target]) == 1
+    retry_broke = Run("J2", "firefox", "failure", "probe_error", 2)  # failed, then the retry's runner crashed
+    assert retry_broke.target_failed and exit_code([ok, retry_broke]) == 1
 
 
 def test_retry_policy() -> None:
