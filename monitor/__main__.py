@@ -1,4 +1,4 @@
-"""``python -m monitor {run,once,report,serve,check-config}``.
+"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,check-config}.
 
 Exit codes (the same for every command, so cron, systemd and CI can act on them):
 0 all good · 1 a journey failed on the target (failure or mail_not_received) ·
@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     once.add_argument("--json", metavar="PATH", type=Path, help="write a JSON summary")
     once.add_argument("--pushgateway", metavar="URL", help="push the cycle's metrics to this Pushgateway")
     once.add_argument("--browser", action="append", metavar="NAME", help="browser(s) for this run (overrides config)")
-    once.add_argument("--journey", action="append", metavar="ID", help="journey id(s) for this run (overrides config)")
+    once.add_argument("--journey", action="append", metavar="ID", help="journey id(s) expected in this run (overrides [run] journeys; "
+                      "selection inside the child is [run] pytest_k)")
     rep = sub.add_parser("report", help="success-rate table in the terminal, and --html PATH")
     _common(rep)
     rep.add_argument("--html", metavar="PATH", type=Path, help="also write a static HTML report")
