@@ -227,9 +227,12 @@ class Store:
         fail fast with the holder's pid instead of interleaving cycles.
         """
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
         lock_path = p.with_name(p.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot use {p} ({exc.strerror}): point [store] path at a writable directory") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
