@@ -79,8 +79,13 @@ class CreationEspacePage(BasePage):
     def expect_cryptogramme_affiche(self) -> None:
         """The image is present and has really loaded (a broken image has no natural width)."""
         expect(self.cryptogramme()).to_be_visible()
-        assert self.cryptogramme().evaluate("img => img.complete && img.naturalWidth > 0"), \
-            "the cryptogram image did not load"
+        # Visible is not loaded: wait for the image's own load/error event (no polling).
+        loaded = self.cryptogramme().evaluate(
+            """img => img.complete ? img.naturalWidth > 0 : new Promise(resolve => {
+                   img.addEventListener("load", () => resolve(img.naturalWidth > 0), {once: true});
+                   img.addEventListener("error", () => resolve(false), {once: true});
+               })""")
+        assert loaded, "the cryptogram image did not load"
 
     def expect_formulaire(self) -> None:
         """SIRET, cryptogram (loaded), security code, renew button, CGU box and VALIDER are shown."""
