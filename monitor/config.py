@@ -27,7 +27,7 @@ RETRYABLE = ("failure", "mail_not_received", "probe_error")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COMMAND = (
     "{python}", "-m", "pytest", "{targets}", "-p", "fixtures.results",
-    "--results-json", "{results_json}", "{browser_args}", "{k_args}",
+    "--results-json", "{results_json}", "{browser_args}", "{journey_args}", "{k_args}",
     "--output", "{output_dir}",
 )
 ENV_PREFIX = "MONITOR_"

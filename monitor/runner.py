@@ -126,12 +126,13 @@ def _expand(template: Sequence[str], scalars: dict[str, str], lists: dict[str, l
 
 
 def build_command(cfg: Config, *, results_json: Path, output_dir: Path, browsers: Sequence[str],
-                  targets: Sequence[str], k_expr: str) -> list[str]:
+                  targets: Sequence[str], k_expr: str, journeys: Sequence[str] = ()) -> list[str]:
     scalars = {"python": cfg.python, "results_json": str(results_json), "output_dir": str(output_dir)}
     lists = {
         "targets": list(targets),
         "browser_args": [a for b in browsers for a in ("--browser", b)],
         "k_args": ["-k", k_expr] if k_expr else [],
+        "journey_args": [a for j in journeys for a in ("--journey", j)],
     }
     return _expand(cfg.command, scalars, lists) + list(cfg.extra_args)
 
@@ -230,7 +231,8 @@ class CycleRunner:
         for attempt in range(1, cfg.retries + 2):
             adir = cycle_dir / f"attempt-{attempt}"
             argv = build_command(cfg, results_json=adir / "results.json", output_dir=adir / "output",
-                                 browsers=browsers, targets=targets, k_expr=k_expr)
+                                 browsers=browsers, targets=targets, k_expr=k_expr,
+                                 journeys=cfg.journeys if targets == ["journeys"] else ())
             child = run_child(argv, cwd=cfg.workdir, results_json=adir / "results.json", log_path=adir / "child.log",
                               timeout=deadline - time.monotonic(), kill_grace=cfg.kill_grace, stop=self.stop)
             if child.aborted:
