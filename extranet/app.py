@@ -6,6 +6,7 @@ Routes, headings and labels follow docs/ARCHITECTURE.md exactly: page objects de
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -13,8 +14,9 @@ import json
 import logging
 import math
 import re
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -34,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__, mailer as mail
 from .cryptogram import Cryptograms
-from .faults import FaultProfile, FaultProfileError
+from .faults import FaultProfile, FaultProfileError, FaultState, engine_of, step_of
 from .security import (IDENTIFIER_RE, PASSWORD_POLICY_TEXT, Clock, csrf_matches, hash_password, log_ref,
                        looks_like_token, new_csrf_token, new_link_token, password_problems, token_hash,
                        verify_password)
@@ -52,6 +54,8 @@ GENERIC_ANSWER = "Si ces informations correspondent à un compte, un courriel vo
 SESSION_EXPIRED = "Session expirée, veuillez recommencer."
 LINK_EXPIRED = "Ce lien a expiré : il n'est valable que {minutes} minutes."
 LINK_INVALID = "Ce lien n'est plus valide."
+CLIENT_HINTS_MISSING = ("La vérification de sécurité de votre navigateur a échoué : votre mot de passe n'a pas été "
+                        "modifié. Essayez avec un autre navigateur.")
 RATE_WINDOW_SECONDS = 3600
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 PHONE_RE = re.compile(r"(?:\+33|0)[1-9]\d{8}")
@@ -67,12 +71,53 @@ class Extranet:
     cryptograms: Cryptograms
     mailer: mail.Mailer
     templates: Jinja2Templates
+    _fault_key: str | None = dataclass_field(default=None, init=False)
+    _fault_state: FaultState | None = dataclass_field(default=None, init=False)
+    _fault_lock: threading.Lock = dataclass_field(default_factory=threading.Lock, init=False)
 
     def now(self) -> float:
         return self.clock.now()
 
+    def faults(self) -> FaultState:
+        """The fault profile in force: the operator's if set, else --faults; one RNG per profile."""
+        stored = self.store.get_setting("faults")
+        with self._fault_lock:
+            if self._fault_state is None or stored != self._fault_key:
+                profile = FaultProfile.from_dict(json.loads(stored)) if stored else self.settings.faults
+                self._fault_key, self._fault_state = stored, FaultState(profile)
+                if profile.active:
+                    log.warning("fault profile in force: %s", ", ".join(sorted(profile.to_dict())))
+            return self._fault_state
+
+    def deliver(self, outgoing: mail.OutgoingMail) -> bool:
+        """Send a mail, through the mail faults (drop, delay, spammy) of the profile in force.
+
+        Blocking (SMTP): call from a worker thread. A delayed mail is sent by a timer thread so
+        the page answers at once.
+        """
+        state = self.faults()
+        profile = state.profile
+        with self._fault_lock:
+            dropped = profile.mail_drop_rate > 0 and state.draw(profile.mail_drop_rate)
+        if dropped:
+            log.warning("fault: mail kind=%s to=%s dropped (mail_drop_rate=%s)", outgoing.kind,
+                        log_ref(outgoing.to.lower()), profile.mail_drop_rate)
+            return False
+        if profile.mail_delay_seconds > 0:
+            log.warning("fault: mail kind=%s delayed by %s s", outgoing.kind, profile.mail_delay_seconds)
+            timer = threading.Timer(profile.mail_delay_seconds, self.mailer.send, args=(outgoing,),
+                                    kwargs={"spam": profile.spammy_mail})
+            timer.daemon = True
+            timer.start()
+            return True
+        return self.mailer.send(outgoing, spam=profile.spammy_mail)
+
     def incident_text(self) -> str | None:
-        """Operator's text if set (``null`` hides the notice), else the --incident-text flag."""
+        """The fault profile's text if it sets one ("" hides the notice), else the operator's
+        text if set (``null`` hides the notice), else the --incident-text flag."""
+        forced = self.faults().profile.incident_text
+        if forced is not None:
+            return forced if forced.strip() else None
         stored = self.store.get_setting("incident_text")
         if stored is None:
             return self.settings.incident_text
@@ -141,7 +186,7 @@ def bucket(kind: str, value: str) -> str:
 
 async def send_mail(x: Extranet, outgoing: mail.OutgoingMail) -> bool:
     """Send from a worker thread so the event loop never waits on SMTP."""
-    return await run_in_threadpool(x.mailer.send, outgoing)
+    return await run_in_threadpool(x.deliver, outgoing)
 
 
 # -- home, login, personal space -------------------------------------------------------------
@@ -349,7 +394,7 @@ async def identifiant_oublie(request: Request) -> Response:
         outgoing = mail.render("identifiant", account.courriel, civilite=account.civilite, nom=account.nom,
                                denomination=account.denomination, siret=account.siret,
                                identifiant=account.identifiant)
-        task = BackgroundTask(x.mailer.send, outgoing)
+        task = BackgroundTask(x.deliver, outgoing)
     log.info("forgotten-identifier request siret=%s handled", log_ref(siret))
     return page(request, "demande_enregistree.html", background=task)
 
@@ -379,7 +424,7 @@ async def mot_de_passe_oublie(request: Request) -> Response:
         outgoing = mail.render("reinitialisation", account.courriel, civilite=account.civilite, nom=account.nom,
                                link=f"{x.settings.base_url}/reinitialisation/{token}",
                                ttl_minutes=x.settings.token_ttl_minutes)
-        task = BackgroundTask(x.mailer.send, outgoing)
+        task = BackgroundTask(x.deliver, outgoing)
     log.info("password-reset request identifiant=%s handled", log_ref(identifiant))
     return page(request, "demande_enregistree.html", background=task)
 
@@ -396,18 +441,26 @@ def link_handler(kind: str) -> Callable[[Request], Awaitable[Response]]:
         state = x.store.token_state(digest, kind, x.now()) if digest else None
         if state is None or state.status != "valid":
             return invalid_link(request, kind, token, expired=bool(state and state.status == "expired"))
+        client_hints = x.faults().profile.reset_requires_client_hints
         if request.method == "GET":
-            return page(request, "mot_de_passe.html", policy=PASSWORD_POLICY_TEXT)
+            return page(request, "mot_de_passe.html", policy=PASSWORD_POLICY_TEXT, client_hints=client_hints)
         form, ok = await read_form(request)
         if not ok:
             return session_expired(request)
+        if client_hints and not field(form, "empreinte"):
+            # Fault reset_requires_client_hints: the page's script needs navigator.userAgentData,
+            # which Firefox and WebKit do not implement (see extranet/faults.py).
+            log.info("fault reset_requires_client_hints: %s refused, no browser fingerprint", kind)
+            return page(request, "mot_de_passe.html", 422, policy=PASSWORD_POLICY_TEXT, client_hints=client_hints,
+                        errors=[CLIENT_HINTS_MISSING])
         password = str(form.get("mot_de_passe") or "")
         confirmation = str(form.get("confirmation") or "")
         errors = password_problems(password)
         if password != confirmation:
             errors.append("Les deux mots de passe ne sont pas identiques.")
         if errors:
-            return page(request, "mot_de_passe.html", 422, policy=PASSWORD_POLICY_TEXT, errors=errors)
+            return page(request, "mot_de_passe.html", 422, policy=PASSWORD_POLICY_TEXT, errors=errors,
+                        client_hints=client_hints)
         password_hash = await run_in_threadpool(hash_password, password)
         result = x.store.use_token_and_set_password(digest, kind, password_hash, x.now())  # type: ignore[arg-type]
         if result.status != "valid":
@@ -599,14 +652,16 @@ async def op_incident(request: Request, x: Extranet) -> Response:
 
 
 async def op_faults(request: Request, x: Extranet) -> Response:
+    """POST replaces the whole profile (``{}`` = no fault); GET shows the one in force."""
     if request.method == "POST":
         try:
             profile = FaultProfile.from_dict(await json_body(request))
         except FaultProfileError as exc:
             raise BadRequest(str(exc)) from None
         x.store.set_setting("faults", json.dumps(profile.to_dict()))
-    stored = x.store.get_setting("faults")
-    return JSONResponse(json.loads(stored) if stored else FaultProfile().to_dict())
+        x._fault_state = None  # a new RNG even for the same profile: a seed replays from the start
+        log.warning("operator: fault profile set (%s)", ", ".join(sorted(profile.to_dict())) or "none")
+    return JSONResponse(x.faults().profile.to_dict())
 
 
 def operator_route(path: str, handler: Callable[[Request, Extranet], Awaitable[Response]],
@@ -644,6 +699,47 @@ def redact_path(path: str) -> str:
     """Paths as logged: link tokens become a short reference."""
     match = _SECRET_PATH.match(path)
     return f"/{match.group(1)}/<ref {log_ref(match.group(2))}>" if match else path
+
+
+class FaultInjection:
+    """Step faults of the profile in force: delay, forced error status, per-engine failures.
+
+    Sits inside the session middleware so that the error page is the app's own. Operator
+    routes, static files and /healthz are never faulted (``step_of`` gives them no step).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        step = step_of(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if step is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        x = _x(request)
+        state = x.faults()
+        profile = state.profile
+        delay = profile.step_delays_seconds.get(step, 0.0)
+        if delay:
+            log.warning("fault: step %s delayed by %s s", step, delay)
+            await asyncio.sleep(delay)
+        status = profile.step_errors.get(step)
+        if status is None and profile.engine_failure_rates and step == profile.failure_step:
+            engine = engine_of(request.headers)
+            rate = profile.failure_rate(engine)
+            with x._fault_lock:
+                failed = rate > 0 and state.draw(rate)
+            if failed:
+                log.warning("fault: step %s failed for engine %s (rate %s)", step, engine, rate)
+                status = 500
+        if status is None:
+            await self.app(scope, receive, send)
+            return
+        log.warning("fault: step %s answers %d", step, status)
+        response = page(request, "erreur.html", status, title="Erreur",
+                        message="Une erreur est survenue, veuillez réessayer plus tard.")
+        await response(scope, receive, send)
 
 
 class AccessLogAndHeaders:
@@ -735,6 +831,7 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
             Middleware(AccessLogAndHeaders),
             Middleware(SessionMiddleware, secret_key=store.session_secret(), session_cookie="extranet_session",
                        max_age=8 * 3600, same_site="lax"),
+            Middleware(FaultInjection),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,

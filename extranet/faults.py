@@ -1,33 +1,245 @@
-"""Fault injection profiles (placeholder for the fault-injection issue).
+"""Fault profiles of the reference extranet: known, reproducible misbehaviour for the suite.
 
-Why it exists now: the operator route GET/POST /__operator__/faults already stores a
-profile, so journeys and the monitor can rely on the route; the profile has no fault yet and
-any unknown key is refused, so a typo never silently does nothing.
+Why it exists: the suite and the monitor must show they *detect* what the help page complains
+about (a flow "less systematic" in some browsers, mails late, lost or filed as spam, errors,
+an incident notice). A profile is one JSON object; every key is one fault, all combinable; an
+unknown key or a bad value is refused with a message naming it, so a typo never silently does
+nothing. Set by ``--faults JSON`` / ``--faults @file.json`` / ``EXTRANET_FAULTS`` at start, or
+replaced at run time by ``POST /__operator__/faults`` (the operator's profile wins until
+``POST /__operator__/reset``).
+
+Faults (defaults mean "behave normally"):
+
+``reset_requires_client_hints: true`` — engine-dependent through a real mechanism, not by
+    looking at the User-Agent. The new-password page (reset and activation) gets a script that,
+    on submit, copies ``navigator.userAgentData.platform`` (User-Agent Client Hints, a JS API)
+    into a hidden field ``empreinte``; the server then refuses a submission without it (422,
+    visible alert). Chromium implements ``navigator.userAgentData`` (secure contexts; loopback
+    is one) and passes. Firefox (checked on ESR 153: ``typeof navigator.userAgentData ===
+    "undefined"``) and WebKit/Safari do not implement it: the script throws, the form is
+    submitted without the field and the user sees the alert. J2.2b fails on Firefox, passes on
+    Chromium. (Tried first and rejected: a cookie ``SameSite=None`` without ``Secure`` and a
+    third-party cookie on the other loopback name: Chromium 156 and Firefox 153 both refuse
+    them in Playwright, so they do not tell the engines apart.)
+
+``engine_failure_rates: {"chromium": 0.3, "firefox": 0.02, "webkit": 0.2}`` with
+    ``failure_step`` (default ``reset_submit``) — a synthetic failure with a *known true rate*
+    per engine: that step answers HTTP 500 (error page) with that probability. Here, and only
+    here, the server tells engines apart from request headers (``Sec-CH-UA`` naming Chromium,
+    else ``User-Agent``: ``Firefox/`` → firefox, ``AppleWebKit`` without ``Chrome`` → webkit),
+    because the point is a truth known per engine to calibrate the monitor's statistics; no
+    other fault looks at who the browser is.
+
+``seed: int`` — seeds the profile's RNG (``random.Random``) used for failures and mail drops.
+
+``mail_delay_seconds: N`` — every mail is handed to SMTP N seconds later (a timer thread; the
+    page answers at once). ``mail_drop_rate: p`` — each mail is silently not sent with
+    probability p (the page still says a mail was sent). ``spammy_mail: true`` — mails get what
+    SpamAssassin scores high: shouting subject prefix and body ("FREE MONEY", "ACT NOW",
+    "100% GUARANTEED", "CLICK HERE"), HTML-only body with no text part, no Date and no
+    Message-ID, a From display name unlike its address.
+
+``step_errors: {"<step>": status}`` — that step answers the status (400-599) with the error
+    page. ``step_delays_seconds: {"<step>": s}`` — that step answers s seconds late.
+
+``incident_text: "..."`` — shows the incident notice with this text; ``""`` forces it off;
+    absent/null leaves the operator's or the flag's notice as it is.
+
+Steps (``STEPS``): a name per user action, mapped from method and path by ``step_of``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+import json
+import math
+import random
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+ENGINES = ("chromium", "firefox", "webkit")
+MAX_DELAY_SECONDS = 600.0
+
+#: step name → (method, path pattern)
+STEPS: dict[str, tuple[str, str]] = {
+    "home": ("GET", r"/"),
+    "login": ("POST", r"/connexion"),
+    "create_form": ("GET", r"/creer-mon-espace"),
+    "create_submit": ("POST", r"/creer-mon-espace"),
+    "account_submit": ("POST", r"/creer-mon-espace/compte"),
+    "forgot_identifier_form": ("GET", r"/identifiant-oublie"),
+    "forgot_identifier_submit": ("POST", r"/identifiant-oublie"),
+    "forgot_password_form": ("GET", r"/mot-de-passe-oublie"),
+    "forgot_password_submit": ("POST", r"/mot-de-passe-oublie"),
+    "reset_form": ("GET", r"/reinitialisation/.+"),
+    "reset_submit": ("POST", r"/reinitialisation/.+"),
+    "activation_form": ("GET", r"/activation/.+"),
+    "activation_submit": ("POST", r"/activation/.+"),
+    "assistance_submit": ("POST", r"/assistance(-technique)?"),
+}
+_STEP_RE = {name: (method, re.compile(pattern + r"\Z")) for name, (method, pattern) in STEPS.items()}
 
 
 class FaultProfileError(ValueError):
-    """The submitted profile is not a JSON object of known faults."""
+    """The submitted profile is not a JSON object of known faults; the message names the key."""
+
+
+def step_of(method: str, path: str) -> str | None:
+    """The step a request is, or None (operator routes, static files, health are never faulted)."""
+    for name, (step_method, pattern) in _STEP_RE.items():
+        if method == step_method and pattern.match(path):
+            return name
+    return None
+
+
+def engine_of(headers: Mapping[str, str]) -> str | None:
+    """Which engine sent a request, from Sec-CH-UA then User-Agent (synthetic failure rates only)."""
+    ch_ua = headers.get("sec-ch-ua", "")
+    if "Chromium" in ch_ua or "Google Chrome" in ch_ua:
+        return "chromium"
+    ua = headers.get("user-agent", "")
+    if "Firefox/" in ua:
+        return "firefox"
+    if "Chrome/" in ua or "Chromium/" in ua:
+        return "chromium"
+    if "AppleWebKit" in ua:
+        return "webkit"
+    return None
+
+
+def _rate(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0.0 <= value <= 1.0:
+        raise FaultProfileError(f"{key}: must be a probability between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _seconds(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0.0 <= value <= MAX_DELAY_SECONDS:
+        raise FaultProfileError(f"{key}: must be a number of seconds between 0 and {MAX_DELAY_SECONDS:.0f}, "
+                                f"got {value!r}")
+    return float(value)
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FaultProfileError(f"{key}: must be true or false, got {value!r}")
+    return value
+
+
+def _step(key: str, value: Any) -> str:
+    if value not in STEPS:
+        raise FaultProfileError(f"{key}: unknown step {value!r}; known: {', '.join(STEPS)}")
+    return str(value)
+
+
+def _mapping(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FaultProfileError(f"{key}: must be a JSON object, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
 class FaultProfile:
-    """No fault is defined yet: the empty profile means "behave normally"."""
+    """A validated, combinable set of faults; the empty profile means "behave normally"."""
+
+    reset_requires_client_hints: bool = False
+    engine_failure_rates: dict[str, float] = field(default_factory=dict)
+    failure_step: str = "reset_submit"
+    seed: int | None = None
+    mail_delay_seconds: float = 0.0
+    mail_drop_rate: float = 0.0
+    spammy_mail: bool = False
+    step_errors: dict[str, int] = field(default_factory=dict)
+    step_delays_seconds: dict[str, float] = field(default_factory=dict)
+    incident_text: str | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> "FaultProfile":
         if not isinstance(data, dict):
             raise FaultProfileError("the fault profile must be a JSON object")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise FaultProfileError(
-                f"unknown fault(s): {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none yet'}")
-        return cls(**data)
+            raise FaultProfileError(f"unknown fault(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if value is None and key in ("seed", "incident_text"):
+                continue
+            if key in ("reset_requires_client_hints", "spammy_mail"):
+                values[key] = _bool(key, value)
+            elif key == "engine_failure_rates":
+                rates = _mapping(key, value)
+                bad = sorted(set(rates) - set(ENGINES))
+                if bad:
+                    raise FaultProfileError(f"{key}: unknown engine(s) {', '.join(bad)}; known: {', '.join(ENGINES)}")
+                values[key] = {engine: _rate(f"{key}.{engine}", rate) for engine, rate in rates.items()}
+            elif key == "failure_step":
+                values[key] = _step(key, value)
+            elif key == "seed":
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise FaultProfileError(f"seed: must be an integer or null, got {value!r}")
+                values[key] = value
+            elif key == "mail_delay_seconds":
+                values[key] = _seconds(key, value)
+            elif key == "mail_drop_rate":
+                values[key] = _rate(key, value)
+            elif key == "step_errors":
+                out = {}
+                for step, status in _mapping(key, value).items():
+                    _step(f"{key}.{step}", step)
+                    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+                        raise FaultProfileError(f"{key}.{step}: must be an HTTP status 400-599, got {status!r}")
+                    out[step] = status
+                values[key] = out
+            elif key == "step_delays_seconds":
+                values[key] = {_step(f"{key}.{step}", step): _seconds(f"{key}.{step}", s)
+                               for step, s in _mapping(key, value).items()}
+            elif key == "incident_text":
+                if not isinstance(value, str):
+                    raise FaultProfileError(f"incident_text: must be text, \"\" (notice off) or null, got {value!r}")
+                values[key] = value
+        return cls(**values)
+
+    @classmethod
+    def parse(cls, raw: str) -> "FaultProfile":
+        """From the ``--faults`` flag: inline JSON, or ``@path`` to a JSON file."""
+        text = raw.strip()
+        if text.startswith("@"):
+            try:
+                text = Path(text[1:]).expanduser().read_text(encoding="utf-8")
+            except OSError as exc:
+                raise FaultProfileError(f"cannot read the fault profile file {raw[1:]!r}: {exc.strerror}") from None
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise FaultProfileError(f"the fault profile is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Only the faults that differ from normal behaviour (the empty profile is ``{}``)."""
+        default = FaultProfile()
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != getattr(default, f.name)}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.to_dict())
+
+    def failure_rate(self, engine: str | None) -> float:
+        return self.engine_failure_rates.get(engine or "", 0.0)
+
+
+class FaultState:
+    """The profile in force and its seeded RNG (one per profile, so a seed reproduces a run)."""
+
+    def __init__(self, profile: FaultProfile) -> None:
+        self.profile = profile
+        self.rng = random.Random(profile.seed)
+
+    def draw(self, probability: float) -> bool:
+        """True with the given probability (always draws, so a seeded sequence stays aligned)."""
+        return self.rng.random() < probability

@@ -139,9 +139,44 @@ def render(kind: str, to: str, **context: object) -> OutgoingMail:
     return OutgoingMail(kind, to, subject, text, html)
 
 
-def build_message(mail: OutgoingMail, *, domain: str = "activitepartielle.invalid") -> EmailMessage:
-    """A multipart/alternative message with the headers every mail of the extranet carries."""
+SPAMMY_SUBJECT_PREFIX = "FREE MONEY!!! ACT NOW - 100% GUARANTEED - "
+_SPAMMY_HTML = """<html><body bgcolor="#ff0000"><center>
+<font size="7" color="#ffff00"><b>FREE MONEY!!! YOU ARE A WINNER!!! ACT NOW!!!</b></font><br>
+<font size="5"><b>100% GUARANTEED - NO RISK - CASH BONUS - LIMITED TIME OFFER - CLICK HERE!!!</b></font><br>
+<font size="5"><b>DEAR FRIEND, YOU HAVE BEEN SELECTED TO RECEIVE $1,000,000 US DOLLARS. VIAGRA CHEAP MEDS
+WORK FROM HOME. CLICK BELOW NOW!!!</b></font></center>
+{body}
+<center><font size="1">To unsubscribe CLICK HERE. This is not spam. You opted in.</font></center>
+</body></html>
+"""
+
+
+def spammy(mail: OutgoingMail) -> OutgoingMail:
+    """The ``spammy_mail`` fault: same content and links, wrapped in what spam filters score high.
+
+    The original subject is kept at the end (the suite finds mails by a word of it).
+    """
+    return OutgoingMail(mail.kind, mail.to, SPAMMY_SUBJECT_PREFIX + mail.subject + " !!! $$$",
+                        mail.text, _SPAMMY_HTML.replace("{body}", mail.html))
+
+
+def build_message(mail: OutgoingMail, *, domain: str = "activitepartielle.invalid",
+                  spam: bool = False) -> EmailMessage:
+    """A multipart/alternative message with the headers every mail of the extranet carries.
+
+    ``spam=True`` (the ``spammy_mail`` fault): HTML only, no Date, no Message-ID, a From whose
+    display name is an unrelated address.
+    """
     message = EmailMessage()
+    if spam:
+        mail = spammy(mail)
+        message["From"] = '"WINNER@lottery-claims.example" <ne-pas-repondre@activitepartielle.invalid>'
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message["X-Extranet-Kind"] = mail.kind
+        message["X-Extranet-Sent-At"] = f"{time.time():.6f}"
+        message.set_content(mail.html, subtype="html", charset="utf-8")
+        return message
     message["From"] = SENDER
     message["To"] = mail.to
     message["Subject"] = mail.subject
@@ -164,9 +199,9 @@ class Mailer:
     def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
 
-    def send(self, mail: OutgoingMail) -> bool:
+    def send(self, mail: OutgoingMail, *, spam: bool = False) -> bool:
         """True if the server accepted the message; failures are logged, never raised."""
-        message = build_message(mail)
+        message = build_message(mail, spam=spam)
         started = time.monotonic()
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from .faults import FaultProfile, FaultProfileError
+
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
@@ -35,6 +37,7 @@ class Settings:
     reset_rate_limit: int = 5  # recovery requests per identifier per hour; 0 = no limit
     token_ttl_minutes: int = 60
     log_level: str = "info"
+    faults: FaultProfile = FaultProfile()  # see extranet/faults.py
 
     def __post_init__(self) -> None:
         _check_host("host", self.host)
@@ -50,6 +53,8 @@ class Settings:
             raise SettingsError(f"{_label('incident_text')}: must be text, got {self.incident_text!r}")
         _check_int("reset_rate_limit", self.reset_rate_limit, 0, 10_000)
         _check_int("token_ttl_minutes", self.token_ttl_minutes, 1, 24 * 60)
+        if not isinstance(self.faults, FaultProfile):
+            raise SettingsError(f"{_label('faults')}: must be a fault profile, got {type(self.faults).__name__}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"{_label('log_level')}: must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
 
@@ -110,6 +115,13 @@ def _as_int(field: str, low: int, high: int) -> Callable[[str], int]:
     return convert
 
 
+def _fault_profile(raw: str) -> FaultProfile:
+    try:
+        return FaultProfile.parse(raw)
+    except FaultProfileError as exc:
+        raise SettingsError(f"{_label('faults')}: {exc}") from None
+
+
 def _optional_text(raw: str) -> str | None:
     return raw if raw.strip() else None
 
@@ -126,6 +138,7 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "reset_rate_limit": _as_int("reset_rate_limit", 0, 10_000),
     "token_ttl_minutes": _as_int("token_ttl_minutes", 1, 24 * 60),
     "log_level": lambda raw: raw.strip().lower(),
+    "faults": _fault_profile,
 }
 
 _HELP = {
@@ -140,6 +153,7 @@ _HELP = {
     "reset_rate_limit": "recovery requests accepted per identifier or SIRET per hour, 0 = no limit (default 5)",
     "token_ttl_minutes": "validity of activation and reset links in minutes (default 60)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
+    "faults": "fault profile as JSON or @file.json, see extranet/faults.py (default: none)",
 }
 
 

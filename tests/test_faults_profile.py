@@ -1,0 +1,123 @@
+"""Unit tests of the fault profiles (extranet/faults.py): validation, parsing, steps, engines, RNG."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extranet.faults import STEPS, FaultProfile, FaultProfileError, FaultState, engine_of, step_of
+from extranet.mailer import build_message, render
+from extranet.settings import SettingsError, load_settings
+
+
+def test_empty_profile_is_normal_behaviour() -> None:
+    profile = FaultProfile.from_dict({})
+    assert profile.to_dict() == {} and not profile.active
+    assert profile.failure_rate("chromium") == 0.0
+
+
+def test_faults_combine_and_round_trip() -> None:
+    data = {"reset_requires_client_hints": True, "engine_failure_rates": {"chromium": 0.3, "firefox": 0.02},
+            "failure_step": "reset_submit", "seed": 7, "mail_delay_seconds": 2, "mail_drop_rate": 0.1,
+            "spammy_mail": True, "step_errors": {"home": 503}, "step_delays_seconds": {"login": 0.5},
+            "incident_text": "Incident"}
+    profile = FaultProfile.from_dict(data)
+    assert FaultProfile.from_dict(json.loads(json.dumps(profile.to_dict()))) == profile
+    assert profile.failure_rate("chromium") == 0.3 and profile.failure_rate("webkit") == 0.0
+    assert profile.failure_rate(None) == 0.0
+
+
+@pytest.mark.parametrize("data, named", [
+    ({"no_such_fault": 1}, "no_such_fault"),
+    ({"mail_drop_rate": 1.5}, "mail_drop_rate"),
+    ({"mail_drop_rate": True}, "mail_drop_rate"),
+    ({"mail_delay_seconds": -1}, "mail_delay_seconds"),
+    ({"spammy_mail": "yes"}, "spammy_mail"),
+    ({"engine_failure_rates": {"edge": 0.1}}, "edge"),
+    ({"engine_failure_rates": {"firefox": 2}}, "engine_failure_rates.firefox"),
+    ({"failure_step": "nowhere"}, "failure_step"),
+    ({"step_errors": {"home": 302}}, "step_errors.home"),
+    ({"step_errors": {"cuisine": 500}}, "step_errors.cuisine"),
+    ({"step_delays_seconds": {"home": "slow"}}, "step_delays_seconds.home"),
+    ({"incident_text": 3}, "incident_text"),
+    ({"seed": 1.5}, "seed"),
+])
+def test_bad_profiles_are_refused_naming_the_key(data: dict, named: str) -> None:
+    with pytest.raises(FaultProfileError, match=named.replace(".", r"\.")):
+        FaultProfile.from_dict(data)
+
+
+def test_not_an_object() -> None:
+    with pytest.raises(FaultProfileError, match="JSON object"):
+        FaultProfile.from_dict([1])
+
+
+def test_parse_inline_file_and_bad_json(tmp_path) -> None:
+    assert FaultProfile.parse('{"spammy_mail": true}').spammy_mail
+    path = tmp_path / "profile.json"
+    path.write_text('{"mail_drop_rate": 0.5}')
+    assert FaultProfile.parse(f"@{path}").mail_drop_rate == 0.5
+    with pytest.raises(FaultProfileError, match="cannot read"):
+        FaultProfile.parse(f"@{tmp_path / 'missing.json'}")
+    with pytest.raises(FaultProfileError, match="not valid JSON"):
+        FaultProfile.parse("{nope")
+    assert FaultProfile.parse("  ") == FaultProfile()
+
+
+def test_settings_flag_and_environment() -> None:
+    assert load_settings(["--faults", '{"spammy_mail": true}'], environ={}).faults.spammy_mail
+    assert load_settings([], environ={"EXTRANET_FAULTS": '{"mail_drop_rate": 1}'}).faults.mail_drop_rate == 1.0
+    with pytest.raises(SettingsError, match="EXTRANET_FAULTS / --faults: unknown fault.*typo"):
+        load_settings(["--faults", '{"typo": 1}'], environ={})
+
+
+@pytest.mark.parametrize("method, path, step", [
+    ("GET", "/", "home"), ("POST", "/connexion", "login"), ("POST", "/mot-de-passe-oublie", "forgot_password_submit"),
+    ("GET", "/reinitialisation/abc", "reset_form"), ("POST", "/reinitialisation/abc", "reset_submit"),
+    ("POST", "/activation/abc", "activation_submit"), ("POST", "/assistance-technique", "assistance_submit"),
+    ("POST", "/creer-mon-espace/compte", "account_submit"), ("GET", "/healthz", None),
+    ("POST", "/__operator__/faults", None), ("GET", "/static/extranet.css", None), ("GET", "/mon-espace", None),
+])
+def test_step_of(method: str, path: str, step: str | None) -> None:
+    assert step_of(method, path) == step
+
+
+def test_every_step_name_is_reachable() -> None:
+    assert set(STEPS) == {step_of(m, p.replace(".+", "x").replace("(-technique)?", "")) for m, p in STEPS.values()}
+
+
+@pytest.mark.parametrize("headers, engine", [
+    ({"sec-ch-ua": '"Chromium";v="156", "Not.A/Brand";v="99"',
+      "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"},
+     "chromium"),
+    ({"user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0"},
+     "chromium"),
+    ({"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"}, "firefox"),
+    ({"user-agent": "Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Safari/605.1.15"},
+     "webkit"),
+    ({"user-agent": "python-httpx/0.28"}, None),
+])
+def test_engine_of(headers: dict, engine: str | None) -> None:
+    assert engine_of(headers) == engine
+
+
+def test_seeded_rng_replays_and_rate_is_the_truth() -> None:
+    profile = FaultProfile.from_dict({"seed": 42, "engine_failure_rates": {"chromium": 0.3}})
+    first = [FaultState(profile).draw(0.3) for _ in range(1)]
+    a, b = FaultState(profile), FaultState(profile)
+    draws_a = [a.draw(0.3) for _ in range(2000)]
+    assert draws_a == [b.draw(0.3) for _ in range(2000)] and first == draws_a[:1]
+    assert 0.27 < sum(draws_a) / len(draws_a) < 0.33
+
+
+def test_spammy_message_looks_like_spam_and_keeps_the_link() -> None:
+    mail = render("reinitialisation", "a@example.test", civilite="Madame", nom="Dupont",
+                  link="http://127.0.0.1:1/reinitialisation/TOKEN", ttl_minutes=60)
+    normal, spam = build_message(mail), build_message(mail, spam=True)
+    assert normal["Date"] and normal["Message-ID"] and normal.is_multipart()
+    assert spam["Date"] is None and spam["Message-ID"] is None and not spam.is_multipart()
+    assert spam.get_content_type() == "text/html"
+    assert spam["Subject"].startswith("FREE MONEY!!!") and "Réinitialisation de votre mot de passe" in spam["Subject"]
+    body = spam.get_content()
+    assert "FREE MONEY" in body and 'href="http://127.0.0.1:1/reinitialisation/TOKEN"' in body
+    assert spam["X-Extranet-Kind"] == "reinitialisation"
