@@ -4,7 +4,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fixtures.identity import luhn_valid, random_password, random_siret
+from fixtures.identity import random_password
 from fixtures.outcomes import (BrowserCrashed, EngineUnavailable, MailNotReceived, MailpitUnreachable,
                                Outcome, ServiceStartError, TargetUnreachable, classify)
 
@@ -44,15 +44,6 @@ def test_exception_group_prefers_probe_errors_over_failures():
 
 def test_httpx_connect_error_to_mailpit_is_a_probe_error():
     assert classify(httpx.ConnectError("mailpit refused")).outcome is Outcome.PROBE_ERROR
-
-
-def test_random_siret_passes_luhn_and_known_sirets_check():
-    assert luhn_valid("73282932000074")  # INSEE's published example
-    assert not luhn_valid("73282932000075")
-    assert not luhn_valid("7328293200007a")
-    for _ in range(200):
-        siret = random_siret()
-        assert len(siret) == 14 and luhn_valid(siret)
 
 
 def test_random_password_meets_the_policy():
