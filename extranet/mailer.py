@@ -139,7 +139,6 @@ def render(kind: str, to: str, **context: object) -> OutgoingMail:
     return OutgoingMail(kind, to, subject, text, html)
 
 
-SPAMMY_SUBJECT_PREFIX = "FREE MONEY!!! ACT NOW - 100% GUARANTEED - "
 _SPAMMY_HTML = """<html><body bgcolor="#ff0000"><center>
 <font size="7" color="#ffff00"><b>FREE MONEY!!! YOU ARE A WINNER!!! ACT NOW!!!</b></font><br>
 <font size="5"><b>100% GUARANTEED - NO RISK - CASH BONUS - LIMITED TIME OFFER - CLICK HERE!!!</b></font><br>
@@ -154,9 +153,10 @@ WORK FROM HOME. CLICK BELOW NOW!!!</b></font></center>
 def spammy(mail: OutgoingMail) -> OutgoingMail:
     """The ``spammy_mail`` fault: same content and links, wrapped in what spam filters score high.
 
-    The original subject is kept at the end (the suite finds mails by a word of it).
+    The subject is kept as it is: journeys check it, and the point is a mail that *arrives*
+    with a high spam score (the suite warns, it does not fail).
     """
-    return OutgoingMail(mail.kind, mail.to, SPAMMY_SUBJECT_PREFIX + mail.subject + " !!! $$$",
+    return OutgoingMail(mail.kind, mail.to, mail.subject,
                         mail.text, _SPAMMY_HTML.replace("{body}", mail.html))
 
 

@@ -1,0 +1,124 @@
+"""SpamAssassin (spamd) and Mailpit's SMTP chaos, wired into the suite and off by default.
+
+- fixtures/spamd.py starts spamd with a PING/PONG readiness check;
+- a Mailpit started with ``--enable-spamassassin`` scores the extranet's normal mails low and
+  its ``spammy_mail`` mails high;
+- the journeys, run as a user runs them (pytest in a child process), with ``--spamassassin``
+  record each mail's score and *warn* (``spam_flagged``) without failing; with
+  ``--mailpit-chaos`` an SMTP refusal ends as ``mail_not_received``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from fixtures.engines import resolve_engine
+from fixtures.identity import new_identity
+from fixtures.mailpit import MailpitClient
+from fixtures.operator import OperatorClient
+from fixtures.outcomes import ServiceStartError
+from fixtures.processes import start_extranet, start_mailpit
+from fixtures.spamd import SpamdService, spamd_pong, start_spamd
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "spam-key-" + uuid.uuid4().hex[:8]
+J22B = "journeys/test_j2_2b_mot_de_passe_oublie.py"
+
+
+@pytest.fixture(scope="module")
+def spamd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpamdService]:
+    try:
+        service = start_spamd(tmp_path_factory.mktemp("spamd"))
+    except ServiceStartError as exc:
+        if exc.failure_class == "spamd_missing":
+            pytest.skip(str(exc))
+        raise
+    yield service
+    service.stop()
+
+
+def test_spamd_is_ready_then_stops(spamd: SpamdService, tmp_path: Path) -> None:
+    assert spamd_pong(spamd.host, spamd.port)
+    other = start_spamd(tmp_path)
+    assert other.port != spamd.port and spamd_pong(other.host, other.port)
+    other.stop()
+    assert not other.process.alive() and not spamd_pong(other.host, other.port)
+
+
+def test_normal_mail_scores_low_spammy_mail_high(spamd: SpamdService, tmp_path: Path) -> None:
+    mailpit = start_mailpit(tmp_path, spamassassin=spamd.address)
+    extranet = start_extranet(tmp_path, smtp_host=mailpit.smtp_host, smtp_port=mailpit.smtp_port, operator_key=KEY)
+    operator = OperatorClient(extranet.base_url, KEY)
+    try:
+        import httpx
+        account = operator.seed_account(new_identity(f"s-{uuid.uuid4().hex[:10]}@example.test", lambda _v: None))
+        scores = {}
+        with MailpitClient(mailpit.http_url) as client, httpx.Client(base_url=extranet.base_url) as http:
+            for spammy in (False, True):
+                operator.set_faults({"spammy_mail": spammy})
+                form = http.get("/mot-de-passe-oublie").text
+                csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
+                with client.expect_mail(f'to:"{account.courriel}"', timeout=30) as waiter:
+                    assert http.post("/mot-de-passe-oublie", data={"csrf_token": csrf,
+                                                                    "identifiant": account.identifiant}).status_code == 200
+                mail = waiter.value
+                scores[spammy] = (mail.spam_score, mail.spam_is_spam)
+        assert scores[False][0] is not None and scores[False][0] < 5 and scores[False][1] is False, scores
+        assert scores[True][0] >= 5 and scores[True][1] is True, scores
+    finally:
+        operator.close()
+        extranet.stop()
+        mailpit.stop()
+
+
+# -- the suite's options, as a user runs them -----------------------------------------------------------
+def run_journeys(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    results = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+         "--results-json", str(results), "--output", str(tmp_path / "out"), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+    return proc, (json.loads(results.read_text())["results"] if results.exists() else [])
+
+
+needs_chromium = pytest.mark.skipif(not resolve_engine("chromium").available, reason="chromium unavailable")
+
+
+@needs_chromium
+def test_spamassassin_option_warns_without_failing(spamd: SpamdService, tmp_path: Path) -> None:
+    proc, results = run_journeys(tmp_path, J22B, "--browser", "chromium", "--spamassassin",
+                                 env={"EXTRANET_FAULTS": '{"spammy_mail": true}'})
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    (result,) = results
+    assert result["outcome"] == "success" and result["spam_flagged"] is True
+    assert result["spam_scores"] and min(result["spam_scores"]) >= 5
+
+
+@needs_chromium
+def test_without_spamassassin_no_score_and_no_flag(tmp_path: Path) -> None:
+    proc, results = run_journeys(tmp_path, J22B, "--browser", "chromium")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert results[0]["spam_scores"] == [] and results[0]["spam_flagged"] is False
+
+
+@needs_chromium
+def test_mailpit_chaos_smtp_refusal_is_mail_not_received(tmp_path: Path) -> None:
+    proc, results = run_journeys(tmp_path, J22B, "--browser", "chromium", "--mailpit-chaos", "Recipient:451:100",
+                                 "--mail-timeout", "3")
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    (result,) = results
+    assert result["outcome"] == "mail_not_received", result
+
+
+def test_options_refused_with_a_user_mailpit(tmp_path: Path) -> None:
+    proc, _ = run_journeys(tmp_path, J22B, "--browser", "chromium", "--spamassassin",
+                           "--mailpit-url", "http://127.0.0.1:9")
+    assert proc.returncode == 4 and "--enable-spamassassin" in proc.stderr + proc.stdout
