@@ -1,0 +1,101 @@
+"""Security invariants of the recovery procedure, replayed in the browser.
+
+- a reset link works once only;
+- it is valid 60 minutes: still open at 59, refused with the 60-minute message after 60;
+- the recovery answers do not reveal whether an account exists: the same status, heading and
+  text for a known and an unknown identifier, and for a known and an unknown SIRET + courriel.
+Page objects only (pages/); no locator here.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from extranet.siret import random_siret
+from pages import (DemandeEnregistreePage, ForgotIdentifierPage, ForgotPasswordPage, InvalidLinkPage,
+                   MotDePasseModifiePage, NewPasswordPage)
+
+from .parcours import expect_mail
+
+pytestmark = [pytest.mark.journey("S1"), pytest.mark.writes, pytest.mark.needs_operator]
+
+
+def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
+    procedure = ForgotPasswordPage(page)
+    procedure.ouvrir()
+    procedure.attendre()
+    with inbox.expect("reinitialisation") as attente:
+        procedure.demander_la_reinitialisation(identifiant)
+        DemandeEnregistreePage(page).expect_confirmation()
+    mail = attente.value
+    expect_mail(mail, "reinitialisation")
+    lien = mail.link("/reinitialisation/")
+    journey.secret(lien)
+    return lien
+
+
+def statut(response) -> int | None:
+    return response.status if response is not None else None
+
+
+def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_account):
+    journey.secret(existing_account.identifiant)
+    with journey.step("Demander un lien de réinitialisation"):
+        lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
+    with journey.step("Utiliser le lien une première fois"):
+        formulaire = NewPasswordPage(page)
+        assert statut(formulaire.ouvrir_lien(lien)) == 200
+        formulaire.expect_formulaire()
+        formulaire.choisir_mot_de_passe(existing_account.new_password())
+        MotDePasseModifiePage(page).expect_confirmation()
+    with journey.step("Le même lien est refusé ensuite"):
+        assert statut(NewPasswordPage(page).ouvrir_lien(lien)) == 404
+        InvalidLinkPage(page).expect_lien_plus_valide()
+
+
+def test_lien_valable_60_minutes(page, journey, inbox, existing_account, operator):
+    journey.secret(existing_account.identifiant)
+    with journey.step("Demander un lien de réinitialisation"):
+        lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
+    with journey.step("Après 59 minutes le lien s'ouvre encore"):
+        operator.advance_clock(59 * 60)
+        formulaire = NewPasswordPage(page)
+        assert statut(formulaire.ouvrir_lien(lien)) == 200
+        formulaire.expect_formulaire()
+    with journey.step("Après 60 minutes le lien est refusé avec le message des 60 minutes"):
+        operator.advance_clock(61)
+        assert statut(NewPasswordPage(page).ouvrir_lien(lien)) == 410
+        InvalidLinkPage(page).expect_lien_expire()
+
+
+def reponse_visible(page, envoyer) -> tuple[int | None, str]:
+    """Status of the answer to a form and the text of its main region."""
+    with page.expect_response(lambda r: r.request.method == "POST") as reponse:
+        envoyer()
+    confirmation = DemandeEnregistreePage(page)
+    confirmation.expect_confirmation()
+    return reponse.value.status, confirmation.contenu().inner_text()
+
+
+def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, existing_account):
+    journey.secret(existing_account.identifiant)
+    inconnu = "AP" + uuid.uuid4().hex[:8].upper()
+    reponses = {}
+    with journey.step("« J'ai oublié mon mot de passe » : identifiant connu puis inconnu"):
+        for cas, identifiant in (("connu", existing_account.identifiant), ("inconnu", inconnu)):
+            procedure = ForgotPasswordPage(page)
+            procedure.ouvrir()
+            reponses[("mdp", cas)] = reponse_visible(
+                page, lambda i=identifiant: procedure.demander_la_reinitialisation(i))
+        assert reponses[("mdp", "connu")] == reponses[("mdp", "inconnu")]
+    with journey.step("« J'ai oublié mon identifiant » : SIRET + courriel connus, SIRET inconnu, courriel faux"):
+        cas_identifiant = (("connu", existing_account.siret, existing_account.courriel),
+                           ("siret inconnu", random_siret(), existing_account.courriel),
+                           ("courriel faux", existing_account.siret, f"x-{uuid.uuid4().hex[:8]}@example.test"))
+        for cas, siret, courriel in cas_identifiant:
+            procedure = ForgotIdentifierPage(page)
+            procedure.ouvrir()
+            reponses[("id", cas)] = reponse_visible(
+                page, lambda s=siret, c=courriel: procedure.demander_mon_identifiant(s, c))
+        assert len({reponses[("id", cas)] for cas, _, _ in cas_identifiant}) == 1, reponses
