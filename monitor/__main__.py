@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Sequence

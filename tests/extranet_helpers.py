@@ -12,7 +12,12 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import uuid
+
 import httpx
+
+# The operator key of the extranets the HTTP test modules start (tests/conftest.py).
+OPERATOR_KEY = "test-operator-key-" + uuid.uuid4().hex[:8]
 
 TABLES = ("establishments", "accounts", "tokens", "assistance_requests", "consumed_forms")
 

@@ -19,54 +19,22 @@ import pytest
 
 from extranet.siret import random_siret
 from fixtures.mailpit import Mail, MailpitClient
-from fixtures.outcomes import ServiceStartError
 from fixtures.ports import free_port
-from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
+from fixtures.processes import ExtranetService, start_extranet
 try:  # tests/ is not a package today; stay importable if it becomes one
-    from extranet_helpers import ExtranetClient, Page, account_form_data, db_counts
+    from extranet_helpers import OPERATOR_KEY, ExtranetClient, Page, account_form_data, db_counts
 except ImportError:  # pragma: no cover
-    from tests.extranet_helpers import ExtranetClient, Page, account_form_data, db_counts
+    from tests.extranet_helpers import OPERATOR_KEY, ExtranetClient, Page, account_form_data, db_counts
 
 pytestmark = pytest.mark.integration
 
-KEY = "test-operator-key-" + uuid.uuid4().hex[:8]
+KEY = OPERATOR_KEY  # the key of the extranet started by tests/conftest.py
 PASSWORD = "Motdepasse-Initial-1"
 NEW_PASSWORD = "Nouveau-Motdepasse-2"
 GENERIC = "Si ces informations correspondent à un compte, un courriel vous a été envoyé."
 
 
 # -- services ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("extranet-http")
-
-
-@pytest.fixture(scope="module")
-def mailpit_service(workdir: Path) -> Iterator[MailpitService]:
-    try:
-        service = start_mailpit(workdir)
-    except ServiceStartError as exc:
-        if exc.failure_class == "mailpit_missing":
-            pytest.skip(str(exc))
-        raise
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="module")
-def extranet(workdir: Path, mailpit_service: MailpitService) -> Iterator[ExtranetService]:
-    service = start_extranet(workdir, smtp_host=mailpit_service.smtp_host, smtp_port=mailpit_service.smtp_port,
-                             operator_key=KEY)
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="module")
-def mailpit(mailpit_service: MailpitService) -> Iterator[MailpitClient]:
-    with MailpitClient(mailpit_service.http_url) as client:
-        yield client
-
-
 @pytest.fixture
 def client(extranet: ExtranetService) -> Iterator[ExtranetClient]:
     c = ExtranetClient(extranet.base_url, KEY)

@@ -15,56 +15,23 @@ from typing import Iterator
 import httpx
 import pytest
 
-from extranet.siret import random_siret
 from fixtures.identity import new_identity
 from fixtures.mailpit import MailpitClient
 from fixtures.outcomes import MailNotReceived
 from fixtures.operator import OperatorClient
-from fixtures.outcomes import ServiceStartError  # noqa: E402
-from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
+from fixtures.processes import ExtranetService, MailpitService, start_extranet
 try:
-    from extranet_helpers import ExtranetClient
+    from extranet_helpers import OPERATOR_KEY, ExtranetClient
 except ImportError:  # pragma: no cover
-    from tests.extranet_helpers import ExtranetClient
+    from tests.extranet_helpers import OPERATOR_KEY, ExtranetClient
 
 pytestmark = pytest.mark.integration
 
-KEY = "faults-key-" + uuid.uuid4().hex[:8]
+KEY = OPERATOR_KEY  # the key of the extranet started by tests/conftest.py
 NEW_PASSWORD = "Nouveau-Motdepasse-2"
 CHROMIUM = {"sec-ch-ua": '"Chromium";v="156", "Not.A/Brand";v="99"',
             "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"}
 FIREFOX = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"}
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("faults-http")
-
-
-@pytest.fixture(scope="module")
-def mailpit_service(workdir: Path) -> Iterator[MailpitService]:
-    try:
-        service = start_mailpit(workdir)
-    except ServiceStartError as exc:
-        if exc.failure_class == "mailpit_missing":
-            pytest.skip(str(exc))
-        raise
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="module")
-def extranet(workdir: Path, mailpit_service: MailpitService) -> Iterator[ExtranetService]:
-    service = start_extranet(workdir, smtp_host=mailpit_service.smtp_host, smtp_port=mailpit_service.smtp_port,
-                             operator_key=KEY)
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="module")
-def mailpit(mailpit_service: MailpitService) -> Iterator[MailpitClient]:
-    with MailpitClient(mailpit_service.http_url) as client:
-        yield client
 
 
 @pytest.fixture

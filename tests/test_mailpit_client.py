@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 

@@ -1,0 +1,51 @@
+"""Services shared by the HTTP-level test modules: one Mailpit + reference extranet per module.
+
+Why module scope: each module changes server-wide state (clock offset, fault profile), so
+modules must not share a server; tests inside one module restore what they change.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from fixtures.mailpit import MailpitClient
+from fixtures.outcomes import ServiceStartError
+from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
+
+try:  # tests/ is not a package today; stay importable if it becomes one
+    from extranet_helpers import OPERATOR_KEY
+except ImportError:  # pragma: no cover
+    from tests.extranet_helpers import OPERATOR_KEY
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(scope="module")
+def mailpit_service(workdir: Path) -> Iterator[MailpitService]:
+    try:
+        service = start_mailpit(workdir)
+    except ServiceStartError as exc:
+        if exc.failure_class == "mailpit_missing":
+            pytest.skip(str(exc))
+        raise
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def extranet(workdir: Path, mailpit_service: MailpitService) -> Iterator[ExtranetService]:
+    service = start_extranet(workdir, smtp_host=mailpit_service.smtp_host, smtp_port=mailpit_service.smtp_port,
+                             operator_key=OPERATOR_KEY)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def mailpit(mailpit_service: MailpitService) -> Iterator[MailpitClient]:
+    with MailpitClient(mailpit_service.http_url) as client:
+        yield client
