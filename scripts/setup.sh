@@ -68,7 +68,9 @@ if [ "$mode" = always ] || { [ "$mode" = auto ] && [ ! -e "$marker" ]; }; then
   mkdir -p "$(dirname "$marker")"
   log "trying 'playwright install chromium firefox webkit' (optional; Debian browsers are the fallback)"
   if timeout 300 "$ROOT/.venv/bin/playwright" install chromium firefox webkit >"$marker" 2>&1; then
-    log "Playwright browser builds installed"
+    log "Playwright browser builds installed; installing their system libraries (best effort)"
+    as_root "$ROOT/.venv/bin/playwright" install-deps chromium firefox webkit >>"$marker" 2>&1 \
+      || log "playwright install-deps failed: WebKit may not start (details: $marker)"
   else
     log "Playwright browser builds could not be downloaded here; using Debian's chromium and firefox-esr, WebKit unavailable (details: $marker)"
   fi
