@@ -1,4 +1,4 @@
-"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,check-config}.
+"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,check-config,calibrate}.
 
 Exit codes (the same for every command, so cron, systemd and CI can act on them):
 0 all good · 1 a journey failed on the target (failure or mail_not_received) ·
@@ -58,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="serve /metrics and /healthz from the store (no scheduling)")
     _common(srv)
     srv.add_argument("--listen", metavar="HOST:PORT", help="exporter address (overrides [exporter] listen)")
+    cal = sub.add_parser("calibrate", help="measure known per-engine failure rates (fault profile) and check the statistics")
+    _common(cal)
+    cal.add_argument("--browser", action="append", metavar="NAME", help="engines to calibrate (default: [run] browsers)")
+    cal.add_argument("--rates", default=None, metavar="ENGINE=P,...",
+                     help="injected failure probability per engine (default chromium=0.3,firefox=0.02[,webkit=0.2])")
+    cal.add_argument("--cycles", type=int, default=20, help="real cycles per calibration = trials per engine (default 20)")
+    cal.add_argument("--seed", type=int, default=42, help="seed of the extranet's fault RNG (default 42)")
+    cal.add_argument("--equal-rate", type=float, default=None, metavar="P",
+                     help="failure probability of every engine for the false-alarm estimate (default: mean of --rates)")
+    cal.add_argument("--real-repeats", type=int, default=1, metavar="K",
+                     help="real calibrations repeated under equal rates (slow: K × --cycles cycles; default 1, 0 = skip)")
+    cal.add_argument("--simulations", type=int, default=2000, help="simulated repetitions (default 2000)")
+    cal.add_argument("--alpha", type=float, default=None, help="significance level (default: [stats] alpha)")
     chk = sub.add_parser("check-config", help="validate the configuration and print the effective values")
     _common(chk)
     return ap
@@ -252,7 +265,35 @@ def write_junit(report: CycleReport, path: Path) -> None:
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
-COMMANDS = {"run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve, "check-config": cmd_check_config}
+def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
+    from fixtures.outcomes import ServiceStartError
+    from monitor.calibrate import CalibrationError, calibrate, parse_rates
+    default = {"chromium": 0.3, "firefox": 0.02, "webkit": 0.2}
+    try:
+        rates = parse_rates(args.rates or ",".join(f"{b}={default[b]}" for b in cfg.browsers), cfg.browsers)
+        if args.cycles < 1 or args.real_repeats < 0 or args.simulations < 0:
+            raise CalibrationError("--cycles must be ≥ 1, --real-repeats and --simulations ≥ 0")
+        equal = args.equal_rate if args.equal_rate is not None else sum(rates.values()) / len(rates)
+        if not 0 <= equal <= 1:
+            raise CalibrationError(f"--equal-rate {equal} is not a probability")
+        alpha = args.alpha if args.alpha is not None else cfg.alpha
+        if not 0 < alpha < 0.5:
+            raise CalibrationError(f"--alpha {alpha} is out of range: use e.g. 0.05")
+    except CalibrationError as exc:
+        raise ConfigError("calibrate", str(exc), "see python -m monitor calibrate --help") from None
+    stop = StopRequest()
+    stop.install()
+    try:
+        calibrate(cfg, failure_rates=rates, cycles=args.cycles, seed=args.seed, equal_rate=equal,
+                  real_repeats=args.real_repeats, simulations=args.simulations, alpha=alpha,
+                  db=Path(args.db) if getattr(args, "db", None) else None, progress=log.info, stop=stop)
+    except ServiceStartError as exc:
+        print(f"monitor: calibration could not start its reference extranet: {exc}", file=sys.stderr)
+        return EXIT_PROBER
+    return EXIT_PROBER if stop.is_set() else 0
+
+
+COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve, "check-config": cmd_check_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
