@@ -68,6 +68,52 @@ def pytest_configure(config: pytest.Config) -> None:
     _wrap(Tracing, "stop", lambda _: None)
     from fixtures.mailpit import MailWaiter  # the suite's blocking wait for a mail (search + fetch included)
     _wrap(MailWaiter, "wait", lambda _: None)
+    _time_function("fixtures.processes", "start_mailpit")  # service start-up (module globals: reference_stack)
+    _time_function("fixtures.processes", "start_extranet")
+    _time_all_playwright_calls()
+    from playwright.sync_api._context_manager import PlaywrightContextManager  # the node driver's start
+    _wrap(PlaywrightContextManager, "__enter__", lambda _: None)
+
+
+def _time_function(module_name: str, name: str) -> None:
+    import importlib
+
+    module = importlib.import_module(module_name)
+    original = getattr(module, name)
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        begin = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _state["seconds"][f"{module_name}.{name}"] += time.perf_counter() - begin
+            _state["calls"][f"{module_name}.{name}"] += 1
+
+    setattr(module, name, wrapper)
+
+
+def _time_all_playwright_calls() -> None:
+    """Every sync Playwright API call goes through SyncBase._sync: total wall time spent inside them
+    (outermost calls only), i.e. waiting on the browser, the driver, and the target through them."""
+    from playwright._impl._sync_base import SyncBase
+
+    original = SyncBase._sync
+    depth = {"n": 0}
+
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        depth["n"] += 1
+        begin = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            depth["n"] -= 1
+            if depth["n"] == 0:
+                _state["seconds"]["playwright (all sync calls)"] += time.perf_counter() - begin
+                _state["calls"]["playwright (all sync calls)"] += 1
+
+    SyncBase._sync = wrapper
 
 
 @pytest.hookimpl(tryfirst=True)
