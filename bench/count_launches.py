@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 
 _state: dict[str, Any] = {"launches": Counter(), "contexts": Counter(), "per_test": Counter(), "current": None,
-                          "tests": 0, "seconds": Counter(), "calls": Counter()}
+                          "tests": 0, "seconds": Counter(), "calls": Counter(), "by_api": Counter()}
 
 
 def _wrap(cls: type, name: str, on_call: Any) -> None:
@@ -110,8 +111,12 @@ def _time_all_playwright_calls() -> None:
         finally:
             depth["n"] -= 1
             if depth["n"] == 0:
-                _state["seconds"]["playwright (all sync calls)"] += time.perf_counter() - begin
+                spent = time.perf_counter() - begin
+                _state["seconds"]["playwright (all sync calls)"] += spent
                 _state["calls"]["playwright (all sync calls)"] += 1
+                caller = sys._getframe(1)  # the generated API method: Locator.click, Page.goto…
+                owner = type(caller.f_locals.get("self")).__name__
+                _state["by_api"][f"{owner}.{caller.f_code.co_name}"] += spent
 
     SyncBase._sync = wrapper
 
@@ -134,4 +139,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "worker": worker, "pid": os.getpid(), "tests_set_up": _state["tests"],
         "launches": dict(_state["launches"]), "contexts": dict(_state["contexts"]),
         "contexts_per_test": dict(_state["per_test"]),
-        "seconds_in": dict(_state["seconds"]), "calls": dict(_state["calls"])}, indent=1))
+        "seconds_in": dict(_state["seconds"]), "calls": dict(_state["calls"]),
+        "playwright_by_api": dict(_state["by_api"].most_common(12))}, indent=1))

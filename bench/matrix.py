@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -49,9 +50,11 @@ def run_once(workers: int, browsers: list[str], tmp: Path, extra: list[str]) -> 
     argv += extra
     env = {**os.environ, "BENCH_COUNT_DIR": str(counts),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    start = time.monotonic()
+    start, usage0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.monotonic() - start
+    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # pytest and every process it reaped (browsers too)
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
     tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
     launches, contexts, per_test, per_worker = Counter(), Counter(), [], {}
     for f in sorted(counts.glob("counts-*.json")):
@@ -70,7 +73,7 @@ def run_once(workers: int, browsers: list[str], tmp: Path, extra: list[str]) -> 
                 per_second[line[:19]] += 1  # "YYYY-MM-DD HH:MM:SS": both extranets' requests in that second
     doc = json.loads(results.read_text()) if results.exists() else {"results": []}
     outcomes = Counter(r["outcome"] for r in doc["results"])
-    return {"workers": workers, "wall": wall, "rc": proc.returncode, "tail": tail, "launches": dict(launches),
+    return {"workers": workers, "wall": wall, "cpu": cpu, "rc": proc.returncode, "tail": tail, "launches": dict(launches),
             "contexts": dict(contexts), "per_worker": per_worker, "contexts_per_test": Counter(per_test),
             "journeys": len(doc["results"]), "outcomes": dict(outcomes), "requests": requests,
             "peak_per_second": max(per_second.values(), default=0),
@@ -94,7 +97,8 @@ def main() -> int:
             for workers in (1, args.workers):
                 r = run_once(workers, browsers, Path(tmp), args.pytest_args)
                 runs[workers].append(r)
-                print(f"run {i + 1}/{args.repeat} -n {workers}: wall {r['wall']:.1f} s, rc {r['rc']}, "
+                print(f"run {i + 1}/{args.repeat} -n {workers}: wall {r['wall']:.1f} s, CPU {r['cpu']:.1f} s "
+                      f"(= {r['cpu'] / r['wall']:.2f} cores busy on average), rc {r['rc']}, "
                       f"{r['journeys']} journeys {r['outcomes']}, launches {r['launches']} per worker "
                       f"{r['per_worker']}, contexts {r['contexts']}, contexts/journey "
                       f"{dict(r['contexts_per_test'])}, extranet requests {r['requests']}  (load {os.getloadavg()[0]:.2f})",

@@ -138,6 +138,11 @@ def main() -> int:
     print(f"    outside Playwright calls                                                 "
           f"{outside:8.2f} s  {outside / W:6.1%}  (suite Python code and fixtures, of which Mailpit + extranet "
           f"start-up {services:.2f} s, Playwright driver start {driver:.2f} s)")
+    by_api = counts.get("playwright_by_api", {})
+    if by_api:
+        print("  time inside Playwright calls by API method (top 8; includes the target's time they wait on):")
+        for name, s in list(by_api.items())[:8]:
+            print(f"    {name:<34}{s:8.2f} s  {s / W:6.1%}")
     per_engine: dict[str, list[float]] = defaultdict(list)
     for r in ran:
         per_engine[r["browser"]].append(r["duration_seconds"])
