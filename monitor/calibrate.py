@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 from monitor.config import Config
 from monitor.runner import CycleRunner, StopRequest
-from monitor.stats import Rate, compare, display, pct, verdict, wilson_interval
+from monitor.stats import Rate, compare, pct, verdict, wilson_interval
 from monitor.store import Store
 
 JOURNEY = "N1"
@@ -325,6 +325,3 @@ def calibrate(cfg: Config, *, failure_rates: dict[str, float], cycles: int, seed
             "real_claims": real_claims, "real_repeats": real_done,
             "sim_claims": sim_claims, "simulations": simulations, "power_claims": power_claims}
 
-
-__all__ = ["calibrate", "simulate_claims", "parse_rates", "EngineCheck", "rates_from_outcomes", "claims_difference",
-           "proportion_text", "table", "verdict_lines", "CalibrationError", "display"]

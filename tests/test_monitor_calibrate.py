@@ -93,7 +93,7 @@ def test_simulated_power_with_certain_difference() -> None:
 
 def test_cli_refuses_bad_rates_with_exit_2() -> None:
     proc = subprocess.run([sys.executable, "-m", "monitor", "calibrate", "--browser", "chromium", "--browser", "firefox",
-                           "--rates", "chromium=2,firefox=0"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                           "--rates", "chromium=2,firefox=0"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
                           env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")})
     assert proc.returncode == 2
     assert "chromium=2" in proc.stderr and "calibrate --help" in proc.stderr
@@ -110,7 +110,7 @@ def test_real_calibration_with_certain_rates(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "monitor", "calibrate", "--browser", "chromium", "--browser", "firefox",
                            "--rates", "chromium=0,firefox=1", "--cycles", "6", "--real-repeats", "0",
                            "--simulations", "200", "--db", str(db)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240,
+                          cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
                           env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")})
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
