@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from fixtures.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
 from monitor.classify import (CYCLE_TIMEOUT, aggregate, RUNNER_CRASHED, Run, exit_code, fold_attempts, needs_retry,
                               prober_failure)
 from monitor.config import Config
@@ -170,7 +171,7 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
         out.flush()
         try:
             proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=die_with_parent())
         except OSError as exc:
             return ChildRun(argv, None, False, False, 0.0, log_path, error=f"could not start the child: {exc}")
 

@@ -255,7 +255,7 @@ def test_smtp_refusal_by_mailpit_chaos_is_stored_as_mail_not_received(tmp_path) 
 
 
 def _group_of_child(marker: str) -> int | None:
-    """Process group of the orphaned pytest child whose argv names this (unique) path."""
+    """Process group of a live pytest child whose argv names this (unique) path, if any."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -287,6 +287,10 @@ def test_monitor_sigkilled_mid_cycle_keeps_history_and_marks_the_cycle_interrupt
         history = [(r.id, r.cycle_id, r.outcome) for r in store.results()]
     assert history and history[0][2] == "success"
 
+    # The home page now answers after 2 minutes: cycle 2's child is certainly still running
+    # when the monitor is killed, so only dying with its parent can end it within the wait.
+    operator = OperatorClient(extranet.base_url, KEY)
+    operator.set_faults({"step_delays_seconds": {"home": 120}})
     monitor = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(conf), "run", "--no-exporter"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     child_log = artifacts / "cycle-000002" / "attempt-1" / "child.log"
@@ -295,8 +299,13 @@ def test_monitor_sigkilled_mid_cycle_keeps_history_and_marks_the_cycle_interrupt
         wait_for(child_log.exists, 30, "cycle 2's child to start")
         monitor.send_signal(signal.SIGKILL)  # no handler runs: the cycle stays 'running' in the store
         monitor.wait(10)
-        # The child runs in its own session, so it outlives a SIGKILLed monitor: end it here.
-        orphan_group = _group_of_child(str(artifacts / "cycle-000002"))
+        # The child runs in its own session but dies with the monitor (PR_SET_PDEATHSIG):
+        # no pytest, browser or service keeps probing the target after a SIGKILL.
+        marker = str(artifacts / "cycle-000002")
+        try:
+            wait_for(lambda: _group_of_child(marker) is None, 20, "the child to end with the SIGKILLed monitor")
+        finally:
+            orphan_group = _group_of_child(marker)  # only if the assertion failed: clean up
     finally:
         if monitor.poll() is None:
             monitor.kill()
@@ -306,6 +315,8 @@ def test_monitor_sigkilled_mid_cycle_keeps_history_and_marks_the_cycle_interrupt
                 os.killpg(orphan_group, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        operator.set_faults({})
+        operator.close()
     with Store.open_reader(db) as store:
         assert [c.status for c in store.cycles()] == ["running", "completed"]  # as the kill left it
 
