@@ -49,18 +49,19 @@ def test_logs_in_then_fails(page, journey, existing_account):
 '''
 
 
-@pytest.mark.parametrize("browser", ["chromium", "firefox"])
-def test_a_failing_journey_leaves_artifacts_with_no_secret(tmp_path, browser):
-    test_file = ROOT / "journeys" / f"test_zz_tmp_failing_{browser}_{os.getpid()}.py"
+@pytest.mark.parametrize("engine_name", ["chromium", "firefox"])
+def test_a_failing_journey_leaves_artifacts_with_no_secret(tmp_path, engine_name):
+    # Outside the repository, so a concurrent `pytest journeys` never collects it; a conftest
+    # loads the suite's plugins there as the root conftest does in the repository.
+    test_file = tmp_path / "journey" / "test_failing_on_purpose.py"
+    test_file.parent.mkdir()
     test_file.write_text(FAILING_JOURNEY)
+    (test_file.parent / "conftest.py").write_text((ROOT / "conftest.py").read_text())
     secrets_out = tmp_path / "secrets.json"
-    try:
-        proc, results = run_pytest(tmp_path, str(test_file), "--browser", browser,
-                                   env={"SECRETS_OUT": str(secrets_out)})
-    finally:
-        test_file.unlink()
+    proc, results = run_pytest(tmp_path, str(test_file), "--browser", engine_name,
+                               env={"SECRETS_OUT": str(secrets_out)})
     assert proc.returncode == 1, proc.stdout[-3000:]
-    assert [r["outcome"] for r in results] == ["failure"]
+    assert [r["outcome"] for r in results] == ["failure"], proc.stdout[-3000:]
     identifiant, password = json.loads(secrets_out.read_text())
     registry = SecretRegistry([identifiant, password])
     assert password not in proc.stdout + proc.stderr  # the assertion message was scrubbed
