@@ -11,7 +11,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAILPIT_VERSION="v1.30.5"
-APT_PACKAGES=(chromium firefox-esr spamassassin spamd prometheus prometheus-pushgateway xvfb fonts-dejavu-core)
+APT_PACKAGES=(chromium firefox-esr spamassassin spamd prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk)
 log() { printf '[setup] %s\n' "$*"; }
 
 as_root() {
