@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from pages import CreationEspacePage, HomePage, MonEspacePage
+from pages import CreationEspacePage, DemandeEnregistreePage, ForgotPasswordPage, HomePage, MonEspacePage
 
 ETAPE_1 = "1) Aller sur la page d'accueil et cliquer sur « CREER MON ESPACE »"
 ETAPE_2 = ("2) Saisir le n° de SIRET et le code contrôle sécurité, accepter les conditions générales "
@@ -71,3 +71,20 @@ def expect_mail(mail: Any, kind: str) -> None:
     assert mail.kind == kind, f"expected a mail of kind {kind!r}, got {mail.kind!r} ('{mail.subject}')"
     if kind in SUJETS:
         assert mail.subject == SUJETS[kind], f"subject of the {kind} mail: {mail.subject!r}"
+
+
+def recevoir_un_lien_de_reinitialisation(page: Page, journey: Any, inbox: Any, identifiant: str) -> str:
+    """« J'ai oublié mon mot de passe », from its form: the identifier, then the mail's link.
+
+    The form must be on screen (reached from the home page, or opened directly).
+    """
+    procedure = ForgotPasswordPage(page)
+    procedure.attendre()
+    with inbox.expect("reinitialisation") as attente:
+        procedure.demander_la_reinitialisation(identifiant)
+        DemandeEnregistreePage(page).expect_confirmation()
+    mail = attente.value
+    expect_mail(mail, "reinitialisation")
+    lien = mail.link("/reinitialisation/")
+    journey.secret(lien)
+    return lien

@@ -7,27 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from pages import (DemandeEnregistreePage, ForgotPasswordPage, InvalidLinkPage, MotDePasseModifiePage,
+from pages import (InvalidLinkPage, MotDePasseModifiePage,
                    NewPasswordPage)
 
-from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
+from .parcours import ouvrir_l_accueil, recevoir_un_lien_de_reinitialisation, se_connecter
 
 pytestmark = [pytest.mark.journey("J2.2c"), pytest.mark.writes, pytest.mark.needs_operator]
 
 SOIXANTE_ET_UNE_MINUTES = 61 * 60
-
-
-def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
-    procedure = ForgotPasswordPage(page)
-    procedure.attendre()
-    with inbox.expect("reinitialisation") as attente:
-        procedure.demander_la_reinitialisation(identifiant)
-        DemandeEnregistreePage(page).expect_confirmation()
-    mail = attente.value
-    expect_mail(mail, "reinitialisation")
-    lien = mail.link("/reinitialisation/")
-    journey.secret(lien)
-    return lien
 
 
 def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page, journey, inbox, existing_account, operator):
@@ -35,7 +22,7 @@ def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page, journey, inbox
     with journey.step("2/ Cliquer sur « J'ai oublié mon mot de passe » et recevoir le lien"):
         home = ouvrir_l_accueil(page)
         home.cliquer_j_ai_oublie_mon_mot_de_passe()
-        premier_lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
+        premier_lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, existing_account.identifiant)
 
     with journey.step("Attendre 61 minutes (horloge de l'extranet avancée par l'opérateur)"):
         operator.advance_clock(SOIXANTE_ET_UNE_MINUTES)
@@ -49,7 +36,7 @@ def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page, journey, inbox
 
     with journey.step("Refaire une demande depuis « J'ai oublié mon mot de passe »"):
         refus.cliquer_j_ai_oublie_mon_mot_de_passe()
-        second_lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
+        second_lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, existing_account.identifiant)
         assert second_lien != premier_lien, "the new request mailed the expired link again"
 
     nouveau_mot_de_passe = existing_account.new_password()

@@ -16,23 +16,14 @@ from extranet.siret import random_siret
 from pages import (DemandeEnregistreePage, ForgotIdentifierPage, ForgotPasswordPage, InvalidLinkPage,
                    MotDePasseModifiePage, NewPasswordPage)
 
-from .parcours import expect_mail
+from .parcours import recevoir_un_lien_de_reinitialisation
 
 pytestmark = [pytest.mark.journey("S1"), pytest.mark.writes, pytest.mark.needs_operator]
 
 
 def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
-    procedure = ForgotPasswordPage(page)
-    procedure.ouvrir()
-    procedure.attendre()
-    with inbox.expect("reinitialisation") as attente:
-        procedure.demander_la_reinitialisation(identifiant)
-        DemandeEnregistreePage(page).expect_confirmation()
-    mail = attente.value
-    expect_mail(mail, "reinitialisation")
-    lien = mail.link("/reinitialisation/")
-    journey.secret(lien)
-    return lien
+    ForgotPasswordPage(page).ouvrir()
+    return recevoir_un_lien_de_reinitialisation(page, journey, inbox, identifiant)
 
 
 def statut(response) -> int | None:
