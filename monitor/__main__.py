@@ -154,7 +154,8 @@ def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
             write_json(report, args.json)
         if cfg.pushgateway_url:
             try:
-                push_cycle(cfg.pushgateway_url, cfg.pushgateway_job, report, cfg.pushgateway_timeout)
+                push_cycle(cfg.pushgateway_url, cfg.pushgateway_job, report, cfg.pushgateway_timeout,
+                           cfg.pushgateway_instance)
             except PushgatewayError as exc:
                 store.record_cycle_error("pushgateway_error")
                 print(f"monitor: {exc}", file=sys.stderr)

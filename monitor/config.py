@@ -117,6 +117,7 @@ class Config:
     # [pushgateway]
     pushgateway_url: str = ""
     pushgateway_job: str = "extranet_monitor"
+    pushgateway_instance: str = ""  # grouping key; "" = this machine's host name
     pushgateway_timeout: float = 5.0
     source: str = "defaults"
     overrides: list[str] = field(default_factory=list)
@@ -223,6 +224,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "pushgateway": {
         "url": ("pushgateway_url", _str),
         "job": ("pushgateway_job", _str),
+        "instance": ("pushgateway_instance", _str),
         "timeout": ("pushgateway_timeout", parse_duration),
     },
 }
@@ -337,6 +339,9 @@ def validate(cfg: Config) -> Config:
             raise ConfigError("[pushgateway] url", f"{cfg.pushgateway_url!r} is not an http(s) URL", 'write e.g. "http://127.0.0.1:9091"')
     if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", cfg.pushgateway_job):
         raise ConfigError("[pushgateway] job", f"{cfg.pushgateway_job!r} is not a valid job name", "use letters, digits and _")
+    if cfg.pushgateway_instance and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", cfg.pushgateway_instance):
+        raise ConfigError("[pushgateway] instance", f"{cfg.pushgateway_instance!r} is not a usable grouping value",
+                          "use letters, digits, '.', '_', ':' or '-' (or leave it empty for the host name)")
     return cfg
 
 

@@ -8,6 +8,7 @@ before the cycle, so ``once`` exits 2 without probing anything.
 """
 from __future__ import annotations
 
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -63,8 +64,10 @@ def build_registry(report: CycleReport) -> CollectorRegistry:
     return reg
 
 
-def push_cycle(url: str, job: str, report: CycleReport, timeout: float) -> None:
+def push_cycle(url: str, job: str, report: CycleReport, timeout: float, instance: str = "") -> None:
+    """Push under the group {job, instance}: monitors on several hosts never overwrite each other."""
+    grouping = {"instance": instance or socket.gethostname()}
     try:
-        push_to_gateway(url, job=job, registry=build_registry(report), timeout=timeout)
+        push_to_gateway(url, job=job, registry=build_registry(report), timeout=timeout, grouping_key=grouping)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise PushgatewayError(f"push to Pushgateway {url} failed: {getattr(exc, 'reason', exc)}") from None

@@ -107,7 +107,9 @@ def test_once_refuses_a_database_in_use(tmp_path: Path) -> None:
 @pytest.mark.skipif(not shutil.which("prometheus-pushgateway"), reason="prometheus-pushgateway not installed")
 def test_once_pushes_to_a_real_pushgateway(tmp_path: Path) -> None:
     port = free_port()
-    gw = subprocess.Popen(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}"],
+    gw = subprocess.Popen(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}",
+                           # Debian's default persists to /var/lib: keep this test's pushes in memory only
+                           "--persistence.file="],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -129,6 +131,9 @@ def test_once_pushes_to_a_real_pushgateway(tmp_path: Path) -> None:
         assert samples[("probe_success", (("browser", "firefox"), ("journey", "J1")))] == 0
         assert samples[("probe_success", (("browser", "chromium"), ("journey", "J1")))] == 1
         assert samples[("extranet_incident_notice", ())] == 1
+        instances = {s.labels.get("instance") for fam in text_string_to_metric_families(text) for s in fam.samples
+                     if s.labels.get("job") == "extranet_monitor" and s.name == "probe_success"}
+        assert instances == {socket.gethostname()}  # grouped per host: two monitors never overwrite each other
     finally:
         gw.terminate()
         gw.wait(10)
