@@ -117,3 +117,11 @@ def test_writes_are_skipped_on_a_real_target_with_the_reason(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert results and {r["outcome"] for r in results} == {"skipped"}
     assert "--allow-writes" in results[0]["message"]
+
+
+def test_check_engines_launches_each_available_engine_in_the_header(tmp_path):
+    proc, _ = run_pytest(tmp_path, "journeys/test_r_pages_accessibles.py", "--browser", "chromium",
+                         "--check-engines", "--collect-only",
+                         env={"SENTINEL_CHROMIUM_EXECUTABLE": "/bin/true"})
+    header = [line for line in proc.stdout.splitlines() if line.startswith("engine chromium")]
+    assert header and "LAUNCH FAILED" in header[0], proc.stdout[:2000]
