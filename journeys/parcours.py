@@ -10,7 +10,8 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from pages import CreationEspacePage, DemandeEnregistreePage, ForgotPasswordPage, HomePage, MonEspacePage
+from pages import (CreationEspacePage, DemandeEnregistreePage, ForgotPasswordPage, HomePage, MonEspacePage,
+                   MotDePasseModifiePage, NewPasswordPage)
 
 ETAPE_1 = "1) Aller sur la page d'accueil et cliquer sur « CREER MON ESPACE »"
 ETAPE_2 = ("2) Saisir le n° de SIRET et le code contrôle sécurité, accepter les conditions générales "
@@ -88,3 +89,14 @@ def recevoir_un_lien_de_reinitialisation(page: Page, journey: Any, inbox: Any, i
     lien = mail.link("/reinitialisation/")
     journey.secret(lien)
     return lien
+
+
+def choisir_le_nouveau_mot_de_passe(page: Page, lien: str, mot_de_passe: str) -> None:
+    """Open the mailed link, type the new password twice, see « Mot de passe modifié »."""
+    formulaire = NewPasswordPage(page)
+    response = formulaire.ouvrir_lien(lien)
+    assert response is not None and response.status == 200, \
+        f"the reset link answered {response.status if response else 'nothing'}"
+    formulaire.expect_formulaire()
+    formulaire.choisir_mot_de_passe(mot_de_passe)
+    MotDePasseModifiePage(page).expect_confirmation()

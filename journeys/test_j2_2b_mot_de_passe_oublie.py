@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from pages import (DemandeEnregistreePage, ForgotPasswordPage, InvalidLinkPage, MotDePasseModifiePage,
-                   NewPasswordPage)
+from pages import DemandeEnregistreePage, ForgotPasswordPage, InvalidLinkPage, NewPasswordPage
 
-from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
+from .parcours import choisir_le_nouveau_mot_de_passe, expect_mail, ouvrir_l_accueil, se_connecter
 
 pytestmark = [pytest.mark.journey("J2.2b"), pytest.mark.writes]
 
@@ -36,13 +35,7 @@ def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_
     ancien_mot_de_passe = existing_account.password
     nouveau_mot_de_passe = existing_account.new_password()
     with journey.step("Ouvrir le lien et saisir deux fois le nouveau mot de passe"):
-        formulaire = NewPasswordPage(page)
-        response = formulaire.ouvrir_lien(lien)
-        assert response is not None and response.status == 200, \
-            f"the reset link answered {response.status if response else 'nothing'}"
-        formulaire.expect_formulaire()
-        formulaire.choisir_mot_de_passe(nouveau_mot_de_passe)
-        MotDePasseModifiePage(page).expect_confirmation()
+        choisir_le_nouveau_mot_de_passe(page, lien, nouveau_mot_de_passe)
 
     espace = se_connecter(page, journey, existing_account.identifiant, nouveau_mot_de_passe,
                           existing_account.denomination, etape="Se connecter avec le nouveau mot de passe")

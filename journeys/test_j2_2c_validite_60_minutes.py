@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from pages import (InvalidLinkPage, MotDePasseModifiePage,
-                   NewPasswordPage)
+from pages import InvalidLinkPage, NewPasswordPage
 
-from .parcours import ouvrir_l_accueil, recevoir_un_lien_de_reinitialisation, se_connecter
+from .parcours import (choisir_le_nouveau_mot_de_passe, ouvrir_l_accueil, recevoir_un_lien_de_reinitialisation,
+                       se_connecter)
 
 pytestmark = [pytest.mark.journey("J2.2c"), pytest.mark.writes, pytest.mark.needs_operator]
 
@@ -41,13 +41,7 @@ def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page, journey, inbox
 
     nouveau_mot_de_passe = existing_account.new_password()
     with journey.step("Ouvrir le nouveau lien et saisir deux fois le nouveau mot de passe"):
-        formulaire = NewPasswordPage(page)
-        response = formulaire.ouvrir_lien(second_lien)
-        assert response is not None and response.status == 200, \
-            f"the new reset link answered {response.status if response else 'nothing'}"
-        formulaire.expect_formulaire()
-        formulaire.choisir_mot_de_passe(nouveau_mot_de_passe)
-        MotDePasseModifiePage(page).expect_confirmation()
+        choisir_le_nouveau_mot_de_passe(page, second_lien, nouveau_mot_de_passe)
 
     se_connecter(page, journey, existing_account.identifiant, nouveau_mot_de_passe, existing_account.denomination,
                  etape="Se connecter avec le nouveau mot de passe")
