@@ -11,7 +11,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAILPIT_VERSION="v1.30.5"
-APT_PACKAGES=(chromium firefox-esr spamassassin spamd prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk)
+BROWSER_PACKAGES=(chromium firefox-esr)
+TOOL_PACKAGES=(spamassassin spamd prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk)
 log() { printf '[setup] %s\n' "$*"; }
 
 as_root() {
@@ -20,17 +21,30 @@ as_root() {
 }
 
 # --- Debian packages --------------------------------------------------------------
+# Debian's browsers are the fallback where Playwright's own builds cannot be downloaded (as
+# here). Other apt systems (Ubuntu's chromium is a snap stub, it has no firefox-esr) get the
+# tools only and use Playwright's builds, tried below.
+os_id="$( (. /etc/os-release 2>/dev/null && echo "${ID:-unknown}") || echo unknown)"
+wanted=("${TOOL_PACKAGES[@]}")
+if [ "$os_id" = debian ]; then wanted=("${BROWSER_PACKAGES[@]}" "${wanted[@]}"); fi
 missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
+for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null; then
-    log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    installable=()
+    for pkg in "${missing[@]}"; do
+      if apt-cache show "$pkg" >/dev/null 2>&1; then installable+=("$pkg"); else
+        log "no package '$pkg' on this system: skipped (the tests that need it say so)"; fi
+    done
+    if [ "${#installable[@]}" -gt 0 ]; then
+      log "installing Debian packages: ${installable[*]}"
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${installable[@]}" >/dev/null
+    fi
   else
-    log "not a Debian machine: install ${missing[*]} yourself (see README)"
+    log "no apt-get here: install ${missing[*]} yourself (see README)"
   fi
 fi
 
@@ -63,6 +77,7 @@ fi
 
 # --- Playwright's own browser builds (optional) -----------------------------------
 mode="${PLAYWRIGHT_BROWSERS_INSTALL:-auto}"
+if [ "$os_id" != debian ] && [ "$mode" = auto ]; then mode=always; fi  # no system browsers to fall back on
 marker="${XDG_CACHE_HOME:-$HOME/.cache}/aparts-sentinel/playwright-install-tried-1.64.1"
 if [ "$mode" = always ] || { [ "$mode" = auto ] && [ ! -e "$marker" ]; }; then
   mkdir -p "$(dirname "$marker")"
