@@ -6,9 +6,6 @@ the per-browser results JSON, the terminal output and the artifacts folder.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -17,18 +14,12 @@ import pytest
 from fixtures.artifacts import SecretRegistry
 from fixtures.ports import free_port
 
+try:  # tests/ is not a package today; stay importable if it becomes one
+    from child_pytest import ROOT, run_pytest
+except ImportError:  # pragma: no cover
+    from tests.child_pytest import ROOT, run_pytest
+
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, list[dict]]:
-    results = tmp_path / "results.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:randomly", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
-         "--results-json", str(results), "--output", str(tmp_path / "out"), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
-    data = json.loads(results.read_text())["results"] if results.exists() else []
-    return proc, data
 
 
 FAILING_JOURNEY = '''

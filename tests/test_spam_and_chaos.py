@@ -9,10 +9,6 @@
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -27,8 +23,12 @@ from fixtures.outcomes import ServiceStartError
 from fixtures.processes import start_extranet, start_mailpit
 from fixtures.spamd import SpamdService, spamd_pong, start_spamd
 
+try:  # tests/ is not a package today; stay importable if it becomes one
+    from child_pytest import run_pytest
+except ImportError:  # pragma: no cover
+    from tests.child_pytest import run_pytest
+
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[1]
 KEY = "spam-key-" + uuid.uuid4().hex[:8]
 J22B = "journeys/test_j2_2b_mot_de_passe_oublie.py"
 
@@ -80,21 +80,12 @@ def test_normal_mail_scores_low_spammy_mail_high(spamd: SpamdService, tmp_path: 
 
 
 # -- the suite's options, as a user runs them -----------------------------------------------------------
-def run_journeys(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, list[dict]]:
-    results = tmp_path / "results.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:randomly", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
-         "--results-json", str(results), "--output", str(tmp_path / "out"), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
-    return proc, (json.loads(results.read_text())["results"] if results.exists() else [])
-
-
 needs_chromium = pytest.mark.skipif(not resolve_engine("chromium").available, reason="chromium unavailable")
 
 
 @needs_chromium
 def test_spamassassin_option_warns_without_failing(spamd: SpamdService, tmp_path: Path) -> None:
-    proc, results = run_journeys(tmp_path, J22B, "--browser", "chromium", "--spamassassin",
+    proc, results = run_pytest(tmp_path, J22B, "--browser", "chromium", "--spamassassin",
                                  env={"EXTRANET_FAULTS": '{"spammy_mail": true}'})
     assert proc.returncode == 0, proc.stdout[-2000:]
     (result,) = results
@@ -104,14 +95,14 @@ def test_spamassassin_option_warns_without_failing(spamd: SpamdService, tmp_path
 
 @needs_chromium
 def test_without_spamassassin_no_score_and_no_flag(tmp_path: Path) -> None:
-    proc, results = run_journeys(tmp_path, J22B, "--browser", "chromium")
+    proc, results = run_pytest(tmp_path, J22B, "--browser", "chromium")
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert results[0]["spam_scores"] == [] and results[0]["spam_flagged"] is False
 
 
 @needs_chromium
 def test_mailpit_chaos_smtp_refusal_is_mail_not_received(tmp_path: Path) -> None:
-    proc, results = run_journeys(tmp_path, J22B, "--browser", "chromium", "--mailpit-chaos", "Recipient:451:100",
+    proc, results = run_pytest(tmp_path, J22B, "--browser", "chromium", "--mailpit-chaos", "Recipient:451:100",
                                  "--mail-timeout", "3")
     assert proc.returncode == 1, proc.stdout[-2000:]
     (result,) = results
@@ -119,6 +110,6 @@ def test_mailpit_chaos_smtp_refusal_is_mail_not_received(tmp_path: Path) -> None
 
 
 def test_options_refused_with_a_user_mailpit(tmp_path: Path) -> None:
-    proc, _ = run_journeys(tmp_path, J22B, "--browser", "chromium", "--spamassassin",
+    proc, _ = run_pytest(tmp_path, J22B, "--browser", "chromium", "--spamassassin",
                            "--mailpit-url", "http://127.0.0.1:9")
     assert proc.returncode == 4 and "--enable-spamassassin" in proc.stderr + proc.stdout
