@@ -89,13 +89,15 @@ class Extranet:
                     log.warning("fault profile in force: %s", ", ".join(sorted(profile.to_dict())))
             return self._fault_state
 
-    def deliver(self, outgoing: mail.OutgoingMail) -> bool:
-        """Send a mail, through the mail faults (drop, delay, spammy) of the profile in force.
+    def deliver(self, outgoing: mail.OutgoingMail, state: FaultState | None = None) -> bool:
+        """Send a mail, through the mail faults (drop, delay, spammy) of ``state``.
 
+        ``state`` is the profile in force when the request was handled: a mail sent after the
+        response (background task) must not pick up a profile the operator set in between.
         Blocking (SMTP): call from a worker thread. A delayed mail is sent by a timer thread so
         the page answers at once.
         """
-        state = self.faults()
+        state = state or self.faults()
         profile = state.profile
         with self._fault_lock:
             dropped = profile.mail_drop_rate > 0 and state.draw(profile.mail_drop_rate)
@@ -186,7 +188,7 @@ def bucket(kind: str, value: str) -> str:
 
 async def send_mail(x: Extranet, outgoing: mail.OutgoingMail) -> bool:
     """Send from a worker thread so the event loop never waits on SMTP."""
-    return await run_in_threadpool(x.deliver, outgoing)
+    return await run_in_threadpool(x.deliver, outgoing, x.faults())
 
 
 # -- home, login, personal space -------------------------------------------------------------
@@ -394,7 +396,7 @@ async def identifiant_oublie(request: Request) -> Response:
         outgoing = mail.render("identifiant", account.courriel, civilite=account.civilite, nom=account.nom,
                                denomination=account.denomination, siret=account.siret,
                                identifiant=account.identifiant)
-        task = BackgroundTask(x.deliver, outgoing)
+        task = BackgroundTask(x.deliver, outgoing, x.faults())
     log.info("forgotten-identifier request siret=%s handled", log_ref(siret))
     return page(request, "demande_enregistree.html", background=task)
 
@@ -424,7 +426,7 @@ async def mot_de_passe_oublie(request: Request) -> Response:
         outgoing = mail.render("reinitialisation", account.courriel, civilite=account.civilite, nom=account.nom,
                                link=f"{x.settings.base_url}/reinitialisation/{token}",
                                ttl_minutes=x.settings.token_ttl_minutes)
-        task = BackgroundTask(x.deliver, outgoing)
+        task = BackgroundTask(x.deliver, outgoing, x.faults())
     log.info("password-reset request identifiant=%s handled", log_ref(identifiant))
     return page(request, "demande_enregistree.html", background=task)
 
