@@ -89,13 +89,13 @@ def test_step_error_answers_the_status_with_the_error_page(operator: OperatorCli
 
 
 def test_step_delay(operator: OperatorClient, client: ExtranetClient) -> None:
-    operator.set_faults({"step_delays_seconds": {"forgot_password_form": 0.6}})
+    operator.set_faults({"step_delays_seconds": {"forgot_password_form": 1.5}})
     started = time.monotonic()
     assert client.get("/mot-de-passe-oublie").status == 200
-    assert time.monotonic() - started >= 0.6
+    assert time.monotonic() - started >= 1.5
     started = time.monotonic()
     assert client.get("/identifiant-oublie").status == 200
-    assert time.monotonic() - started < 0.6
+    assert time.monotonic() - started < 1.5, "only the chosen step is slowed"
 
 
 def test_engine_failure_rates_are_per_engine_and_seeded(operator: OperatorClient, extranet: ExtranetService) -> None:

@@ -165,7 +165,7 @@ def test_sigterm_mid_cycle_kills_the_child_group_and_records_interrupted(tmp_pat
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
         assert proc.returncode == 0, err
-        assert time.monotonic() - t0 < 5  # kill_grace is 1s
+        assert time.monotonic() - t0 < 10, "killed within kill_grace (1 s), not after the 1 h interval"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -203,7 +203,7 @@ def test_sigterm_while_idle_exits_at_once_and_serves_metrics_meanwhile(tmp_path:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
         assert proc.returncode == 0, err
-        assert time.monotonic() - t0 < 3
+        assert time.monotonic() - t0 < 8, "SIGTERM while idle ends the monitor at once, not after the next cycle"
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -127,7 +127,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path, monkeypatch: pyte
         report = CycleRunner(cfg, store).run_cycle()
         elapsed = time.monotonic() - t0
         assert report.status == "timeout" and store.cycle(report.cycle_id).status == "timeout"
-        assert elapsed < 1.5 + 0.5 + 2.0
+        assert elapsed < 1.5 + 0.5 + 5.0, "killed at the timeout plus the grace, not left to hang"
         assert {(r.final, r.failure_class) for r in report.runs} == {("probe_error", "cycle_timeout")}
         assert report.exit_code == 3
     pids = [int(x) for x in pid_file.read_text().split()]
