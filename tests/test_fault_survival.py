@@ -195,29 +195,31 @@ def test_le_navigateur_meurt_en_plein_parcours(page, journey):
 def test_browser_killed_mid_journey_is_a_probe_error_for_that_journey_only(tmp_path, stack, monkeypatch) -> None:
     mailpit, extranet = stack
     # The temporary journey is not named test_*.py, so a `pytest journeys` someone else runs
-    # meanwhile never collects it; this child names it explicitly, after N1's file (the
-    # browser is session-scoped in pytest-playwright, so journeys that would run after it on
-    # the same engine in the same child would meet the dead browser too; the next cycle's
-    # child starts afresh). It also does nothing without this test's token in its environment.
+    # meanwhile never collects it; this child names it explicitly, BEFORE N1's file, so that N1
+    # runs on the same engine in the same child after the kill: the browser must be relaunched.
+    # It also does nothing without this test's token in its environment.
     module = ROOT / "journeys" / f"tmp_browser_kill_{os.getpid()}_{uuid.uuid4().hex[:6]}.py"
     token = uuid.uuid4().hex
     module.write_text(BROWSER_KILLER.replace("@TOKEN@", token))
     monkeypatch.setenv("SURVIVAL_BROWSER_KILL", token)  # inherited by the monitor's child
     cfg = monitor_cfg(tmp_path, target_toml(tmp_path / "t.toml", extranet.base_url, mailpit.http_url),
-                      ("N1", "X9"), pytest_k=f"{N1_READ_ONLY} or meurt_en_plein_parcours")
-    cfg.command = ("{python}", "-m", "pytest", "journeys/test_n1_avis_incident.py", f"journeys/{module.name}",
+                      ("X9", "N1"), pytest_k=f"{N1_READ_ONLY} or meurt_en_plein_parcours")
+    cfg.browsers = ("chromium", "firefox")
+    cfg.command = ("{python}", "-m", "pytest", f"journeys/{module.name}", "journeys/test_n1_avis_incident.py",
                    "-p", "fixtures.results", "--results-json", "{results_json}", "{browser_args}", "{journey_args}",
                    "{k_args}", "--output", "{output_dir}")
     try:
         with Store.open_writer(cfg.db_path) as store:
             report = CycleRunner(cfg, store).run_cycle("once")
-            killed = only_row(store, report.cycle_id, "X9")
-            other = only_row(store, report.cycle_id, "N1")
+            rows = {(r.journey, r.browser): r for r in store.results(cycle_id=report.cycle_id)}
     finally:
         module.unlink()
     assert report.status == "completed" and report.errors == []
-    assert (killed.outcome, killed.failure_class) == ("probe_error", "browser_crashed"), killed.message
-    assert other.outcome == "success", (other.failure_class, other.message)
+    assert set(rows) == {(j, b) for j in ("X9", "N1") for b in ("chromium", "firefox")}, sorted(rows)
+    for browser in ("chromium", "firefox"):
+        killed, after = rows["X9", browser], rows["N1", browser]
+        assert (killed.outcome, killed.failure_class) == ("probe_error", "browser_crashed"), killed.message
+        assert after.outcome == "success", (browser, after.failure_class, after.message)
     assert report.exit_code == 3  # a prober problem, not a target failure
 
 
