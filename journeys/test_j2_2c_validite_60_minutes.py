@@ -12,7 +12,8 @@ from pages import InvalidLinkPage, NewPasswordPage
 from .parcours import (choisir_le_nouveau_mot_de_passe, ouvrir_l_accueil, recevoir_un_lien_de_reinitialisation,
                        se_connecter)
 
-pytestmark = [pytest.mark.journey("J2.2c"), pytest.mark.writes, pytest.mark.needs_operator]
+pytestmark = [pytest.mark.journey("J2.2c"), pytest.mark.writes, pytest.mark.needs_operator,
+              pytest.mark.changes_target_state]  # moves the clock
 
 SOIXANTE_ET_UNE_MINUTES = 61 * 60
 

@@ -33,6 +33,7 @@ def test_avis_d_incident_signale_s_il_est_affiche(page, journey):
 
 @pytest.mark.writes
 @pytest.mark.needs_operator
+@pytest.mark.changes_target_state  # sets the notice every home page shows
 def test_avis_d_incident_du_seed_affiche_puis_retire(page, journey, operator):
     avis_initial = operator.incident()  # a notice the target already had is put back afterwards
     try:

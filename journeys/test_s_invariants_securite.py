@@ -45,6 +45,7 @@ def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_
         InvalidLinkPage(page).expect_lien_plus_valide()
 
 
+@pytest.mark.changes_target_state  # moves the clock
 def test_lien_valable_60_minutes(page, journey, inbox, existing_account, operator):
     journey.secret(existing_account.identifiant)
     with journey.step("Demander un lien de réinitialisation"):
