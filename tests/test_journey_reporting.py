@@ -90,6 +90,12 @@ def test_a_dead_mailpit_is_a_probe_error_not_a_failure(tmp_path):
     assert "probe_error (mailpit_unreachable)" in proc.stdout
 
 
+def test_video_is_refused_because_pixels_cannot_be_scrubbed(tmp_path):
+    proc, results = run_pytest(tmp_path, "journeys", "--browser", "chromium", "--video", "retain-on-failure")
+    assert proc.returncode == 4 and results == []
+    assert "--video is not supported: video frames cannot be scrubbed" in proc.stderr
+
+
 def test_an_unknown_browser_is_one_clear_usage_error(tmp_path):
     proc, _ = run_pytest(tmp_path, "journeys", "--browser", "netscape")
     assert proc.returncode == 4
