@@ -11,7 +11,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAILPIT_VERSION="v1.30.5"
-BROWSER_PACKAGES=(chromium firefox-esr)
+# chromium-headless-shell: what headless runs launch (as Playwright does), about a third faster.
+BROWSER_PACKAGES=(chromium chromium-headless-shell firefox-esr)
 TOOL_PACKAGES=(spamassassin spamd prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk)
 log() { printf '[setup] %s\n' "$*"; }
 

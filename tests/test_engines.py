@@ -50,6 +50,8 @@ def test_chromium_resolves_to_the_system_chromium_here() -> None:
     engine = resolve_engine("chromium", env={})
     assert engine.available and engine.build == "system"
     assert engine.executable_path == "/usr/bin/chromium"
+    if os.access("/usr/lib/chromium/chromium-headless-shell", os.X_OK):  # Debian's chromium-headless-shell
+        assert engine.launch_options()["executable_path"] == "/usr/lib/chromium/chromium-headless-shell"
     assert engine.channel is None
     assert "--no-sandbox" in engine.args and "--disable-background-networking" in engine.args
     assert engine.description.startswith("chromium: ") and "/usr/bin/chromium" in engine.description
@@ -160,6 +162,28 @@ def test_no_build_and_no_system_browser_is_unavailable(monkeypatch: pytest.Monke
     assert not engine.available
     assert "Chromium build is not installed" in engine.reason
     assert "python -m playwright install chromium" in engine.install_hint
+
+
+def test_a_system_chromium_runs_headless_on_the_headless_shell_when_installed(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    chromium = make_executable(tmp_path / "usr" / "bin" / "chromium")
+    shell = make_executable(tmp_path / "usr" / "bin" / "chromium-headless-shell")
+    monkeypatch.setitem(engines.SYSTEM_CANDIDATES, "chromium", (str(chromium),))
+    monkeypatch.setattr(engines, "HEADLESS_SHELL_CANDIDATES", (str(shell),))
+    engine = resolve_engine("chromium", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
+    assert engine.executable_path == str(chromium) and engine.headless_executable_path == str(shell)
+    assert engine.launch_options()["executable_path"] == str(shell)
+    assert engine.launch_options(headless=False)["executable_path"] == str(chromium), "--headed needs the full browser"
+    assert f"headless: system chromium-headless-shell 1.2.3 ({shell})" in engine.description
+
+    mine = resolve_engine("chromium", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS,
+                          env={"SENTINEL_CHROMIUM_EXECUTABLE": str(chromium)})
+    assert mine.headless_executable_path is None, "an explicit binary is used as given"
+
+    monkeypatch.setattr(engines, "HEADLESS_SHELL_CANDIDATES", (str(tmp_path / "absent"),))
+    without = resolve_engine("chromium", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
+    assert without.headless_executable_path is None
+    assert without.launch_options()["executable_path"] == str(chromium)
 
 
 # --------------------------------------------------------------------------- env override

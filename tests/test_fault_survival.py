@@ -151,7 +151,7 @@ import pytest
 from .parcours import ouvrir_l_accueil
 
 pytestmark = pytest.mark.journey("X9")
-BROWSER_NAMES = ("chromium", "chrome", "headless_shell", "firefox", "firefox-esr")
+BROWSER_NAMES = ("chromium", "chrome", "headless_shell", "firefox")  # prefixes: comm is cut at 15 chars
 
 
 def _parents():
@@ -174,7 +174,7 @@ def browser_main_pids():
     while frontier:
         frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier} - mine
         mine |= frontier
-    browser = {pid for pid in mine if procs[pid][1] in BROWSER_NAMES}
+    browser = {pid for pid in mine if procs[pid][1].startswith(BROWSER_NAMES)}
     return sorted(pid for pid in browser if procs[pid][0] not in browser)
 
 
