@@ -24,6 +24,26 @@ def banner(name: str, when: str = "start") -> None:
           f"loadavg(1/5/15 min)={loadavg()}", flush=True)
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat's first line.
+
+    Why machine-wide: getrusage(RUSAGE_CHILDREN) only counts processes their parent reaped, and
+    browser helpers (Firefox content processes, Chromium renderers) are often reparented when
+    the browser is killed at close, so it undercounts; /proc/stat counts everything (other
+    people's load too: read it with the load average beside it).
+    """
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:9]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_cores(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """Average number of busy cores between two ``cpu_ticks()`` readings."""
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return (os.cpu_count() or 1) * busy / total if total else float("nan")
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100); no interpolation, so p95 of 50 values is the 48th."""
     if not values:

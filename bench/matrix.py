@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import PYTHON, ROOT, banner  # noqa: E402
+from bench._common import PYTHON, ROOT, banner, busy_cores, cpu_ticks  # noqa: E402
 
 ACCESS_LINE = re.compile(r"\b(GET|POST|HEAD|PUT|DELETE) /\S* \d{3} \d+ms")
 TARGET_SPEEDUP = 1.6
@@ -50,10 +50,11 @@ def run_once(workers: int, browsers: list[str], tmp: Path, extra: list[str]) -> 
     argv += extra
     env = {**os.environ, "BENCH_COUNT_DIR": str(counts),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    start, usage0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    start, usage0, ticks0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN), cpu_ticks()
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.monotonic() - start
-    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # pytest and every process it reaped (browsers too)
+    machine_busy = busy_cores(ticks0, cpu_ticks())
+    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # only what was reaped: see cpu_ticks()
     cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
     tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
     launches, contexts, per_test, per_worker = Counter(), Counter(), [], {}
@@ -73,7 +74,7 @@ def run_once(workers: int, browsers: list[str], tmp: Path, extra: list[str]) -> 
                 per_second[line[:19]] += 1  # "YYYY-MM-DD HH:MM:SS": both extranets' requests in that second
     doc = json.loads(results.read_text()) if results.exists() else {"results": []}
     outcomes = Counter(r["outcome"] for r in doc["results"])
-    return {"workers": workers, "wall": wall, "cpu": cpu, "rc": proc.returncode, "tail": tail, "launches": dict(launches),
+    return {"workers": workers, "wall": wall, "cpu": cpu, "machine_busy": machine_busy, "rc": proc.returncode, "tail": tail, "launches": dict(launches),
             "contexts": dict(contexts), "per_worker": per_worker, "contexts_per_test": Counter(per_test),
             "journeys": len(doc["results"]), "outcomes": dict(outcomes), "requests": requests,
             "peak_per_second": max(per_second.values(), default=0),
@@ -97,8 +98,9 @@ def main() -> int:
             for workers in (1, args.workers):
                 r = run_once(workers, browsers, Path(tmp), args.pytest_args)
                 runs[workers].append(r)
-                print(f"run {i + 1}/{args.repeat} -n {workers}: wall {r['wall']:.1f} s, CPU {r['cpu']:.1f} s "
-                      f"(= {r['cpu'] / r['wall']:.2f} cores busy on average), rc {r['rc']}, "
+                print(f"run {i + 1}/{args.repeat} -n {workers}: wall {r['wall']:.1f} s, machine busy "
+                      f"{r['machine_busy']:.2f} of {os.cpu_count()} cores (/proc/stat), reaped children's CPU "
+                      f"{r['cpu']:.1f} s (= {r['cpu'] / r['wall']:.2f} cores), rc {r['rc']}, "
                       f"{r['journeys']} journeys {r['outcomes']}, launches {r['launches']} per worker "
                       f"{r['per_worker']}, contexts {r['contexts']}, contexts/journey "
                       f"{dict(r['contexts_per_test'])}, extranet requests {r['requests']}  (load {os.getloadavg()[0]:.2f})",
