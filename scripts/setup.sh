@@ -32,17 +32,29 @@ missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Optional: the suite works without them (slower headless Chromium; no wrk load benchmark), so a
+# failed download of these alone must not fail the set-up.
+OPTIONAL_PACKAGES=" chromium-headless-shell wrk "
+apt_install() {
+  as_root apt-get update -qq || return 1
+  installable=()
+  for pkg in "$@"; do
+    if apt-cache show "$pkg" >/dev/null 2>&1; then installable+=("$pkg"); else
+      log "no package '$pkg' on this system: skipped (the tests that need it say so)"; fi
+  done
+  [ "${#installable[@]}" -gt 0 ] || return 0
+  log "installing Debian packages: ${installable[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${installable[@]}" >/dev/null
+}
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null; then
-    as_root apt-get update -qq
-    installable=()
-    for pkg in "${missing[@]}"; do
-      if apt-cache show "$pkg" >/dev/null 2>&1; then installable+=("$pkg"); else
-        log "no package '$pkg' on this system: skipped (the tests that need it say so)"; fi
-    done
-    if [ "${#installable[@]}" -gt 0 ]; then
-      log "installing Debian packages: ${installable[*]}"
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${installable[@]}" >/dev/null
+    if ! apt_install "${missing[@]}"; then
+      required=()
+      for pkg in "${missing[@]}"; do [[ "$OPTIONAL_PACKAGES" == *" $pkg "* ]] || required+=("$pkg"); done
+      if [ "${#required[@]}" -gt 0 ]; then
+        log "apt-get failed; still missing: ${required[*]} (check the Debian mirror, then run again)"; exit 1
+      fi
+      log "apt-get failed for optional packages only (${missing[*]}): continuing without them"
     fi
   else
     log "no apt-get here: install ${missing[*]} yourself (see README)"
