@@ -11,13 +11,14 @@ from typing import Iterator
 import pytest
 
 from fixtures.mailpit import MailpitClient
-from fixtures.outcomes import ServiceStartError
 from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
 
 try:  # tests/ is not a package today; stay importable if it becomes one
     from extranet_helpers import OPERATOR_KEY
+    from service_helpers import start_or_skip
 except ImportError:  # pragma: no cover
     from tests.extranet_helpers import OPERATOR_KEY
+    from tests.service_helpers import start_or_skip
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +28,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
 
 @pytest.fixture(scope="module")
 def mailpit_service(workdir: Path) -> Iterator[MailpitService]:
-    try:
-        service = start_mailpit(workdir)
-    except ServiceStartError as exc:
-        if exc.failure_class == "mailpit_missing":
-            pytest.skip(str(exc))
-        raise
+    service = start_or_skip(lambda: start_mailpit(workdir), "mailpit_missing")
     yield service
     service.stop()
 

@@ -19,14 +19,15 @@ from fixtures.engines import resolve_engine
 from fixtures.identity import new_identity
 from fixtures.mailpit import MailpitClient
 from fixtures.operator import OperatorClient
-from fixtures.outcomes import ServiceStartError
 from fixtures.processes import start_extranet, start_mailpit
 from fixtures.spamd import SpamdService, spamd_pong, start_spamd
 
 try:  # tests/ is not a package today; stay importable if it becomes one
     from child_pytest import run_pytest
+    from service_helpers import start_or_skip
 except ImportError:  # pragma: no cover
     from tests.child_pytest import run_pytest
+    from tests.service_helpers import start_or_skip
 
 pytestmark = pytest.mark.integration
 KEY = "spam-key-" + uuid.uuid4().hex[:8]
@@ -35,12 +36,7 @@ J22B = "journeys/test_j2_2b_mot_de_passe_oublie.py"
 
 @pytest.fixture(scope="module")
 def spamd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpamdService]:
-    try:
-        service = start_spamd(tmp_path_factory.mktemp("spamd"))
-    except ServiceStartError as exc:
-        if exc.failure_class == "spamd_missing":
-            pytest.skip(str(exc))
-        raise
+    service = start_or_skip(lambda: start_spamd(tmp_path_factory.mktemp("spamd")), "spamd_missing")
     yield service
     service.stop()
 
