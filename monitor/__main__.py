@@ -151,18 +151,18 @@ def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
         if args.junit_xml:
             write_junit(report, args.junit_xml)
         if args.json:
-            write_json(report, args.json)
+            write_json(report, args.json, cfg.location)
         if cfg.pushgateway_url:
             try:
                 push_cycle(cfg.pushgateway_url, cfg.pushgateway_job, report, cfg.pushgateway_timeout,
-                           cfg.pushgateway_instance)
+                           cfg.pushgateway_instance, cfg.location)
             except PushgatewayError as exc:
                 store.record_cycle_error("pushgateway_error")
                 print(f"monitor: {exc}", file=sys.stderr)
                 code = code or EXIT_PROBER
         store.apply_retention(results_max_age=cfg.results_max_age, artifacts_dir=cfg.artifacts_dir,
                               artifacts_max_age=cfg.artifacts_max_age, artifacts_max_bytes=cfg.artifacts_max_bytes)
-        print(summary_text(report))
+        print(summary_text(report, cfg.location))
         return code
     finally:
         store.close()
@@ -172,7 +172,8 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
     from monitor.report import compute, render_text, write_html
     windows = [parse_duration(w, "--window") for w in args.window] if args.window else list(cfg.windows)
     with Store.open_reader(cfg.db_path, busy_timeout=cfg.busy_timeout) as store:
-        data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures)
+        data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures,
+                       location=cfg.location)
     sys.stdout.write(render_text(data))
     if args.html:
         write_html(data, args.html)
@@ -192,6 +193,7 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
     print(f"configuration OK (from {cfg.source}{'; env: ' + ', '.join(cfg.overrides) if cfg.overrides else ''})")
+    print(f"  location: {cfg.location or '(not set: a single location)'}")
     print(f"  schedule: every {format_duration(cfg.interval)} ± {format_duration(cfg.jitter)}, run at start: {cfg.run_at_start}")
     print(f"  journeys: {', '.join(cfg.journeys)}; browsers: {', '.join(cfg.browsers)}; retries: {cfg.retries} "
           f"({', '.join(cfg.retry_outcomes)}); cycle timeout {format_duration(cfg.cycle_timeout)}")
@@ -201,8 +203,9 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
 
 
 # --- CI summaries ------------------------------------------------------------------
-def summary_text(report: CycleReport) -> str:
-    lines = [f"cycle {report.cycle_id}: {report.status} in {report.finished_at - report.started_at:.1f}s"]
+def summary_text(report: CycleReport, location: str = "") -> str:
+    where = f" at {location}" if location else ""
+    lines = [f"cycle {report.cycle_id}{where}: {report.status} in {report.finished_at - report.started_at:.1f}s"]
     for r in report.runs:
         extra = " (flaky: passed on retry)" if r.flaky else ""
         fc = f" [{r.failure_class}]" if r.failure_class and r.final != "success" else ""
@@ -211,8 +214,9 @@ def summary_text(report: CycleReport) -> str:
     return "\n".join(lines)
 
 
-def summary_dict(report: CycleReport) -> dict:
+def summary_dict(report: CycleReport, location: str = "") -> dict:
     return {
+        "location": location or None,  # null: no [monitor] location configured
         "cycle_id": report.cycle_id, "status": report.status, "exit_code": report.exit_code,
         "started_at": report.started_at, "finished_at": report.finished_at, "errors": report.errors,
         "runs": [{"journey": r.journey, "browser": r.browser, "first_outcome": r.first, "final_outcome": r.final,
@@ -221,9 +225,9 @@ def summary_dict(report: CycleReport) -> dict:
     }
 
 
-def write_json(report: CycleReport, path: Path) -> None:
+def write_json(report: CycleReport, path: Path, location: str = "") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary_dict(report), indent=1, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(summary_dict(report, location), indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def write_junit(report: CycleReport, path: Path) -> None:

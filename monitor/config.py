@@ -31,6 +31,9 @@ DEFAULT_COMMAND = (
     "--output", "{output_dir}",
 )
 ENV_PREFIX = "MONITOR_"
+#: A location is a Prometheus label value and a Pushgateway URL path segment: keep it to what both
+#: carry without escaping, short enough for a dashboard legend (e.g. "paris-1", "aws-eu-west-3").
+LOCATION = re.compile(r"[a-z0-9](?:[a-z0-9_.-]{0,62}[a-z0-9])?")
 
 
 class ConfigError(ValueError):
@@ -84,6 +87,8 @@ def format_duration(seconds: float) -> str:
 
 @dataclass
 class Config:
+    # [monitor]
+    location: str = ""  # where this monitor runs; "" = not said (one location)
     # [schedule]
     interval: float = 900.0
     jitter: float = 60.0
@@ -227,6 +232,9 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "instance": ("pushgateway_instance", _str),
         "timeout": ("pushgateway_timeout", parse_duration),
     },
+    "monitor": {
+        "location": ("location", _str),
+    },
 }
 
 
@@ -289,6 +297,10 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
 
 def validate(cfg: Config) -> Config:
     """Cross-field and range checks (types were checked while parsing)."""
+    if cfg.location and not LOCATION.fullmatch(cfg.location):
+        raise ConfigError("[monitor] location", f"{cfg.location!r} is not a usable location name",
+                          'use 1-64 lower-case letters, digits, "-", "_" or ".", starting and ending with a letter '
+                          'or digit (e.g. "paris-1"), or leave it empty for a single location')
     if cfg.interval < 1:
         raise ConfigError("[schedule] interval", f"{cfg.interval:g}s is too short", 'use at least 1s; 5m to 15m is typical')
     if cfg.jitter < 0 or cfg.jitter >= cfg.interval:

@@ -64,9 +64,23 @@ def build_registry(report: CycleReport) -> CollectorRegistry:
     return reg
 
 
-def push_cycle(url: str, job: str, report: CycleReport, timeout: float, instance: str = "") -> None:
-    """Push under the group {job, instance}: monitors on several hosts never overwrite each other."""
-    grouping = {"instance": instance or socket.gethostname()}
+def grouping_key(instance: str = "", location: str = "") -> dict[str, str]:
+    """The group a push replaces: {instance} or {location, instance}.
+
+    Why location in the key: the Pushgateway adds the grouping labels to every pushed series, so
+    a site's location reaches Prometheus without a per-site relabelling rule, and two sites whose
+    hosts share a name still never overwrite each other.
+    """
+    key = {"instance": instance or socket.gethostname()}
+    if location:
+        key = {"location": location, **key}
+    return key
+
+
+def push_cycle(url: str, job: str, report: CycleReport, timeout: float, instance: str = "",
+               location: str = "") -> None:
+    """Push under the group {job, [location,] instance}: monitors on several hosts never overwrite each other."""
+    grouping = grouping_key(instance, location)
     try:
         push_to_gateway(url, job=job, registry=build_registry(report), timeout=timeout, grouping_key=grouping)
     except (urllib.error.URLError, OSError, ValueError) as exc:

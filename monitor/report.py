@@ -48,6 +48,7 @@ class ReportData:
     cycles: dict[str, int] = field(default_factory=dict)
     last_cycle_at: float | None = None
     journey_alerts: list[str] = field(default_factory=list)
+    location: str = ""  # [monitor] location; "" = not configured
 
 
 def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str]) -> tuple[list[Rate], dict[str, list[Rate]]]:
@@ -63,7 +64,7 @@ def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str
 
 
 def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] = (), alpha: float = 0.05,
-            days: int = 14, failures: int = 20, now: float | None = None) -> ReportData:
+            days: int = 14, failures: int = 20, now: float | None = None, location: str = "") -> ReportData:
     """Everything both renderers show, read once from the store."""
     now = now or time.time()
     longest = max(windows)
@@ -94,12 +95,13 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
         if c.started_at >= now - longest:
             cycles[c.status] = cycles.get(c.status, 0) + 1
     return ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
-                      store.last_completed_cycle_ts(), alerts)
+                      store.last_completed_cycle_ts(), alerts, location)
 
 
 # --- terminal ----------------------------------------------------------------------
 def render_text(data: ReportData) -> str:
-    out = [f"Extranet monitor report — {_when(data.generated_at)} — {data.db_path}"]
+    where = f" — location {data.location}" if data.location else ""
+    out = [f"Extranet monitor report{where} — {_when(data.generated_at)} — {data.db_path}"]
     out.append(f"Last completed cycle: {_when(data.last_cycle_at) if data.last_cycle_at else 'none yet'}; "
                f"cycles in the last {data.windows[-1].label}: "
                + (", ".join(f"{n} {s}" for s, n in sorted(data.cycles.items())) or "none"))
@@ -252,7 +254,7 @@ h1{{font-size:1.5em}} h2{{font-size:1.2em;margin-top:1.6em;border-bottom:1px sol
 td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}} .muted{{color:#666;font-size:.85em}}
 </style></head><body>
 <h1>Extranet activité partielle — account-recovery journeys, success rate per browser</h1>
-<p class="muted">Generated {_e(_when(data.generated_at))} from {_e(data.db_path)}. Last completed cycle:
+<p class="muted">{'Location <strong id="location">' + _e(data.location) + '</strong>. ' if data.location else ''}Generated {_e(_when(data.generated_at))} from {_e(data.db_path)}. Last completed cycle:
 {_e(_when(data.last_cycle_at)) if data.last_cycle_at else 'none yet'}. Cycles in the last {_e(data.windows[-1].label)}:
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
 <p class="callout {cls}" id="headline"><strong>[{_e(main.label)}]</strong> {_e(headline)}</p>"""]
