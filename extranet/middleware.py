@@ -1,0 +1,110 @@
+"""The two ASGI middlewares of the extranet: fault injection and the access log.
+
+Why plain ASGI classes: the access log must see the status and close its line before a
+background task (mail) runs, and a fault must answer before the route runs; both are a few
+lines at the ASGI level and awkward through Starlette's ``BaseHTTPMiddleware``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .faults import engine_of, step_of
+from .rendering import page
+from .security import log_ref
+from .state import extranet_of
+
+log = logging.getLogger("extranet")
+access_log = logging.getLogger("extranet.access")
+
+_SECRET_PATH = re.compile(r"^/(activation|reinitialisation)/(.+)$")
+
+
+def redact_path(path: str) -> str:
+    """Paths as logged: link tokens become a short reference."""
+    match = _SECRET_PATH.match(path)
+    return f"/{match.group(1)}/<ref {log_ref(match.group(2))}>" if match else path
+
+
+class FaultInjection:
+    """Step faults of the profile in force: delay, forced error status, per-engine failures.
+
+    Sits inside the session middleware so that the error page is the app's own. Operator
+    routes, static files and /healthz are never faulted (``step_of`` gives them no step).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        step = step_of(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if step is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        extranet = extranet_of(request)
+        state = extranet.faults()
+        profile = state.profile
+        delay = profile.step_delays_seconds.get(step, 0.0)
+        if delay:
+            log.warning("fault: step %s delayed by %s s", step, delay)
+            await asyncio.sleep(delay)
+        status = profile.step_errors.get(step)
+        if status is None and profile.engine_failure_rates and step == profile.failure_step:
+            engine = engine_of(request.headers)
+            rate = profile.failure_rate(engine)
+            if extranet.draw_fault(state, rate):
+                log.warning("fault: step %s failed for engine %s (rate %s)", step, engine, rate)
+                status = 500
+        if status is None:
+            await self.app(scope, receive, send)
+            return
+        log.warning("fault: step %s answers %d", step, status)
+        response = page(request, "erreur.html", status, title="Erreur",
+                        message="Une erreur est survenue, veuillez réessayer plus tard.")
+        await response(scope, receive, send)
+
+
+class AccessLogAndHeaders:
+    """Logs one line per request with tokens redacted (uvicorn's access log is turned off
+    because it would print reset links) and adds headers every response needs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        status = 500
+        logged = False
+
+        def log_once() -> None:
+            nonlocal logged
+            if not logged:
+                logged = True
+                access_log.info("%s %s %d %.0fms", scope["method"], redact_path(scope["path"]), status,
+                                (time.monotonic() - started) * 1000)
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"no-referrer"))  # links carry tokens
+                headers.append((b"x-frame-options", b"DENY"))
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                log_once()  # before any background task (mail) runs
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            log_once()
