@@ -15,7 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Sequence
 
-from monitor.classify import EXIT_CONFIG, EXIT_PROBER, TARGET_FAILURES
+from fixtures.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES
+from monitor.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.config import Config, ConfigError, format_duration, load_config, parse_duration
 from monitor.runner import CycleReport, CycleRunner, StopRequest
 from monitor.store import Store, StoreError
@@ -206,8 +207,13 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
 def summary_text(report: CycleReport, location: str = "") -> str:
     where = f" at {location}" if location else ""
     lines = [f"cycle {report.cycle_id}{where}: {report.status} in {report.finished_at - report.started_at:.1f}s"]
+    last = {(r.journey, r.browser): r for _, r in report.attempts}
     for r in report.runs:
         extra = " (flaky: passed on retry)" if r.flaky else ""
+        if r.final in NOT_RUN_OUTCOMES:  # on purpose: the reason, and why in a sentence
+            why = last[(r.journey, r.browser)].message
+            lines.append(f"  {r.journey:<6} {r.browser:<9} not run ({r.failure_class})" + (f": {why}" if why else ""))
+            continue
         fc = f" [{r.failure_class}]" if r.failure_class and r.final != "success" else ""
         lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}")
     lines += [f"  monitor error: {e}" for e in report.errors]
@@ -256,9 +262,9 @@ def write_junit(report: CycleReport, path: Path) -> None:
             elif run.final == "probe_error":
                 counts["errors"] += 1
                 ET.SubElement(case, "error", type=res.failure_class or "probe_error", message=msg).text = msg
-            elif run.final == "unavailable":
+            elif run.final in NOT_RUN_OUTCOMES:
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=msg)
+                ET.SubElement(case, "skipped", type=res.failure_class or run.final, message=msg)
             if res.artifacts:
                 ET.SubElement(case, "system-out").text = "\n".join(f"[[ATTACHMENT|{a}]]" for a in res.artifacts)
         for k, v in counts.items():

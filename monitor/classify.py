@@ -4,9 +4,8 @@ Why here and not in the store or exporter: the rule "a broken prober is never mi
 target failure" (blackbox_exporter's principle) must be applied once, the same way, for
 the store, the metrics, the reports and the CI exit code.
 
-Vocabulary (docs/ARCHITECTURE.md): ``success``, ``failure`` (the target misbehaved),
-``mail_not_received``, ``probe_error`` (our own infrastructure failed), ``unavailable``
-(engine not installed). The monitor's own failure classes for a whole child run are
+The outcomes and their groups are ``fixtures.outcomes``'s (judged the target / the
+prober's fault / not run). The monitor's own failure classes for a whole child run are
 ``runner_crashed`` (exited without a usable results file) and ``cycle_timeout``.
 """
 from __future__ import annotations
@@ -15,14 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from monitor.results_schema import JourneyResult
+from fixtures.contract import JourneyResult
+from fixtures.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, Outcome
 
-SUCCESS, FAILURE, MAIL_NOT_RECEIVED, PROBE_ERROR, UNAVAILABLE = (
-    "success", "failure", "mail_not_received", "probe_error", "unavailable")
-OUTCOMES = (SUCCESS, FAILURE, MAIL_NOT_RECEIVED, PROBE_ERROR, UNAVAILABLE)
-TARGET_OUTCOMES = (SUCCESS, FAILURE, MAIL_NOT_RECEIVED)  # say something about the target
-TARGET_FAILURES = (FAILURE, MAIL_NOT_RECEIVED)
-PROBER_OUTCOMES = (PROBE_ERROR, UNAVAILABLE)  # say nothing about the target
+SUCCESS, PROBE_ERROR = Outcome.SUCCESS.value, Outcome.PROBE_ERROR.value
 
 RUNNER_CRASHED = "runner_crashed"
 CYCLE_TIMEOUT = "cycle_timeout"
@@ -47,15 +42,17 @@ def browser_label(browser: str) -> str:
 
 
 # Which outcome wins when one journey has several tests (parametrised cases) in a browser:
-# a target failure is known for sure; a probe error hides whether the rest would pass.
-_PRECEDENCE = (FAILURE, MAIL_NOT_RECEIVED, PROBE_ERROR, UNAVAILABLE, SUCCESS)
+# a target failure is known for sure; a probe error hides whether the rest would pass; a
+# test that passed judged the target, which its not-run siblings (N1's operator part) did not.
+_PRECEDENCE = tuple(o.value for o in (Outcome.FAILURE, Outcome.MAIL_NOT_RECEIVED, Outcome.PROBE_ERROR,
+                                      Outcome.SUCCESS, Outcome.NOT_RUN, Outcome.UNAVAILABLE))
 
 
 def aggregate(results: Iterable[JourneyResult]) -> list[JourneyResult]:
     """One result per journey × browser: a journey may be several pytest tests.
 
-    The worst outcome wins (failure > mail_not_received > probe_error > unavailable >
-    success) and brings its failure class and message; durations add up; steps, mails,
+    The worst outcome wins (failure > mail_not_received > probe_error > success > not_run >
+    unavailable) and brings its failure class and message; durations add up; steps, mails,
     spam scores and artifacts are concatenated; the incident notice is seen if any test
     saw it; ``test`` lists the node ids that did not succeed (all of them if all passed).
     """
@@ -68,7 +65,8 @@ def aggregate(results: Iterable[JourneyResult]) -> list[JourneyResult]:
             out.append(rs[0])
             continue
         worst = min(rs, key=lambda r: _PRECEDENCE.index(r.outcome))
-        bad = [r.test for r in rs if r.outcome != SUCCESS and r.test] or [r.test for r in rs if r.test]
+        bad = ([r.test for r in rs if r.outcome != SUCCESS and r.outcome not in NOT_RUN_OUTCOMES and r.test]
+               or [r.test for r in rs if r.test])
         notices = [r.incident_notice for r in rs if r.incident_notice is not None]
         out.append(JourneyResult(
             journey=journey, browser=browser, outcome=worst.outcome, test="\n".join(bad),
@@ -77,14 +75,15 @@ def aggregate(results: Iterable[JourneyResult]) -> list[JourneyResult]:
             steps=tuple(s for r in rs for s in r.steps),
             mail_latencies=tuple(m for r in rs for m in r.mail_latencies),
             spam_scores=tuple(x for r in rs for x in r.spam_scores),
+            spam_flagged=any(r.spam_flagged for r in rs), failed_step=worst.failed_step,
             incident_notice=any(notices) if notices else None,
             artifacts=tuple(a for r in rs for a in r.artifacts)))
     return out
 
 
 def needs_retry(result: JourneyResult, retry_outcomes: Iterable[str]) -> bool:
-    """Retry target failures (and, if configured, probe errors); never 'unavailable'."""
-    return result.outcome in tuple(retry_outcomes) and result.outcome != UNAVAILABLE
+    """Retry target failures (and, if configured, probe errors); never a journey that did not run."""
+    return result.outcome in tuple(retry_outcomes) and result.outcome not in NOT_RUN_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,8 @@ def prober_failure(pairs: Iterable[tuple[str, str]], failure_class: str, message
 def exit_code(runs: Iterable[Run]) -> int:
     """CI exit code: 1 if the target failed anywhere; 3 if only the prober failed; else 0.
 
-    'unavailable' (engine not installed) is not a failure of anything and exits 0.
+    A journey not run (engine not installed, write-guard, needs the operator) is not a
+    failure of anything and exits 0.
     """
     runs = list(runs)
     if any(r.target_failed for r in runs):

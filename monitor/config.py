@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+from fixtures.outcomes import PROBER_OUTCOMES, TARGET_FAILURES
 from monitor.classify import JOURNEY_ID  # the same bound as the metric labels
 
 KNOWN_BROWSERS = ("chromium", "firefox", "webkit")
 KNOWN_JOURNEYS = ("J1", "J2", "J2.1", "J2.2a", "J2.2b", "J2.2c", "J3", "N1")
-RETRYABLE = ("failure", "mail_not_received", "probe_error")
+RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COMMAND = (
     "{python}", "-m", "pytest", "{targets}", "-p", "fixtures.results",
@@ -98,7 +99,7 @@ class Config:
     browsers: tuple[str, ...] = ("chromium", "firefox")
     pytest_k: str = ""
     retries: int = 1
-    retry_outcomes: tuple[str, ...] = ("failure", "mail_not_received")
+    retry_outcomes: tuple[str, ...] = TARGET_FAILURES
     cycle_timeout: float = 600.0
     kill_grace: float = 10.0
     command: tuple[str, ...] = DEFAULT_COMMAND
@@ -336,6 +337,7 @@ def validate(cfg: Config) -> Config:
                           "pass the placeholder {results_json} where the child writes its results")
     if not cfg.workdir.is_dir():
         raise ConfigError("[run] workdir", f"{cfg.workdir} is not a directory", "point it at the project root (where journeys/ is)")
+    cfg.extra_args = _resolve_file_args(cfg.extra_args)
     if cfg.busy_timeout < 0:
         raise ConfigError("[store] busy_timeout", "must not be negative", 'use e.g. "5s"')
     for key, v in (("results_max_age", cfg.results_max_age), ("artifacts_max_age", cfg.artifacts_max_age)):
@@ -355,6 +357,32 @@ def validate(cfg: Config) -> Config:
         raise ConfigError("[pushgateway] instance", f"{cfg.pushgateway_instance!r} is not a usable grouping value",
                           "use letters, digits, '.', '_', ':' or '-' (or leave it empty for the host name)")
     return cfg
+
+
+# Options of the child that name a file: a relative path means relative to where the monitor
+# is started (as [store] path does), not to [run] workdir where the child runs.
+FILE_OPTIONS = ("--target-config",)
+
+
+def _resolve_file_args(args: tuple[str, ...]) -> tuple[str, ...]:
+    out = list(args)
+    for i, arg in enumerate(out):
+        option, eq, value = arg.partition("=")
+        if option not in FILE_OPTIONS:
+            continue
+        if not eq:
+            if i + 1 >= len(out):
+                raise ConfigError("[run] extra_args", f"{option} is last, without its file", f'write ["{option}", "target.toml"]')
+            value = out[i + 1]
+        path = Path(value).expanduser().resolve()
+        if not path.is_file():
+            raise ConfigError("[run] extra_args", f"{option} {value}: no such file (from {Path.cwd()})",
+                              "give a path relative to where you start the monitor, or an absolute one")
+        if eq:
+            out[i] = f"{option}={path}"
+        else:
+            out[i + 1] = str(path)
+    return tuple(out)
 
 
 def example_toml() -> str:

@@ -28,7 +28,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from monitor.classify import CYCLE_ERROR_REASONS, OUTCOMES
+from fixtures.outcomes import OUTCOMES
+from monitor.classify import CYCLE_ERROR_REASONS
 from monitor.store import CYCLE_STATUSES, DURATION_BUCKETS, MAIL_BUCKETS, Store, StoreError
 
 log = logging.getLogger("monitor.exporter")

@@ -9,7 +9,8 @@ Behaviour comes from a JSON spec, in the file named by ``FAKE_CHILD_SPEC`` (or i
 
     {"mode": "normal" | "crash" | "no_file" | "bad_json" | "hang" | "hang_group" | "ignore_term",
      "journeys": ["J1", "N1"],            # journeys to report (default: J1)
-     "outcomes": {"J1/chromium": ["failure", "success"]},  # per run, in order; the last repeats
+     "outcomes": {"J1/chromium": ["failure", "success"]},  # per run, in order; the last repeats;
+                                                           # "not_run:needs_operator" gives a reason
      "default": "success",
      "incident_notice": false, "spam_score": 0.5, "mail_delivery_seconds": 2.0,
      "duration_seconds": 3.0, "state": "/tmp/state.json", "pid_file": "/tmp/pids"}
@@ -32,6 +33,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from fixtures.contract import JourneyResult, MailLatency, ResultsFile, Step, dump_results
+from fixtures.outcomes import NOT_RUN_OUTCOMES
 
 COMMAND: tuple[str, ...] = (
     "{python}", "-m", "monitor.fake_child", "{targets}", "-p", "fixtures.results",
@@ -103,36 +106,33 @@ def main(argv: list[str] | None = None) -> int:
             key = f"{j}/{b}"
             seq = spec.get("outcomes", {}).get(key) or [spec.get("default", "success")]
             n = state.get(key, 0)
-            outcome = seq[min(n, len(seq) - 1)]
+            outcome, _, reason = seq[min(n, len(seq) - 1)].partition(":")
             state[key] = n + 1
             artifacts = []
-            if outcome != "success" and args.output:
+            judged_bad = outcome != "success" and outcome not in NOT_RUN_OUTCOMES
+            if judged_bad and args.output:
                 out = Path(args.output) / f"{j}-{b}"
                 out.mkdir(parents=True, exist_ok=True)
                 (out / "screenshot.png").write_bytes(b"\x89PNG fake" + b"\0" * 100)
                 artifacts.append(str(out / "screenshot.png"))
             mail = spec.get("mail_delivery_seconds", 2.0)
-            results.append({
-                "journey": j, "test": nid, "browser": b, "outcome": outcome,
-                "failure_class": None if outcome == "success" else {"failure": "assertion"}.get(outcome, outcome),
-                "message": None if outcome == "success" else f"fake {outcome}",
-                "duration_seconds": spec.get("duration_seconds", 3.0),
-                "steps": [{"name": "open home", "seconds": 0.5}, {"name": "submit", "seconds": 1.0}],
-                "mail_latencies": [{"kind": "identifiant", "delivery_seconds": mail, "notice_seconds": mail + 0.5}]
-                if outcome == "success" and j != "N1" else [],
-                "spam_scores": [spec.get("spam_score", 0.5)] if outcome == "success" and j != "N1" else [],
-                "incident_notice": spec.get("incident_notice", False) if j == "N1" else None,
-                "artifacts": artifacts,
-            })
+            mails = outcome == "success" and j != "N1"
+            failure_class = (None if outcome == "success" else reason or {"failure": "assertion",
+                             "not_run": "write_guard", "unavailable": "engine_unavailable"}.get(outcome, outcome))
+            results.append(JourneyResult(
+                journey=j, test=nid, browser=b, outcome=outcome, failure_class=failure_class,
+                message=None if outcome == "success" else f"fake {outcome}",
+                duration_seconds=spec.get("duration_seconds", 3.0),
+                steps=(Step("open home", 0.5), Step("submit", 1.0)),
+                mail_latencies=(MailLatency("identifiant", mail, mail + 0.5),) if mails else (),
+                spam_scores=(spec.get("spam_score", 0.5),) if mails else (),
+                incident_notice=spec.get("incident_notice", False) if j == "N1" else None,
+                artifacts=tuple(artifacts),
+            ))
     if state_path:
         Path(state_path).write_text(json.dumps(state))
-    doc = {"run_id": uuid.uuid4().hex, "started_at": started, "finished_at": time.time(), "results": results}
-    out = Path(args.results_json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(doc))
-    tmp.replace(out)
-    return 0 if all(r["outcome"] == "success" for r in results) else 1
+    dump_results(ResultsFile(uuid.uuid4().hex, started, time.time(), tuple(results)), args.results_json)
+    return 0 if all(r.outcome == "success" or r.not_run for r in results) else 1
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import urllib.request
 
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
-from monitor.classify import PROBE_ERROR, SUCCESS, TARGET_OUTCOMES
+from fixtures.outcomes import JUDGED_OUTCOMES as TARGET_OUTCOMES, NOT_RUN_OUTCOMES
+from monitor.classify import PROBE_ERROR, SUCCESS
 from monitor.runner import CycleReport
 
 
@@ -48,7 +49,8 @@ def build_registry(report: CycleReport) -> CollectorRegistry:
     for run in report.runs:
         if run.final in TARGET_OUTCOMES:
             ok.labels(run.journey, run.browser).set(1 if run.final == SUCCESS else 0)
-        perr.labels(run.journey, run.browser).set(1 if run.final == PROBE_ERROR else 0)
+        if run.final not in NOT_RUN_OUTCOMES:
+            perr.labels(run.journey, run.browser).set(1 if run.final == PROBE_ERROR else 0)
         flaky.labels(run.journey, run.browser).set(1 if run.flaky else 0)
     for attempt, r in report.attempts:
         if r.outcome in TARGET_OUTCOMES:

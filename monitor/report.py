@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from fixtures.outcomes import NOT_RUN_OUTCOMES, RATE_RULE
 from monitor.classify import SUCCESS
 from monitor.config import format_duration
 from monitor.stats import Rate, compare, display, format_p, pct, verdict
 from monitor.store import Store, StoredResult
 
 BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42c1"}
-DEFINITION = ("Rates count the first attempt of each journey × browser run: success / (success + failure + "
-              "mail_not_received). probe_error (the monitor's own infrastructure failed) and unavailable "
-              "(engine not installed) are left out and shown apart. Flaky = failed first, passed on retry "
+DEFINITION = (f"{RATE_RULE[0].upper()}{RATE_RULE[1:]}; both are shown apart. Flaky = failed first, passed on retry "
               "(counted as a failure in the rate). Intervals: 95 % Wilson. Browsers compared by Fisher's exact "
               "test (two-sided); with more than two browsers, each against the best, Holm-adjusted.")
 
@@ -49,6 +48,7 @@ class ReportData:
     last_cycle_at: float | None = None
     journey_alerts: list[str] = field(default_factory=list)
     location: str = ""  # [monitor] location; "" = not configured
+    not_run: list[StoredResult] = field(default_factory=list)  # newest per journey × browser, with its reason
 
 
 def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str]) -> tuple[list[Rate], dict[str, list[Rate]]]:
@@ -89,13 +89,19 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
             continue
         day = dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d")
         daily.setdefault(day, {}).setdefault(run.browser, Rate(run.browser)).add(run.first, run.flaky)
-    fails = store.results(where=f"outcome != '{SUCCESS}'", limit=failures, newest_first=True)
+    not_run_sql = ", ".join(f"'{o}'" for o in NOT_RUN_OUTCOMES)  # our own constants, not user input
+    fails = store.results(where=f"outcome != '{SUCCESS}' AND outcome NOT IN ({not_run_sql})", limit=failures,
+                          newest_first=True)
+    newest: dict[tuple[str, str], StoredResult] = {}
+    for r in store.results(where=f"outcome IN ({not_run_sql})", since=now - longest, limit=1000, newest_first=True):
+        newest.setdefault((r.journey, r.browser), r)
     cycles: dict[str, int] = {}
     for c in store.cycles(limit=100000):
         if c.started_at >= now - longest:
             cycles[c.status] = cycles.get(c.status, 0) + 1
     return ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
-                      store.last_completed_cycle_ts(), alerts, location)
+                      store.last_completed_cycle_ts(), alerts, location,
+                      sorted(newest.values(), key=lambda r: (r.journey, r.browser)))
 
 
 # --- terminal ----------------------------------------------------------------------
@@ -106,7 +112,8 @@ def render_text(data: ReportData) -> str:
                f"cycles in the last {data.windows[-1].label}: "
                + (", ".join(f"{n} {s}" for s, n in sorted(data.cycles.items())) or "none"))
     out.append("")
-    head = f"{'window':<7} {'browser':<9} {'rate':>6}  {'95 % CI':<11} {'n':>5} {'flaky':>6} {'probe_err':>9} {'unavail':>8}"
+    head = (f"{'window':<7} {'browser':<9} {'rate':>6}  {'95 % CI':<11} {'n':>5} {'flaky':>6} {'probe_err':>9} "
+            f"{'unavail':>8} {'not_run':>8}")
     out += ["Success rate per browser (first attempts)", head, "-" * len(head)]
     for w in data.windows:
         for r in w.browsers:
@@ -114,7 +121,8 @@ def render_text(data: ReportData) -> str:
             rate = f"{pct(r.ratio)} %" if r.trials else "–"
             ci = f"[{pct(lo)}–{pct(hi)}]" if r.trials else ""
             out.append(f"{w.label:<7} {display(r.label):<9} {rate:>6}  {ci:<11} {r.trials:>5} {r.flaky:>6} "
-                       f"{r.excluded.get('probe_error', 0):>9} {r.excluded.get('unavailable', 0):>8}")
+                       f"{r.excluded.get('probe_error', 0):>9} {r.excluded.get('unavailable', 0):>8} "
+                       f"{r.excluded.get('not_run', 0):>8}")
     longest = data.windows[-1]
     if longest.journeys:
         browsers = [r.label for r in longest.browsers]
@@ -136,6 +144,10 @@ def render_text(data: ReportData) -> str:
             arts = ", ".join(f.artifacts[:2]) + (" …" if len(f.artifacts) > 2 else "")
             out.append(f"  {_when(f.ts)}  {f.journey:<6} {f.browser:<9} #{f.attempt} {f.outcome:<17} "
                        f"{(f.failure_class or '-'):<22} {(f.message or '')[:80]}" + (f"  [{arts}]" if arts else ""))
+    if data.not_run:
+        out += ["", "Not run on purpose (latest, with the reason; never counted in a rate)"]
+        out += [f"  {f.journey:<6} {f.browser:<9} not run ({f.failure_class}): {(f.message or '')[:120]}"
+                for f in data.not_run]
     out += ["", DEFINITION]
     return "\n".join(out) + "\n"
 
@@ -300,6 +312,12 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
         b.append("</table>")
     else:
         b.append("<p>None.</p>")
+    if data.not_run:
+        b.append("<h2>Not run on purpose</h2><table><tr><th>journey</th><th>browser</th><th>reason</th>"
+                 "<th>why</th><th>last seen</th></tr>")
+        b += [f"<tr><td>{_e(f.journey)}</td><td>{_e(display(f.browser))}</td><td>not run ({_e(f.failure_class or '')})"
+              f"</td><td>{_e((f.message or '')[:300])}</td><td>{_e(_when(f.ts))}</td></tr>" for f in data.not_run]
+        b.append("</table>")
     b.append(f'<p class="muted">{_e(DEFINITION)}</p></body></html>\n')
     return "\n".join(b)
 

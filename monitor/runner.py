@@ -31,7 +31,7 @@ from fixtures.lifeline import die_with_parent  # a SIGKILLed monitor leaves no c
 from monitor.classify import (CYCLE_TIMEOUT, aggregate, RUNNER_CRASHED, Run, exit_code, fold_attempts, needs_retry,
                               prober_failure)
 from monitor.config import Config
-from monitor.results_schema import JourneyResult, ResultsFileError, load_results
+from fixtures.contract import JourneyResult, ResultsFileError, load_results
 from monitor.store import Store
 
 log = logging.getLogger("monitor.runner")

@@ -6,8 +6,9 @@ the hypergeometric distribution) do not justify a ~40 MB scipy dependency.
 Choices, stated once:
 
 * A *rate* counts first attempts only: ``success / (success + failure + mail_not_received)``.
-  ``probe_error`` (our own infrastructure broke) and ``unavailable`` (engine not installed)
-  say nothing about the target, so they are left out of both numerator and denominator,
+  ``probe_error`` (our own infrastructure broke) and the journeys not run (``unavailable``:
+  engine not installed; ``not_run``: write-guard, needs the operator…) say nothing about the
+  target, so they are left out of both numerator and denominator,
   and every sentence says how many were left out. Passing only on retry is *flaky*: it is
   not a first-attempt success and is reported beside the rate.
 * Two browsers: Fisher's exact test, two-sided, p = sum of the probabilities of every table
@@ -24,9 +25,9 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from fixtures.outcomes import EXCLUDED_OUTCOMES, TARGET_FAILURES, Outcome
+
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
-TARGET_OUTCOMES = ("success", "failure", "mail_not_received")
-EXCLUDED_OUTCOMES = ("probe_error", "unavailable")
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -106,9 +107,9 @@ class Rate:
 
     def add(self, first_outcome: str, flaky: bool = False) -> None:
         """Count one journey × browser run by its first-attempt outcome."""
-        if first_outcome == "success":
+        if first_outcome == Outcome.SUCCESS:
             self.successes += 1
-        elif first_outcome in ("failure", "mail_not_received"):
+        elif first_outcome in TARGET_FAILURES:
             self.failures += 1
             if flaky:
                 self.flaky += 1
@@ -207,7 +208,8 @@ def verdict(rates: list[Rate], alpha: float = 0.05, window: str | None = None) -
         how = "Holm-adjusted vs best" if len(comps) > 1 else None
         lines = [prefix + c.sentence(how) for c in comps]
     excl = [f"{display(r.label)}: {r.excluded_text()}" for r in rates if r.excluded_text()]
-    note = "Rates count first attempts of success, failure and mail_not_received; probe_error and unavailable are left out"
+    note = ("Rates count first attempts of success, failure and mail_not_received; probe_error and "
+            "journeys not run (unavailable, not_run) are left out")
     lines.append(f"{prefix}{note}" + (f" ({'; '.join(excl)})." if excl else "."))
     flaky = [f"{display(r.label)} {r.flaky}" for r in rates if r.flaky]
     if flaky:

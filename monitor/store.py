@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from monitor.classify import (OUTCOMES, PROBE_ERROR, SUCCESS, TARGET_OUTCOMES, Run, browser_label,
-                              fold_attempts, journey_label)
-from monitor.results_schema import JourneyResult, MailLatency, Step
+from fixtures.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES
+from monitor.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_attempts, journey_label
+from fixtures.contract import JourneyResult, MailLatency, Step, parse_result
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: outcomes checked by the results contract; the whole record kept as JSON
 APPLICATION_ID = 0x4150534D  # 'APSM': tells our database from any other SQLite file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CYCLE_STATUSES = ("running", "completed", "interrupted", "timeout")
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS results (
     journey TEXT NOT NULL,
     browser TEXT NOT NULL,
     attempt INTEGER NOT NULL CHECK (attempt >= 1),
-    outcome TEXT NOT NULL CHECK (outcome IN {OUTCOMES!r}),
+    outcome TEXT NOT NULL,
     failure_class TEXT,
     message TEXT,
     test TEXT,
@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS results (
     spam_scores TEXT NOT NULL DEFAULT '[]',
     incident_notice INTEGER,
     artifacts TEXT NOT NULL DEFAULT '[]',
+    record TEXT,
     UNIQUE (cycle_id, journey, browser, attempt)
 );
 CREATE INDEX IF NOT EXISTS results_ts ON results (ts);
@@ -132,6 +133,7 @@ class StoredResult:
     spam_scores: list[float]
     incident_notice: bool | None
     artifacts: list[str]
+    record: dict[str, Any] | None = None  # the contract's record as written (None for rows of schema 1)
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,17 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         with self.transaction():
+            if version == 1:
+                # v1 checked outcomes against a hand-written list (SQLite cannot drop a CHECK: copy
+                # the table). Outcomes are now checked by the results contract on the way in.
+                self.conn.execute("ALTER TABLE results RENAME TO results_v1")
+                self.conn.execute("DROP INDEX IF EXISTS results_ts")
+                self.conn.execute("DROP INDEX IF EXISTS results_cycle")
+                self.conn.execute(_SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS results"):].split(";")[0])
+                columns = ("id, cycle_id, ts, journey, browser, attempt, outcome, failure_class, message, test, "
+                           "duration_seconds, steps, mail_latencies, spam_scores, incident_notice, artifacts")
+                self.conn.execute(f"INSERT INTO results ({columns}) SELECT {columns} FROM results_v1")
+                self.conn.execute("DROP TABLE results_v1")
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     self.conn.execute(stmt)
@@ -372,6 +385,8 @@ class Store:
         """
         ts = now or time.time()
         results = list(results)
+        for r in results:  # the contract's rules (a known outcome, a not-run reason) before any row
+            r.check(f"attempt {attempt} {r.journey}/{r.browser}")
 
         def go() -> None:
             with self.transaction() as c:
@@ -379,12 +394,14 @@ class Store:
                     j, b = journey_label(r.journey), browser_label(r.browser)
                     c.execute(
                         "INSERT INTO results (cycle_id, ts, journey, browser, attempt, outcome, failure_class, message, "
-                        "test, duration_seconds, steps, mail_latencies, spam_scores, incident_notice, artifacts) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "test, duration_seconds, steps, mail_latencies, spam_scores, incident_notice, artifacts, "
+                        "record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (cycle_id, ts, j, b, attempt, r.outcome, r.failure_class, r.message, r.test or None,
                          r.duration_seconds, json.dumps([s.__dict__ for s in r.steps]),
                          json.dumps([m.__dict__ for m in r.mail_latencies]), json.dumps(list(r.spam_scores)),
-                         None if r.incident_notice is None else int(r.incident_notice), json.dumps(list(r.artifacts))))
+                         None if r.incident_notice is None else int(r.incident_notice), json.dumps(list(r.artifacts)),
+                         # The whole record: fields added to the contract are kept without a schema change.
+                         json.dumps({**r.to_dict(), "journey": j, "browser": b}, ensure_ascii=False)))
                     if attempt == 1:
                         self._count(c, "runs_total", 1, journey=j, browser=b, outcome=r.outcome)
                     elif r.outcome == SUCCESS:
@@ -392,10 +409,10 @@ class Store:
                                           "AND attempt = 1", (cycle_id, j, b)).fetchone()
                         if first and first[0] != SUCCESS:
                             self._count(c, "flaky_total", 1, journey=j, browser=b)
-                    if r.outcome in TARGET_OUTCOMES:
+                    if r.outcome in JUDGED_OUTCOMES:
                         self._gauge(c, "probe_success", 1.0 if r.outcome == SUCCESS else 0.0, ts, journey=j, browser=b)
                         self._observe(c, "duration_seconds", DURATION_BUCKETS, r.duration_seconds, journey=j, browser=b)
-                    if r.outcome != "unavailable":
+                    if r.outcome not in NOT_RUN_OUTCOMES:
                         self._gauge(c, "probe_error", 1.0 if r.outcome == PROBE_ERROR else 0.0, ts, journey=j, browser=b)
                     if r.outcome == SUCCESS:
                         self._gauge(c, "last_success_timestamp_seconds", ts, ts, journey=j, browser=b)
@@ -479,7 +496,8 @@ class Store:
     def results(self, *, cycle_id: int | None = None, since: float | None = None,
                 where: str = "", limit: int | None = None, newest_first: bool = False) -> list[StoredResult]:
         sql = ("SELECT id, cycle_id, ts, journey, browser, attempt, outcome, failure_class, message, test, "
-               "duration_seconds, steps, mail_latencies, spam_scores, incident_notice, artifacts FROM results WHERE 1=1")
+               "duration_seconds, steps, mail_latencies, spam_scores, incident_notice, artifacts, record "
+               "FROM results WHERE 1=1")
         args: list[Any] = []
         if cycle_id is not None:
             sql += " AND cycle_id = ?"
@@ -495,7 +513,7 @@ class Store:
         rows = self._run(lambda: self.conn.execute(sql, args).fetchall())
         return [StoredResult(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], json.loads(r[11]),
                              json.loads(r[12]), json.loads(r[13]), None if r[14] is None else bool(r[14]),
-                             json.loads(r[15])) for r in rows]
+                             json.loads(r[15]), json.loads(r[16]) if r[16] else None) for r in rows]
 
     def runs(self, *, since: float | None = None, cycle_id: int | None = None) -> list[tuple[float, int, Run]]:
         """(start time of the cycle, cycle id, Run) for every journey × browser run."""
@@ -516,6 +534,8 @@ class Store:
 
 
 def to_journey_result(r: StoredResult) -> JourneyResult:
+    if r.record is not None:
+        return parse_result(r.record, f"results row {r.id}")
     return JourneyResult(
         journey=r.journey, browser=r.browser, outcome=r.outcome, test=r.test or "", failure_class=r.failure_class,
         message=r.message, duration_seconds=r.duration_seconds or 0.0,

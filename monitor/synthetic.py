@@ -11,7 +11,7 @@ import random
 import time
 from typing import Mapping, Sequence
 
-from monitor.results_schema import JourneyResult, MailLatency, Step
+from fixtures.contract import JourneyResult, MailLatency, Step
 from monitor.store import Store
 
 DEFAULT_RATES = {"chromium": 0.71, "firefox": 0.98}

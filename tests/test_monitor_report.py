@@ -10,7 +10,7 @@ import pytest
 
 from monitor.__main__ import main
 from monitor.report import compute, render_text, svg_rates
-from monitor.results_schema import JourneyResult
+from fixtures.contract import JourneyResult
 from monitor.stats import Rate
 from monitor.store import Store
 from monitor.synthetic import populate
@@ -37,7 +37,7 @@ def test_terminal_report(db: Path) -> None:
         text = render_text(compute(store, [3600, 86400, 7 * 86400]))
     assert re.search(r"24h\s+Chromium\s+\d+ %\s+\[\d+–\d+\]", text)
     assert re.search(r"\[24h\] Chromium \d+ % \[\d+–\d+\] vs Firefox \d+ % \[\d+–\d+\]: significant \(p<0\.0001\)", text)
-    assert "probe_error and unavailable are left out" in text
+    assert "probe_error and journeys not run (unavailable, not_run) are left out" in text
     assert "J3     firefox   #1 failure" in text
 
 

@@ -55,11 +55,11 @@ def test_holm_adjustment() -> None:
 
 def test_rate_counts_first_attempts_and_leaves_out_prober_outcomes() -> None:
     r = Rate("chromium")
-    for outcome in ["success"] * 7 + ["failure", "mail_not_received", "probe_error", "unavailable"]:
+    for outcome in ["success"] * 7 + ["failure", "mail_not_received", "probe_error", "unavailable", "not_run"]:
         r.add(outcome)
     r.add("failure", flaky=True)
     assert (r.successes, r.failures, r.flaky, r.trials) == (7, 3, 1, 10)
-    assert r.excluded == {"probe_error": 1, "unavailable": 1}
+    assert r.excluded == {"probe_error": 1, "unavailable": 1, "not_run": 1}
     assert r.ratio == pytest.approx(0.7)
 
 
@@ -70,7 +70,7 @@ def test_sentence_for_two_browsers_is_actionable() -> None:
     lines = verdict([chromium, firefox])
     assert lines[0].startswith("Chromium 71 % [64–77] vs Firefox 98 % [95–99]: significant (p<0.0001).")
     assert "look at Chromium" in lines[0]
-    assert "probe_error and unavailable are left out (Chromium: 3 probe_error)" in lines[1]
+    assert "probe_error and journeys not run (unavailable, not_run) are left out (Chromium: 3 probe_error)" in lines[1]
 
 
 def test_not_significant_with_few_runs_says_so() -> None:
