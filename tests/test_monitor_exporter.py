@@ -11,7 +11,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.exporter import ExporterServer, InProcessErrors, StoreCollector, make_registry
-from monitor.results_schema import JourneyResult, MailLatency
+from fixtures.contract import JourneyResult, MailLatency
 from monitor.store import Store
 
 ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le"}

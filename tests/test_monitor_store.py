@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.results_schema import JourneyResult
+from fixtures.contract import JourneyResult
 from monitor.store import Store, StoreCorruptError, StoreError, StoreLockedError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WRITER = r"""
 import sys, time
 from monitor.store import Store
-from monitor.results_schema import JourneyResult
+from fixtures.contract import JourneyResult
 store = Store.open_writer(sys.argv[1])
 cid = store.start_cycle(["J1"], ["chromium", "firefox"])
 for i in range(1, 100000):
