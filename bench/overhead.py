@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import PYTHON, ROOT, banner  # noqa: E402
 from bench.matrix import extranet_logs  # noqa: E402
+from fixtures.outcomes import NOT_RUN_OUTCOMES  # noqa: E402
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+ extranet\.access: (\S+) (\S+) (\d{3}) (\d+)ms")
 TARGET_SHARE = 0.15
@@ -96,7 +97,7 @@ def main() -> int:
         results = json.loads((tmp / "r.json").read_text())["results"]
         counts = json.loads(next((tmp / "counts").glob("counts-*.json")).read_text())
         site, operator = intervals(extranet_logs(tmp / "bt"))
-    ran = [r for r in results if r["outcome"] not in ("skipped", "unavailable")]
+    ran = [r for r in results if r["outcome"] not in NOT_RUN_OUTCOMES]
     W = sum(r["duration_seconds"] for r in ran)
     steps = sum(s["seconds"] for r in ran for s in r["steps"])
     T_site, T_op = union(site), union(operator)
