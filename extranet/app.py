@@ -2,8 +2,9 @@
 
 Why this module is short: each branch of docs/PROCEDURE.md is a module of ``extranet.routes``
 a reader opens alone (espace, creation, recovery, links, assistance), the operator API is
-``routes.operator``, the middlewares are ``extranet.middleware``, the error pages
-``extranet.errors``; the rules live in siret, cryptogram, security, store and mailer.
+``routes.operator``, the middlewares are ``extranet.middleware`` and ``extranet.sessions``,
+the error pages ``extranet.errors``; the rules live in siret, cryptogram, security, store and
+mailer.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -25,6 +25,7 @@ from .cryptogram import Cryptograms
 from .middleware import AccessLogAndHeaders, FaultInjection
 from .routes import assistance, creation, espace, health, links, operator, recovery
 from .security import Clock
+from .sessions import ServerSessions
 from .settings import Settings
 from .state import Extranet
 from .store import Store
@@ -59,8 +60,7 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
         routes=routes,
         middleware=[
             Middleware(AccessLogAndHeaders),
-            Middleware(SessionMiddleware, secret_key=store.session_secret(), session_cookie="extranet_session",
-                       max_age=8 * 3600, same_site="lax"),
+            Middleware(ServerSessions, store=store),
             Middleware(FaultInjection),
         ],
         exception_handlers=errors.HANDLERS,

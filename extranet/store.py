@@ -9,7 +9,6 @@ Times are epoch seconds from the extranet's clock (which includes the operator o
 from __future__ import annotations
 
 import contextlib
-import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -71,13 +70,21 @@ CREATE TABLE IF NOT EXISTS captcha_challenges (
     expires_at REAL NOT NULL,
     used_at REAL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires_at);
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT
 );
 """
 
-# State wiped by the operator reset. The session secret survives (sessions stay signed) and
+# State wiped by the operator reset. Sessions survive (a journey in flight on a shared target
+# keeps its CSRF token; a session naming a deleted account is treated as logged out) and
 # the assistance sequence keeps counting, so a number is never reused across resets and an
 # old acknowledgement mail can never be mistaken for a new one.
 _RESET_TABLES = ("tokens", "accounts", "establishments", "consumed_forms", "assistance_requests",
@@ -170,19 +177,30 @@ class Store:
                 db.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
-    def session_secret(self) -> str:
-        """Secret signing session cookies, created once per database so restarts keep sessions."""
-        with self.transaction() as db:
-            row = db.execute("SELECT value FROM settings WHERE key = 'session_secret'").fetchone()
-            if row:
-                return str(row["value"])
-            secret = secrets.token_urlsafe(32)
-            db.execute("INSERT INTO settings(key, value) VALUES ('session_secret', ?)", (secret,))
-            return secret
-
     def clock_offset(self) -> float:
         value = self.get_setting("clock_offset_seconds")
         return float(value) if value else 0.0
+
+    # -- sessions (extranet.sessions) -------------------------------------------------
+    def session_data(self, id_hash: str, now: float) -> tuple[str, float] | None:
+        """The JSON data and expiry of a live session, or None if unknown or expired."""
+        rows = self._query("SELECT data, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?",
+                           (id_hash, now))
+        return (str(rows[0]["data"]), float(rows[0]["expires_at"])) if rows else None
+
+    def save_session(self, id_hash: str, data: str, expires_at: float, now: float) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO sessions(id_hash, data, expires_at, created_at) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT(id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+                       (id_hash, data, expires_at, now))
+
+    def delete_session(self, id_hash: str, now: float) -> None:
+        """Delete one session, and every expired one while the write lock is held."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE id_hash = ? OR expires_at <= ?", (id_hash, now))
+
+    def session_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM sessions")[0][0])
 
     # -- establishments and accounts ---------------------------------------------------
     _ACCOUNT_SELECT = ("SELECT a.*, e.denomination FROM accounts a "

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from ..rendering import field, page, read_form, session_expired
 from ..security import log_ref, new_csrf_token, verify_password
+from ..sessions import end_session, rotate_session
 from ..state import extranet_of
 
 log = logging.getLogger("extranet")
@@ -33,6 +34,7 @@ async def login(request: Request) -> Response:
         return page(request, "accueil.html", incident=extranet.incident_text(), values={"identifiant": identifiant},
                     errors=["Identifiant ou mot de passe incorrect."])
     request.session.clear()
+    rotate_session(request)
     request.session["identifiant"] = account.identifiant
     request.session["csrf"] = new_csrf_token()
     log.info("login ok for identifiant=%s", log_ref(identifiant))
@@ -52,7 +54,7 @@ async def logout(request: Request) -> Response:
     _form, ok = await read_form(request)
     if not ok:
         return session_expired(request)
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/", status_code=303)
 
 
