@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fixtures.steps import CHOISIR_MOTIF, LIRE_ACCUSE_RECEPTION, RENSEIGNER_ET_ENVOYER
 from playwright.sync_api import Page
 
 from pages import NUMERO_DEMANDE, AssistancePage, DemandeAssistanceEnregistreePage
@@ -12,10 +13,10 @@ def envoyer_la_demande(page: Page, journey: Any, inbox: Any, formulaire: Assista
                        etablissement: Any) -> str:
     """Choose the reason, fill the form, send; return the request number shown on screen,
     after checking the acknowledgement mail carries the same number."""
-    with journey.step(f"Choisir « {motif} » dans « Motif de la demande »"):
+    with journey.step(CHOISIR_MOTIF, motif=motif):
         formulaire.expect_formulaire()
         formulaire.choisir_le_motif(motif)
-    with journey.step("Renseigner la demande et l'envoyer"):
+    with journey.step(RENSEIGNER_ET_ENVOYER):
         formulaire.renseigner_la_demande(
             siret=etablissement.siret, nom=f"{etablissement.prenom} {etablissement.nom}",
             courriel=inbox.address,
@@ -24,7 +25,7 @@ def envoyer_la_demande(page: Page, journey: Any, inbox: Any, formulaire: Assista
         with inbox.expect("assistance") as attente:
             formulaire.envoyer_la_demande()
             numero = DemandeAssistanceEnregistreePage(page).numero()
-    with journey.step("Lire l'accusé de réception : le même n° de demande"):
+    with journey.step(LIRE_ACCUSE_RECEPTION):
         mail = attente.value
         assert mail.kind == "assistance", f"expected the assistance acknowledgement, got {mail.kind!r}"
         assert NUMERO_DEMANDE.match(numero), f"request number {numero!r} is not AP- + 6 digits"

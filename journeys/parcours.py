@@ -10,13 +10,10 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+from fixtures.steps import ETAPE_1, ETAPE_2, SE_CONNECTER, Etape
 from pages import (CreationEspacePage, DemandeEnregistreePage, ForgotPasswordPage, HomePage, MonEspacePage,
                    MotDePasseModifiePage, NewPasswordPage)
 
-ETAPE_1 = "1) Aller sur la page d'accueil et cliquer sur « CREER MON ESPACE »"
-ETAPE_2 = ("2) Saisir le n° de SIRET et le code contrôle sécurité, accepter les conditions générales "
-           "et validez")
-SE_CONNECTER = "Se connecter avec l'identifiant et le mot de passe"
 
 SUJETS = {  # docs/ARCHITECTURE.md, "Mails"
     "identifiant": "Votre identifiant Extranet activité partielle",
@@ -55,7 +52,7 @@ def creer_mon_espace(page: Page, journey: Any, operator: Any, siret: str) -> Non
 
 
 def se_connecter(page: Page, journey: Any, identifiant: str, mot_de_passe: str,
-                 denomination: str | None = None, etape: str = SE_CONNECTER) -> MonEspacePage:
+                 denomination: str | None = None, etape: Etape = SE_CONNECTER) -> MonEspacePage:
     """Log in from the home page and land on « Mon espace »."""
     journey.secret(identifiant)
     journey.secret(mot_de_passe)

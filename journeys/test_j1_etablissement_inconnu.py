@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.steps import CAS_1_ACTIVER, CAS_1_CREER, CAS_1_RENSEIGNER
 from pages import AccountFormPage, CompteActivePage, DemandeCreationEnregistreePage, NewPasswordPage
 
 from .parcours import creer_mon_espace, expect_mail, se_connecter
@@ -19,12 +20,12 @@ pytestmark = [pytest.mark.journey("J1"), pytest.mark.writes, pytest.mark.needs_o
 def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, operator):
     creer_mon_espace(page, journey, operator, identity.siret)
 
-    with journey.step("Cas n°1 : renseigner les informations nécessaires à la création du compte"):
+    with journey.step(CAS_1_RENSEIGNER):
         formulaire = AccountFormPage(page)
         formulaire.attendre()
         formulaire.renseigner_les_informations(identity)
 
-    with journey.step("Cas n°1 : créer le compte, recevoir l'identifiant puis le lien d'activation"):
+    with journey.step(CAS_1_CREER):
         with inbox.expect("identifiant") as attente_identifiant, inbox.expect("activation") as attente_activation:
             formulaire.creer_mon_compte()
             DemandeCreationEnregistreePage(page).expect_confirmation()
@@ -39,7 +40,7 @@ def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, opera
         lien_activation = mail_activation.link("/activation/")
         journey.secret(lien_activation)
 
-    with journey.step("Cas n°1 : activer le compte, recevoir « Habilitation à l'activité partielle »"):
+    with journey.step(CAS_1_ACTIVER):
         activation = NewPasswordPage(page)
         response = activation.ouvrir_lien(lien_activation)
         assert response is not None and response.status == 200, \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.steps import BESOIN_D_AIDE_ASSISTANCE, OUVRIR_ASSISTANCE_MOTIF
 from pages import MOTIF_HABILITATION_EXTRANET, AssistancePage
 
 from .demande_assistance import envoyer_la_demande
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.journey("J2.1"), pytest.mark.writes]
 
 
 def test_demande_d_assistance_motif_habilitation_extranet(page, journey, inbox, identity):
-    with journey.step("Menu « Besoin d'aide » / Envoyer une demande d'assistance"):
+    with journey.step(BESOIN_D_AIDE_ASSISTANCE):
         home = ouvrir_l_accueil(page)
         home.cliquer_envoyer_une_demande_d_assistance()
         formulaire = AssistancePage(page)
@@ -28,7 +29,7 @@ def test_demande_d_assistance_motif_habilitation_extranet(page, journey, inbox, 
 
 def test_demande_d_assistance_motif_preselectionne(page, journey, inbox, identity):
     """The same request reached by a link carrying the reason (``?motif=``)."""
-    with journey.step("Ouvrir la demande d'assistance avec le motif « Habilitation extranet »"):
+    with journey.step(OUVRIR_ASSISTANCE_MOTIF, motif=MOTIF_HABILITATION_EXTRANET):
         formulaire = AssistancePage(page)
         formulaire.ouvrir(motif=MOTIF_HABILITATION_EXTRANET)
         formulaire.expect_motif(MOTIF_HABILITATION_EXTRANET)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.steps import IDENTIFIANT_OUBLIE, LIRE_COURRIEL_IDENTIFIANT, SE_CONNECTER_IDENTIFIANT_RECU
 from pages import DemandeEnregistreePage, ForgotIdentifierPage
 
 from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.journey("J2.2a"), pytest.mark.writes]
 
 
 def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbox, existing_account):
-    with journey.step("1/ Cliquer sur « J'ai oublié mon identifiant » et suivre la procédure"):
+    with journey.step(IDENTIFIANT_OUBLIE):
         home = ouvrir_l_accueil(page)
         home.cliquer_j_ai_oublie_mon_identifiant()
         procedure = ForgotIdentifierPage(page)
@@ -24,7 +25,7 @@ def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbo
             procedure.demander_mon_identifiant(existing_account.siret, existing_account.courriel)
             DemandeEnregistreePage(page).expect_confirmation()
 
-    with journey.step("Lire le courriel contenant l'identifiant"):
+    with journey.step(LIRE_COURRIEL_IDENTIFIANT):
         mail = attente.value
         expect_mail(mail, "identifiant")
         identifiant = mail.field_value("Identifiant")
@@ -32,4 +33,4 @@ def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbo
         assert identifiant == existing_account.identifiant, "the mail does not carry the account's identifier"
 
     se_connecter(page, journey, identifiant, existing_account.password, existing_account.denomination,
-                 etape="Se connecter avec l'identifiant reçu")
+                 etape=SE_CONNECTER_IDENTIFIANT_RECU)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.steps import (ANCIEN_MOT_DE_PASSE_REFUSE, LIRE_COURRIEL_REINITIALISATION, MEME_LIEN_REFUSE,
+                            MOT_DE_PASSE_OUBLIE, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, SE_CONNECTER_NOUVEAU_MOT_DE_PASSE)
 from pages import DemandeEnregistreePage, ForgotPasswordPage, InvalidLinkPage, NewPasswordPage
 
 from .parcours import choisir_le_nouveau_mot_de_passe, expect_mail, ouvrir_l_accueil, se_connecter
@@ -17,7 +19,7 @@ pytestmark = [pytest.mark.journey("J2.2b"), pytest.mark.writes]
 
 def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_account):
     journey.secret(existing_account.identifiant)
-    with journey.step("2/ Cliquer sur « J'ai oublié mon mot de passe » et suivre la procédure"):
+    with journey.step(MOT_DE_PASSE_OUBLIE):
         home = ouvrir_l_accueil(page)
         home.cliquer_j_ai_oublie_mon_mot_de_passe()
         procedure = ForgotPasswordPage(page)
@@ -26,7 +28,7 @@ def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_
             procedure.demander_la_reinitialisation(existing_account.identifiant)
             DemandeEnregistreePage(page).expect_confirmation()
 
-    with journey.step("Lire le courriel contenant le lien de réinitialisation"):
+    with journey.step(LIRE_COURRIEL_REINITIALISATION):
         mail = attente.value
         expect_mail(mail, "reinitialisation")
         lien = mail.link("/reinitialisation/")
@@ -34,19 +36,19 @@ def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_
 
     ancien_mot_de_passe = existing_account.password
     nouveau_mot_de_passe = existing_account.new_password()
-    with journey.step("Ouvrir le lien et saisir deux fois le nouveau mot de passe"):
+    with journey.step(OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE):
         choisir_le_nouveau_mot_de_passe(page, lien, nouveau_mot_de_passe)
 
     espace = se_connecter(page, journey, existing_account.identifiant, nouveau_mot_de_passe,
-                          existing_account.denomination, etape="Se connecter avec le nouveau mot de passe")
+                          existing_account.denomination, etape=SE_CONNECTER_NOUVEAU_MOT_DE_PASSE)
 
-    with journey.step("L'ancien mot de passe est refusé"):
+    with journey.step(ANCIEN_MOT_DE_PASSE_REFUSE):
         espace.se_deconnecter()
         home = ouvrir_l_accueil(page)
         home.se_connecter(existing_account.identifiant, ancien_mot_de_passe)
         home.expect_erreur_connexion()
 
-    with journey.step("Le même lien, ouvert une seconde fois, est refusé"):
+    with journey.step(MEME_LIEN_REFUSE):
         response = NewPasswordPage(page).ouvrir_lien(lien)
         assert response is not None and response.status == 404, \
             f"a used reset link must answer 404, got {response.status if response else 'nothing'}"

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.steps import (ATTENDRE_61_MINUTES, LIEN_APRES_60_MINUTES_REFUSE, MOT_DE_PASSE_OUBLIE_RECEVOIR_LIEN,
+                            OUVRIR_NOUVEAU_LIEN_NOUVEAU_MOT_DE_PASSE, REFAIRE_UNE_DEMANDE,
+                            SE_CONNECTER_NOUVEAU_MOT_DE_PASSE)
 from pages import InvalidLinkPage, NewPasswordPage
 
 from .parcours import (choisir_le_nouveau_mot_de_passe, ouvrir_l_accueil, recevoir_un_lien_de_reinitialisation,
@@ -20,29 +23,29 @@ SOIXANTE_ET_UNE_MINUTES = 61 * 60
 
 def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page, journey, inbox, existing_account, operator):
     journey.secret(existing_account.identifiant)
-    with journey.step("2/ Cliquer sur « J'ai oublié mon mot de passe » et recevoir le lien"):
+    with journey.step(MOT_DE_PASSE_OUBLIE_RECEVOIR_LIEN):
         home = ouvrir_l_accueil(page)
         home.cliquer_j_ai_oublie_mon_mot_de_passe()
         premier_lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, existing_account.identifiant)
 
-    with journey.step("Attendre 61 minutes (horloge de l'extranet avancée par l'opérateur)"):
+    with journey.step(ATTENDRE_61_MINUTES):
         operator.advance_clock(SOIXANTE_ET_UNE_MINUTES)
 
-    with journey.step("Le lien ouvert après 60 minutes est refusé"):
+    with journey.step(LIEN_APRES_60_MINUTES_REFUSE):
         response = NewPasswordPage(page).ouvrir_lien(premier_lien)
         assert response is not None and response.status == 410, \
             f"an expired reset link must answer 410, got {response.status if response else 'nothing'}"
         refus = InvalidLinkPage(page)
         refus.expect_lien_expire()
 
-    with journey.step("Refaire une demande depuis « J'ai oublié mon mot de passe »"):
+    with journey.step(REFAIRE_UNE_DEMANDE):
         refus.cliquer_j_ai_oublie_mon_mot_de_passe()
         second_lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, existing_account.identifiant)
         assert second_lien != premier_lien, "the new request mailed the expired link again"
 
     nouveau_mot_de_passe = existing_account.new_password()
-    with journey.step("Ouvrir le nouveau lien et saisir deux fois le nouveau mot de passe"):
+    with journey.step(OUVRIR_NOUVEAU_LIEN_NOUVEAU_MOT_DE_PASSE):
         choisir_le_nouveau_mot_de_passe(page, second_lien, nouveau_mot_de_passe)
 
     se_connecter(page, journey, existing_account.identifiant, nouveau_mot_de_passe, existing_account.denomination,
-                 etape="Se connecter avec le nouveau mot de passe")
+                 etape=SE_CONNECTER_NOUVEAU_MOT_DE_PASSE)

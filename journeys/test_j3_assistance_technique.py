@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.steps import CAS_3_ASSISTANCE_TECHNIQUE
 from pages import MOTIF_HABILITATION_A_L_EXTRANET, AssistancePage
 
 from .demande_assistance import envoyer_la_demande
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.journey("J3"), pytest.mark.writes]
 
 
 def test_demande_d_assistance_technique_habilitation_a_l_extranet(page, journey, inbox, identity):
-    with journey.step("Cas n°3 : choisir « Envoyer une demande d'assistance technique »"):
+    with journey.step(CAS_3_ASSISTANCE_TECHNIQUE):
         home = ouvrir_l_accueil(page)
         home.cliquer_envoyer_une_demande_d_assistance_technique()
         formulaire = AssistancePage(page, technique=True)

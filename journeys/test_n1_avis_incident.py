@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.steps import (AVIS_INCIDENT_AFFICHE, AVIS_INCIDENT_RETIRE, PUBLIER_AVIS_INCIDENT, RELEVER_AVIS_INCIDENT,
+                            RETIRER_AVIS_INCIDENT)
+
 from .parcours import ouvrir_l_accueil
 
 pytestmark = pytest.mark.journey("N1")
@@ -24,7 +27,7 @@ AVIS_DU_SEED = (
 
 
 def test_avis_d_incident_signale_s_il_est_affiche(page, journey):
-    with journey.step("Aller sur la page d'accueil et relever l'avis d'incident"):
+    with journey.step(RELEVER_AVIS_INCIDENT):
         home = ouvrir_l_accueil(page)
         journey.incident_notice = home.avis_incident.est_affiche()
         if journey.incident_notice:
@@ -37,15 +40,15 @@ def test_avis_d_incident_signale_s_il_est_affiche(page, journey):
 def test_avis_d_incident_du_seed_affiche_puis_retire(page, journey, operator):
     avis_initial = operator.incident()  # a notice the target already had is put back afterwards
     try:
-        with journey.step("L'opérateur publie l'avis d'incident du seed"):
+        with journey.step(PUBLIER_AVIS_INCIDENT):
             operator.set_incident(AVIS_DU_SEED)
-        with journey.step("La page d'accueil affiche l'avis d'incident"):
+        with journey.step(AVIS_INCIDENT_AFFICHE):
             home = ouvrir_l_accueil(page)
             home.avis_incident.expect_affiche(AVIS_DU_SEED)
             journey.incident_notice = True
-        with journey.step("L'opérateur retire l'avis d'incident"):
+        with journey.step(RETIRER_AVIS_INCIDENT):
             operator.set_incident(None)
-        with journey.step("La page d'accueil n'affiche plus d'avis d'incident"):
+        with journey.step(AVIS_INCIDENT_RETIRE):
             home = ouvrir_l_accueil(page)
             home.avis_incident.expect_absent()
     finally:

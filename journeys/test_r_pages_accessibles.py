@@ -7,21 +7,24 @@ import secrets
 
 import pytest
 
+from fixtures.steps import (ACCUEIL_LIENS_AFFICHES, ALLER_SUR_L_ACCUEIL, CLIQUER_IDENTIFIANT_OUBLIE,
+                            CLIQUER_MOT_DE_PASSE_OUBLIE, ETAPE_1, FORMULAIRE_CREATION_AFFICHE, LIEN_NON_EMIS_REFUSE,
+                            MENU_BESOIN_D_AIDE, OUVRIR_ASSISTANCE_MOTIF, RENOUVELER_CRYPTOGRAMME, VALIDER_APRES_CGU)
 from pages import (MOTIF_HABILITATION_A_L_EXTRANET, MOTIF_HABILITATION_EXTRANET, AssistancePage, CreationEspacePage,
                    ForgotIdentifierPage, ForgotPasswordPage, InvalidLinkPage, NewPasswordPage)
 
-from .parcours import ETAPE_1, ouvrir_l_accueil
+from .parcours import ouvrir_l_accueil
 
 pytestmark = pytest.mark.journey("R1")
 
 
 def test_accueil_liens_de_recuperation_et_menu_besoin_d_aide(page, journey):
-    with journey.step("Aller sur la page d'accueil"):
+    with journey.step(ALLER_SUR_L_ACCUEIL):
         home = ouvrir_l_accueil(page)
         journey.incident_notice = home.avis_incident.est_affiche()
-    with journey.step("Le formulaire de connexion, « J'ai oublié… » et « CRÉER MON ESPACE » sont affichés"):
+    with journey.step(ACCUEIL_LIENS_AFFICHES):
         home.expect_liens_de_recuperation()
-    with journey.step("Le menu « Besoin d'aide » propose les deux demandes d'assistance"):
+    with journey.step(MENU_BESOIN_D_AIDE):
         home.ouvrir_besoin_d_aide()
 
 
@@ -31,9 +34,9 @@ def test_creer_mon_espace_valider_inactif_tant_que_cgu_non_acceptees(page, journ
         home.cliquer_creer_mon_espace()
         creation = CreationEspacePage(page)
         creation.attendre()
-    with journey.step("Le formulaire affiche SIRET, cryptogramme, contrôle de sécurité et conditions générales"):
+    with journey.step(FORMULAIRE_CREATION_AFFICHE):
         creation.expect_formulaire()
-    with journey.step("VALIDER n'est actif qu'une fois les conditions générales acceptées"):
+    with journey.step(VALIDER_APRES_CGU):
         creation.expect_valider_desactive()
         creation.accepter_les_conditions()
         creation.expect_valider_actif()
@@ -42,7 +45,7 @@ def test_creer_mon_espace_valider_inactif_tant_que_cgu_non_acceptees(page, journ
 
 
 def test_renouveler_le_cryptogramme(page, journey):
-    with journey.step("Renouveler le cryptogramme (bouton deux flèches)"):
+    with journey.step(RENOUVELER_CRYPTOGRAMME):
         creation = CreationEspacePage(page)
         creation.ouvrir()
         creation.attendre()
@@ -53,14 +56,14 @@ def test_renouveler_le_cryptogramme(page, journey):
 
 
 def test_j_ai_oublie_mon_identifiant_depuis_l_accueil(page, journey):
-    with journey.step("Cliquer sur « J'ai oublié mon identifiant »"):
+    with journey.step(CLIQUER_IDENTIFIANT_OUBLIE):
         ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_identifiant()
         procedure = ForgotIdentifierPage(page)
         procedure.expect_formulaire()
 
 
 def test_j_ai_oublie_mon_mot_de_passe_depuis_l_accueil(page, journey):
-    with journey.step("Cliquer sur « J'ai oublié mon mot de passe »"):
+    with journey.step(CLIQUER_MOT_DE_PASSE_OUBLIE):
         ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_mot_de_passe()
         procedure = ForgotPasswordPage(page)
         procedure.expect_formulaire()
@@ -70,7 +73,7 @@ def test_j_ai_oublie_mon_mot_de_passe_depuis_l_accueil(page, journey):
                                                   (True, MOTIF_HABILITATION_A_L_EXTRANET)],
                          ids=["assistance", "assistance-technique"])
 def test_demande_d_assistance_motif_preselectionne(page, journey, technique, motif):
-    with journey.step(f"Ouvrir la demande d'assistance avec le motif « {motif} »"):
+    with journey.step(OUVRIR_ASSISTANCE_MOTIF, motif=motif):
         formulaire = AssistancePage(page, technique=technique)
         formulaire.ouvrir(motif=motif)
         formulaire.expect_formulaire()
@@ -79,7 +82,7 @@ def test_demande_d_assistance_motif_preselectionne(page, journey, technique, mot
 
 
 def test_lien_de_reinitialisation_forge_refuse(page, journey):
-    with journey.step("Un lien de réinitialisation que le site n'a pas émis est refusé"):
+    with journey.step(LIEN_NON_EMIS_REFUSE):
         response = NewPasswordPage(page).ouvrir_lien(f"/reinitialisation/{secrets.token_urlsafe(32)}")
         assert response is not None and response.status == 404, \
             f"a forged reset link must answer 404, got {response.status if response else 'nothing'}"

@@ -12,6 +12,8 @@ import uuid
 
 import pytest
 
+from fixtures.steps import (DEMANDER_UN_LIEN, LIEN_OUVERT_A_59_MINUTES, LIEN_REFUSE_A_60_MINUTES, LIEN_REFUSE_ENSUITE,
+                            REPONSE_IDENTIQUE_IDENTIFIANT, REPONSE_IDENTIQUE_MOT_DE_PASSE, UTILISER_LE_LIEN)
 from extranet.siret import random_siret
 from pages import (DemandeEnregistreePage, ForgotIdentifierPage, ForgotPasswordPage, InvalidLinkPage,
                    MotDePasseModifiePage, NewPasswordPage)
@@ -32,15 +34,15 @@ def statut(response) -> int | None:
 
 def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_account):
     journey.secret(existing_account.identifiant)
-    with journey.step("Demander un lien de réinitialisation"):
+    with journey.step(DEMANDER_UN_LIEN):
         lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
-    with journey.step("Utiliser le lien une première fois"):
+    with journey.step(UTILISER_LE_LIEN):
         formulaire = NewPasswordPage(page)
         assert statut(formulaire.ouvrir_lien(lien)) == 200
         formulaire.expect_formulaire()
         formulaire.choisir_mot_de_passe(existing_account.new_password())
         MotDePasseModifiePage(page).expect_confirmation()
-    with journey.step("Le même lien est refusé ensuite"):
+    with journey.step(LIEN_REFUSE_ENSUITE):
         assert statut(NewPasswordPage(page).ouvrir_lien(lien)) == 404
         InvalidLinkPage(page).expect_lien_plus_valide()
 
@@ -48,14 +50,14 @@ def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_
 @pytest.mark.changes_target_state  # moves the clock
 def test_lien_valable_60_minutes(page, journey, inbox, existing_account, operator):
     journey.secret(existing_account.identifiant)
-    with journey.step("Demander un lien de réinitialisation"):
+    with journey.step(DEMANDER_UN_LIEN):
         lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
-    with journey.step("Après 59 minutes le lien s'ouvre encore"):
+    with journey.step(LIEN_OUVERT_A_59_MINUTES):
         operator.advance_clock(59 * 60)
         formulaire = NewPasswordPage(page)
         assert statut(formulaire.ouvrir_lien(lien)) == 200
         formulaire.expect_formulaire()
-    with journey.step("Après 60 minutes le lien est refusé avec le message des 60 minutes"):
+    with journey.step(LIEN_REFUSE_A_60_MINUTES):
         operator.advance_clock(61)
         assert statut(NewPasswordPage(page).ouvrir_lien(lien)) == 410
         InvalidLinkPage(page).expect_lien_expire()
@@ -74,14 +76,14 @@ def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, exist
     journey.secret(existing_account.identifiant)
     inconnu = "AP" + uuid.uuid4().hex[:8].upper()
     reponses = {}
-    with journey.step("« J'ai oublié mon mot de passe » : identifiant connu puis inconnu"):
+    with journey.step(REPONSE_IDENTIQUE_MOT_DE_PASSE):
         for cas, identifiant in (("connu", existing_account.identifiant), ("inconnu", inconnu)):
             procedure = ForgotPasswordPage(page)
             procedure.ouvrir()
             reponses[("mdp", cas)] = reponse_visible(
                 page, lambda i=identifiant: procedure.demander_la_reinitialisation(i))
         assert reponses[("mdp", "connu")] == reponses[("mdp", "inconnu")]
-    with journey.step("« J'ai oublié mon identifiant » : SIRET + courriel connus, SIRET inconnu, courriel faux"):
+    with journey.step(REPONSE_IDENTIQUE_IDENTIFIANT):
         cas_identifiant = (("connu", existing_account.siret, existing_account.courriel),
                            ("siret inconnu", random_siret(), existing_account.courriel),
                            ("courriel faux", existing_account.siret, f"x-{uuid.uuid4().hex[:8]}@example.test"))
