@@ -9,8 +9,39 @@ the contract's French wording, so a page object breaks exactly when what a user 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response, expect
+
+
+@dataclass(frozen=True)
+class Ecran:
+    """What a user sees at a glance: the level-1 heading and the alerts (role ``alert``)."""
+
+    titre: str | None
+    alertes: tuple[str, ...] = ()
+
+    def decrire(self) -> str:
+        """« the page shows « Nouveau mot de passe » with the alert « … » »."""
+        shown = f"the page shows « {self.titre} »" if self.titre else "the page shows no level-1 heading"
+        if self.alertes:
+            shown += " with the alert " + ", ".join(f"« {a} »" for a in self.alertes)
+        return shown
+
+
+def ce_que_montre(page: Page) -> Ecran:
+    """Read the heading and the visible alerts now, without waiting (the screen at a failure).
+
+    Role locators skip hidden elements, so a template's empty or hidden alert is not reported.
+    """
+    try:
+        titres = [" ".join(t.split()) for t in page.get_by_role("heading", level=1).all_inner_texts()]
+        alertes = [" ".join(t.split()) for t in page.get_by_role("alert").all_inner_texts()]
+    except PlaywrightError:  # the page or the browser is gone: nothing to show
+        return Ecran(None)
+    return Ecran(next((t for t in titres if t), None), tuple(a for a in alertes if a))
 
 
 class BasePage:
@@ -31,12 +62,25 @@ class BasePage:
 
     def attendre(self) -> "BasePage":
         """Assert that this screen is the one displayed (its h1 is visible); returns self."""
-        expect(self.titre_principal()).to_be_visible()
+        self.constater(f"the heading « {self.titre} »", lambda: expect(self.titre_principal()).to_be_visible())
         return self
 
     def expect_url(self, chemin: str) -> None:
         """Assert the address bar ends with ``chemin`` (query string allowed)."""
-        expect(self.page).to_have_url(re.compile(re.escape(chemin) + r"(\?.*)?$"))
+        self.constater(f"an address ending with {chemin}",
+                       lambda: expect(self.page).to_have_url(re.compile(re.escape(chemin) + r"(\?.*)?$")))
+
+    def constater(self, attendu: str, verification: Callable[[], None]) -> None:
+        """Run one Playwright ``expect``; when it fails, say what was expected and what the screen shows.
+
+        Why: Playwright's "Locator expected to be visible" names a selector; the support desk
+        needs "expected the heading « Mot de passe modifié », the page shows « Nouveau mot de
+        passe » with the alert « … »". Playwright's own message stays in the chained exception.
+        """
+        try:
+            verification()
+        except AssertionError as exc:
+            raise AssertionError(f"expected {attendu}; {ce_que_montre(self.page).decrire()}") from exc
 
     # -- locators ------------------------------------------------------------------
     def titre_principal(self) -> Locator:
@@ -57,7 +101,7 @@ class BasePage:
 
     def expect_erreur(self, texte: str) -> None:
         """Assert an error message with this text is shown next to the form."""
-        expect(self.alerte(texte)).to_be_visible()
+        self.constater(f"the alert « {texte} »", lambda: expect(self.alerte(texte)).to_be_visible())
 
     def secret_fields(self) -> list[Locator]:
         """Locators of the fields holding secrets (passwords, identifier), masked in screenshots."""

@@ -18,7 +18,9 @@ class ConfirmationPage(BasePage):
     def expect_confirmation(self) -> None:
         self.attendre()
         if self.message is not None:
-            expect(self.page.get_by_text(self.message, exact=True)).to_be_visible()
+            message = self.message
+            self.constater(f"the message « {message} »",
+                           lambda: expect(self.page.get_by_text(message, exact=True)).to_be_visible())
 
 
 class DemandeEnregistreePage(ConfirmationPage):

@@ -24,9 +24,10 @@ class MonEspacePage(BasePage):
         """Assert the user is logged in: h1 « Mon espace », the establishment's name, « Se déconnecter »."""
         self.attendre()
         self.expect_url(self.chemin)
-        expect(self.bouton_se_deconnecter()).to_be_visible()
+        self.constater("the button « Se déconnecter »", lambda: expect(self.bouton_se_deconnecter()).to_be_visible())
         if denomination is not None:
-            expect(self.contenu().get_by_text(denomination, exact=True)).to_be_visible()
+            self.constater(f"the establishment « {denomination} »",
+                           lambda: expect(self.contenu().get_by_text(denomination, exact=True)).to_be_visible())
 
     def se_deconnecter(self) -> None:
         self.bouton_se_deconnecter().click()

@@ -84,11 +84,14 @@ class NewPasswordPage(BasePage):
     def expect_formulaire(self) -> None:
         """The screen, its password policy and both password fields are shown."""
         self.attendre()
-        expect(self.politique()).to_be_visible()
-        expect(self.champ_nouveau_mot_de_passe()).to_be_visible()
+        self.constater("the password policy", lambda: expect(self.politique()).to_be_visible())
+        self.constater("the field « Nouveau mot de passe »",
+                       lambda: expect(self.champ_nouveau_mot_de_passe()).to_be_visible())
         # The policy is announced with the field (aria-describedby), not only printed nearby.
-        expect(self.champ_nouveau_mot_de_passe()).to_have_accessible_description(self.POLITIQUE)
-        expect(self.champ_confirmation()).to_be_visible()
+        self.constater("the policy as the field's accessible description", lambda: expect(
+            self.champ_nouveau_mot_de_passe()).to_have_accessible_description(self.POLITIQUE))
+        self.constater("the field « Confirmation du mot de passe »",
+                       lambda: expect(self.champ_confirmation()).to_be_visible())
 
     def saisir_deux_fois(self, mot_de_passe: str, confirmation: str | None = None) -> None:
         """Type the new password, then again in « Confirmation du mot de passe »."""
@@ -118,8 +121,9 @@ class InvalidLinkPage(BasePage):
 
     def expect_refus(self, message: str) -> None:
         self.attendre()
-        expect(self.alerte(message)).to_have_text(message)
-        expect(self.lien_mot_de_passe_oublie()).to_be_visible()
+        self.constater(f"the alert « {message} »", lambda: expect(self.alerte(message)).to_have_text(message))
+        self.constater("the link « J'ai oublié mon mot de passe »",
+                       lambda: expect(self.lien_mot_de_passe_oublie()).to_be_visible())
 
     def expect_lien_expire(self) -> None:
         """The 60-minute message."""
