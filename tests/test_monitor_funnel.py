@@ -23,7 +23,7 @@ def steps_until(failed_at: int | None) -> list[dict]:
 
 def firefox_signature() -> dict:
     return Signature(step_id=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id, step=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.mots,
-                     status=422, alerts=[ALERT], js_errors=["TypeError: data is undefined"]).to_dict()
+                     status=422, alerts=(ALERT,), js_errors=("TypeError: data is undefined",)).to_dict()
 
 
 def scenario() -> list[FunnelRun]:
