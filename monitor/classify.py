@@ -77,7 +77,8 @@ def aggregate(results: Iterable[JourneyResult]) -> list[JourneyResult]:
             spam_scores=tuple(x for r in rs for x in r.spam_scores),
             spam_flagged=any(r.spam_flagged for r in rs), failed_step=worst.failed_step,
             incident_notice=any(notices) if notices else None,
-            artifacts=tuple(a for r in rs for a in r.artifacts)))
+            artifacts=tuple(a for r in rs for a in r.artifacts),
+            signatures=tuple(s for r in rs for s in r.signatures)))
     return out
 
 

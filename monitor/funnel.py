@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from fixtures.steps import ETAPES, HORS_ETAPE
-from monitor.classify import SUCCESS, TARGET_OUTCOMES
+from fixtures.outcomes import JUDGED_OUTCOMES, Outcome
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,13 @@ def build(runs: Iterable[FunnelRun], browsers: Sequence[str] = ()) -> list[Journ
     for journey, jruns in sorted(by_journey.items()):
         seen = list(dict.fromkeys([*browsers, *sorted({r.browser for r in jruns})]))
         present = [b for b in seen if any(r.browser == b for r in jruns)]
-        counted = [r for r in jruns if r.outcome in TARGET_OUTCOMES]
+        counted = [r for r in jruns if r.outcome in JUDGED_OUTCOMES]
         rows = {key: StepRow(*key) for key in _step_order(counted)}
         runs_n: dict[str, int] = {}
         ok_n: dict[str, int] = {}
         for run in counted:
             runs_n[run.browser] = runs_n.get(run.browser, 0) + 1
-            if run.outcome == SUCCESS:
+            if run.outcome == Outcome.SUCCESS.value:
                 ok_n[run.browser] = ok_n.get(run.browser, 0) + 1
             verdicts: dict[tuple[str, str], bool] = {}
             for s in run.steps:

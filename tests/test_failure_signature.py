@@ -71,7 +71,7 @@ def test_scrubbing_masks_registered_secrets_and_tokens_in_every_field() -> None:
 
 
 def test_junit_properties_carry_the_line_and_each_field() -> None:
-    props = dict(junit_properties(firefox_signature().to_dict()))
+    props = dict(junit_properties(firefox_signature()))
     assert props["failure_signature"].startswith("Ouvrir le lien")
     assert props["failure_status"] == "422"
     assert props["failure_step_id"] == "open_reset_link_new_password"
@@ -86,7 +86,7 @@ def test_a_record_without_pages_still_signs_the_failed_step_and_the_error() -> N
     with pytest.raises(AssertionError), record.step(OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE):
         raise AssertionError("S3cret-Passw0rd! refused")
     sig = record.capture_signature(AssertionError("S3cret-Passw0rd! refused"))
-    assert sig["step_id"] == "open_reset_link_new_password"
+    assert sig.step_id == "open_reset_link_new_password"
     assert "S3cret-Passw0rd!" not in repr(sig)
     assert record.capture_signature(None) is sig, "captured once, at the first failure"
 
@@ -95,7 +95,7 @@ def test_a_failure_outside_any_step_is_signed_hors_etape() -> None:
     record = JourneyRecord("J2.2b", "firefox")
     with record.step(OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE):
         pass
-    assert record.capture_signature(RuntimeError("boom"))["step_id"] == HORS_ETAPE.id
+    assert record.capture_signature(RuntimeError("boom")).step_id == HORS_ETAPE.id
 
 
 # -- the step vocabulary ----------------------------------------------------------------------
@@ -123,3 +123,13 @@ def test_the_repository_journeys_name_steps_with_constants_only() -> None:
                     and node.args and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert not offenders, f"journey.step() with free text (use fixtures/steps.py): {offenders}"
+
+
+def test_the_signature_round_trips_through_the_results_contract() -> None:
+    from fixtures.contract import JourneyResult, Step, parse_result
+    step = OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
+    record = JourneyResult(journey="J2.2b", browser="firefox", outcome="failure",
+                           steps=(Step(step.mots, 1.0, False, step.id),), signatures=(firefox_signature(),))
+    back = parse_result(record.to_dict())
+    assert back == record
+    assert back.signatures[0].line == firefox_signature().line and back.steps[0].id == OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id
