@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+from fixtures.engine_names import ENGINE_NAMES
 from fixtures.outcomes import PROBER_OUTCOMES, TARGET_FAILURES
+from fixtures.procedure import JOURNEY_IDS, PROCEDURE_JOURNEY_IDS
 from monitor.classify import JOURNEY_ID  # the same bound as the metric labels
 
-KNOWN_BROWSERS = ("chromium", "firefox", "webkit")
-KNOWN_JOURNEYS = ("J1", "J2", "J2.1", "J2.2a", "J2.2b", "J2.2c", "J3", "N1")
 RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COMMAND = (
@@ -95,7 +95,7 @@ class Config:
     jitter: float = 60.0
     run_at_start: bool = True
     # [run]
-    journeys: tuple[str, ...] = KNOWN_JOURNEYS
+    journeys: tuple[str, ...] = PROCEDURE_JOURNEY_IDS  # R1 and S1 when listed
     browsers: tuple[str, ...] = ("chromium", "firefox")
     pytest_k: str = ""
     retries: int = 1
@@ -308,19 +308,19 @@ def validate(cfg: Config) -> Config:
         raise ConfigError("[schedule] jitter", f"{cfg.jitter:g}s must be ≥ 0 and shorter than the interval ({cfg.interval:g}s)",
                           "use a jitter of a few percent of the interval, e.g. 1m for 15m")
     if not cfg.browsers:
-        raise ConfigError("[run] browsers", "no browser", f"list at least one of {', '.join(KNOWN_BROWSERS)}")
+        raise ConfigError("[run] browsers", "no browser", f"list at least one of {', '.join(ENGINE_NAMES)}")
     for b in cfg.browsers:
-        if b not in KNOWN_BROWSERS:
-            raise ConfigError("[run] browsers", f"unknown browser {b!r}", f"use Playwright engine names: {', '.join(KNOWN_BROWSERS)}")
+        if b not in ENGINE_NAMES:
+            raise ConfigError("[run] browsers", f"unknown browser {b!r}", f"use Playwright engine names: {', '.join(ENGINE_NAMES)}")
     if len(set(cfg.browsers)) != len(cfg.browsers):
         raise ConfigError("[run] browsers", "a browser is listed twice", "list each browser once")
     if not cfg.journeys:
-        raise ConfigError("[run] journeys", "no journey", f"list at least one of {', '.join(KNOWN_JOURNEYS)}")
+        raise ConfigError("[run] journeys", "no journey", f"list at least one of {', '.join(JOURNEY_IDS)}")
     for j in cfg.journeys:
         # Ids, not a closed list: the suite may add journeys (e.g. R1) beyond PROCEDURE.md's.
         if not JOURNEY_ID.fullmatch(j):
             raise ConfigError("[run] journeys", f"{j!r} is not a journey id",
-                              f"use ids such as those of PROCEDURE.md: {', '.join(KNOWN_JOURNEYS)}")
+                              f"use ids such as those of PROCEDURE.md: {', '.join(JOURNEY_IDS)}")
     if not 0 <= cfg.retries <= 3:
         raise ConfigError("[run] retries", f"{cfg.retries} is out of range", "use 0 (no retry) to 3")
     for o in cfg.retry_outcomes:

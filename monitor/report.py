@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from fixtures.engine_names import display_name
 from fixtures.outcomes import NOT_RUN_OUTCOMES, RATE_RULE
 from monitor.classify import SUCCESS
 from monitor.config import format_duration
-from monitor.stats import Rate, compare, display, format_p, pct, verdict
+from monitor.stats import Rate, compare, format_p, pct, verdict
 from monitor.store import Store, StoredResult
 
 BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42c1"}
@@ -120,14 +121,14 @@ def render_text(data: ReportData) -> str:
             lo, hi = r.interval
             rate = f"{pct(r.ratio)} %" if r.trials else "–"
             ci = f"[{pct(lo)}–{pct(hi)}]" if r.trials else ""
-            out.append(f"{w.label:<7} {display(r.label):<9} {rate:>6}  {ci:<11} {r.trials:>5} {r.flaky:>6} "
+            out.append(f"{w.label:<7} {display_name(r.label):<9} {rate:>6}  {ci:<11} {r.trials:>5} {r.flaky:>6} "
                        f"{r.excluded.get('probe_error', 0):>9} {r.excluded.get('unavailable', 0):>8} "
                        f"{r.excluded.get('not_run', 0):>8}")
     longest = data.windows[-1]
     if longest.journeys:
         browsers = [r.label for r in longest.browsers]
         out += ["", f"Per journey, last {longest.label} (rate [95 % CI] n)"]
-        out.append(f"{'journey':<8}" + "".join(f"{display(b):>24}" for b in browsers))
+        out.append(f"{'journey':<8}" + "".join(f"{display_name(b):>24}" for b in browsers))
         for j, rates in longest.journeys.items():
             cells = []
             for r in rates:
@@ -184,7 +185,7 @@ def svg_rates(rates: Sequence[Rate], title: str) -> str:
     for i, r in enumerate(rows):
         y = top + i * row_h
         c = _colour(r.label)
-        parts.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end">{_e(display(r.label))}</text>')
+        parts.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end">{_e(display_name(r.label))}</text>')
         if not r.trials:
             parts.append(f'<text x="{left + 4}" y="{y + 20}" fill="#666">no counted runs</text>')
             continue
@@ -228,7 +229,7 @@ def svg_trend(daily: Sequence[tuple[str, dict[str, Rate]]], browsers: Sequence[s
         for px, py, day, r in pts:
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{c}"><title>{_e(day)} {_e(r.text())} '
                          f'n={r.trials}</title></circle>')
-        parts.append(f'<text x="{left + width + 10}" y="{top + 14 + 16 * k}" fill="{c}">{_e(display(b))}</text>')
+        parts.append(f'<text x="{left + width + 10}" y="{top + 14 + 16 * k}" fill="{c}">{_e(display_name(b))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -280,7 +281,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     if longest.journeys:
         browsers = [r.label for r in longest.browsers]
         b.append(f"<h2>Per journey, last {_e(longest.label)}</h2><table><tr><th>journey</th>"
-                 + "".join(f"<th>{_e(display(x))}</th>" for x in browsers) + "</tr>")
+                 + "".join(f"<th>{_e(display_name(x))}</th>" for x in browsers) + "</tr>")
         for j, rates in longest.journeys.items():
             b.append(f"<tr><th>{_e(j)}</th>")
             for r in rates:
@@ -294,7 +295,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     all_browsers = sorted({br for _, rates in data.daily for br in rates}, key=lambda s: (s not in BROWSER_COLOURS, s))
     b.append("<h2>Trend per day (UTC)</h2>" + svg_trend(data.daily, all_browsers))
     if data.daily:
-        b.append("<table><tr><th>day</th>" + "".join(f"<th>{_e(display(x))}</th>" for x in all_browsers) + "</tr>")
+        b.append("<table><tr><th>day</th>" + "".join(f"<th>{_e(display_name(x))}</th>" for x in all_browsers) + "</tr>")
         for day, rates in data.daily:
             b.append(f"<tr><td>{_e(day)}</td>" + "".join(
                 f"<td>{_e(rates[x].text().split(' ', 1)[1]) + ' n=' + str(rates[x].trials) if x in rates and rates[x].trials else '–'}</td>"
@@ -306,7 +307,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
                  "<th>class</th><th>message</th><th>artifacts</th></tr>")
         for f in data.failures:
             arts = " ".join(_artifact_link(a, html_dir) for a in f.artifacts)
-            b.append(f"<tr><td>{_e(_when(f.ts))}</td><td>{_e(f.journey)}</td><td>{_e(display(f.browser))}</td>"
+            b.append(f"<tr><td>{_e(_when(f.ts))}</td><td>{_e(f.journey)}</td><td>{_e(display_name(f.browser))}</td>"
                      f"<td>{f.attempt}</td><td>{_e(f.outcome)}</td><td>{_e(f.failure_class or '')}</td>"
                      f"<td>{_e((f.message or '')[:300])}</td><td>{arts}</td></tr>")
         b.append("</table>")
@@ -315,7 +316,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     if data.not_run:
         b.append("<h2>Not run on purpose</h2><table><tr><th>journey</th><th>browser</th><th>reason</th>"
                  "<th>why</th><th>last seen</th></tr>")
-        b += [f"<tr><td>{_e(f.journey)}</td><td>{_e(display(f.browser))}</td><td>not run ({_e(f.failure_class or '')})"
+        b += [f"<tr><td>{_e(f.journey)}</td><td>{_e(display_name(f.browser))}</td><td>not run ({_e(f.failure_class or '')})"
               f"</td><td>{_e((f.message or '')[:300])}</td><td>{_e(_when(f.ts))}</td></tr>" for f in data.not_run]
         b.append("</table>")
     b.append(f'<p class="muted">{_e(DEFINITION)}</p></body></html>\n')

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from fixtures.engine_names import display_name
 from fixtures.outcomes import EXCLUDED_OUTCOMES, TARGET_FAILURES, Outcome
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
@@ -121,9 +122,9 @@ class Rate:
     def text(self) -> str:
         """'Chromium 71 % [64–77]' or 'Chromium: no runs'."""
         if not self.trials:
-            return f"{display(self.label)}: no runs"
+            return f"{display_name(self.label)}: no runs"
         lo, hi = self.interval
-        return f"{display(self.label)} {pct(self.ratio)} % [{pct(lo)}–{pct(hi)}]"
+        return f"{display_name(self.label)} {pct(self.ratio)} % [{pct(lo)}–{pct(hi)}]"
 
     def excluded_text(self) -> str:
         parts = [f"{n} {o}" for o, n in self.excluded.items() if n]
@@ -132,14 +133,6 @@ class Rate:
 
 def pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}"
-
-
-_NAMES = {"chromium": "Chromium", "firefox": "Firefox", "webkit": "WebKit"}
-
-
-def display(label: str) -> str:
-    """'chromium' → 'Chromium'; journey ids and composite labels are left alone."""
-    return _NAMES.get(label, label)
 
 
 def format_p(p: float) -> str:
@@ -173,8 +166,8 @@ class Comparison:
         if adjusted_by:
             pv += f", {adjusted_by}"
         if self.significant:
-            return (f"{head}: significant ({pv}). {display(self.worse.label)} fails more often than "
-                    f"{display(self.better.label)}: look at {display(self.worse.label)}'s recent failures.")
+            return (f"{head}: significant ({pv}). {display_name(self.worse.label)} fails more often than "
+                    f"{display_name(self.better.label)}: look at {display_name(self.worse.label)}'s recent failures.")
         small = min(self.worse.trials, self.better.trials) < 20
         tail = " Too few runs to tell: keep monitoring." if small else " No evidence that the browsers differ."
         return f"{head}: not significant ({pv}).{tail}"
@@ -207,11 +200,11 @@ def verdict(rates: list[Rate], alpha: float = 0.05, window: str | None = None) -
     else:
         how = "Holm-adjusted vs best" if len(comps) > 1 else None
         lines = [prefix + c.sentence(how) for c in comps]
-    excl = [f"{display(r.label)}: {r.excluded_text()}" for r in rates if r.excluded_text()]
+    excl = [f"{display_name(r.label)}: {r.excluded_text()}" for r in rates if r.excluded_text()]
     note = ("Rates count first attempts of success, failure and mail_not_received; probe_error and "
             "journeys not run (unavailable, not_run) are left out")
     lines.append(f"{prefix}{note}" + (f" ({'; '.join(excl)})." if excl else "."))
-    flaky = [f"{display(r.label)} {r.flaky}" for r in rates if r.flaky]
+    flaky = [f"{display_name(r.label)} {r.flaky}" for r in rates if r.flaky]
     if flaky:
         lines.append(f"{prefix}Flaky (failed first, passed on retry; counted as failures above): {', '.join(flaky)}.")
     return lines
