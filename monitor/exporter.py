@@ -122,6 +122,12 @@ class StoreCollector(Collector):
                                     "Runs that failed on the first attempt and passed on a retry",
                                     labels=["journey", "browser"])
         flaky_values: dict[tuple[str, str], float] = {(j, b): 0.0 for j in self.journeys for b in self.browsers}
+        step_failures = CounterMetricFamily(
+            "extranet_journey_step_failures",
+            "First-attempt runs that failed at a step of the procedure, by the step's fixed id (fixtures/steps.py; "
+            "'none' = outside any step); a step any browser reached is exported at 0 for every browser",
+            labels=["journey", "browser", "step"])
+        step_values: dict[tuple[str, str, str], float] = {}
         cycles = CounterMetricFamily("extranet_monitor_cycles", "Monitoring cycles by final status", labels=["status"])
         cycle_values = {s: 0.0 for s in CYCLE_STATUSES if s != "running"}
         hist: dict[str, dict[tuple[str, str], float]] = {"duration_seconds": {}, "mail_delivery_seconds": {}}
@@ -131,6 +137,10 @@ class StoreCollector(Collector):
                 run_values[(labels["journey"], labels["browser"], labels["outcome"])] = value
             elif name == "flaky_total":
                 flaky_values[(labels["journey"], labels["browser"])] = value
+            elif name == "step_failures_total":
+                step_values[(labels["journey"], labels["browser"], labels["step"])] = value
+                for b in self.browsers:  # the other browsers passed it or never got there: 0 so far
+                    step_values.setdefault((labels["journey"], b, labels["step"]), 0.0)
             elif name == "cycles_total":
                 cycle_values[labels["status"]] = value
             else:
@@ -147,8 +157,11 @@ class StoreCollector(Collector):
             flaky.add_metric([j, b], v)
         for s, v in sorted(cycle_values.items()):
             cycles.add_metric([s], v)
+        for (j, b, s), v in sorted(step_values.items()):
+            step_failures.add_metric([j, b, s], v)
         yield runs
         yield flaky
+        yield step_failures
         yield cycles
         yield self._errors_family(counters)
         yield _histogram("extranet_journey_duration_seconds",

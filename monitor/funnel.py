@@ -7,9 +7,9 @@ step, how many passed it; the step a run failed at is where it dropped. Failure 
 (``fixtures.signature``) are grouped by their normalized line per journey × browser, with
 counts, first and last seen, and one screenshot and one trace to look at.
 
-Counting rules, the same as the rates': first attempts only; ``probe_error`` and
-``unavailable`` runs say nothing about the target, so they are left out of the funnel (their
-signatures are still listed, marked with their outcome). A run made of several tests (a
+Counting rules, the same as the rates': first attempts only; runs that did not judge the
+target (``probe_error``, not run, ``unavailable``) are left out of the funnel (their signatures
+are still listed, marked with their outcome). A run made of several tests (a
 parametrised journey) reached a step if any test did, and passed it only if every test did.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from fixtures.steps import ETAPES, HORS_ETAPE
+from fixtures.contract import JourneyResult
+from fixtures.steps import ETAPES, HORS_ETAPE, step_label
 from fixtures.outcomes import JUDGED_OUTCOMES, Outcome
 
 
@@ -81,6 +82,13 @@ class JourneyFunnel:
         """The step where most of this browser's runs dropped out (None when none did)."""
         rows = [r for r in self.steps if r.dropped(browser) > 0]
         return max(rows, key=lambda r: r.dropped(browser), default=None)
+
+
+def failed_step_ids(result: JourneyResult) -> list[str]:
+    """The step ids (metric labels) a result failed at: its signatures' steps, else its failed
+    steps, else ``none`` (it failed outside any step). One per step, whatever the test count."""
+    ids = [s.step_id for s in result.signatures] or [s.id for s in result.steps if not s.ok] or [HORS_ETAPE.id]
+    return sorted({step_label(i) for i in ids})
 
 
 def _step_order(runs: Iterable[FunnelRun]) -> list[tuple[str, str]]:

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from fixtures.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES
+from fixtures.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES
 from monitor.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_attempts, journey_label
+from fixtures.steps import step_label
+from monitor.funnel import failed_step_ids
 from fixtures.contract import JourneyResult, MailLatency, Step, parse_result
 
 SCHEMA_VERSION = 2  # 2: outcomes checked by the results contract; the whole record kept as JSON
@@ -404,6 +406,14 @@ class Store:
                          json.dumps({**r.to_dict(), "journey": j, "browser": b}, ensure_ascii=False)))
                     if attempt == 1:
                         self._count(c, "runs_total", 1, journey=j, browser=b, outcome=r.outcome)
+                        if r.outcome in JUDGED_OUTCOMES:
+                            # Every step reached gets its series at 0 first, so Prometheus sees the
+                            # first failure there as an increase (a series born at 1 would hide it).
+                            for step in sorted({step_label(s.id) for s in r.steps}):
+                                self._count(c, "step_failures_total", 0, journey=j, browser=b, step=step)
+                        if r.outcome in TARGET_FAILURES:  # where the target failed, by fixed step id
+                            for step in failed_step_ids(r):
+                                self._count(c, "step_failures_total", 1, journey=j, browser=b, step=step)
                     elif r.outcome == SUCCESS:
                         first = c.execute("SELECT outcome FROM results WHERE cycle_id = ? AND journey = ? AND browser = ? "
                                           "AND attempt = 1", (cycle_id, j, b)).fetchone()

@@ -11,10 +11,12 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.exporter import ExporterServer, InProcessErrors, StoreCollector, make_registry
-from fixtures.contract import JourneyResult, MailLatency
+from fixtures.contract import JourneyResult, MailLatency, Step
+from fixtures.signature import Signature
+from fixtures.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
 from monitor.store import Store
 
-ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le"}
+ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step"}
 
 
 def scrape(db: Path, **kw) -> dict:
@@ -98,6 +100,7 @@ def test_labels_are_bounded_never_an_address_identifier_or_url(db: Path) -> None
             assert set(s.labels) <= ALLOWED_LABELS, s
             for v in s.labels.values():
                 assert "://" not in v and "@" not in v and "AP7K2M9Q4X" not in v, s
+            assert s.labels.get("step", "none") in STEP_IDS, s  # a fixed id, never the words
     assert 'journey="unknown"' in text  # the odd journey id was folded
 
 
@@ -145,3 +148,30 @@ def test_http_endpoints(db: Path, tmp_path: Path) -> None:
         assert err.value.code == 503 and "does not exist yet" in json.loads(err.value.read())["error"]
     finally:
         broken.stop()
+
+
+def test_step_failures_count_first_attempts_by_fixed_step_id_with_zeros_for_the_other_browsers(tmp_path: Path) -> None:
+    db = tmp_path / "steps.db"
+    reset = OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
+    passed = (Step("2/ …", 1.0, True, "forgot_password"), Step(reset.mots, 1.0, True, reset.id))
+    failed = (Step("2/ …", 1.0, True, "forgot_password"), Step(reset.mots, 1.0, False, reset.id))
+    firefox = JourneyResult("J2.2b", "firefox", "failure", steps=failed,
+                            signatures=(Signature(step_id=reset.id, step=reset.mots, status=422),))
+    with Store.open_writer(db) as store:
+        for _ in range(2):
+            c = store.start_cycle(["J2.2b"], ["chromium", "firefox"])
+            store.record_attempt(c, 1, [JourneyResult("J2.2b", "chromium", "success", steps=passed), firefox])
+            store.record_attempt(c, 2, [firefox])  # a retry: not counted (first attempts, like the rates)
+            store.finish_cycle(c, "completed")
+        c = store.start_cycle(["J2.2b"], ["firefox"])  # the prober broke: says nothing about a step
+        store.record_attempt(c, 1, [JourneyResult("J2.2b", "firefox", "probe_error", steps=failed)])
+        store.finish_cycle(c, "completed")
+        c = store.start_cycle(["J2"], ["firefox"])  # words a newer plugin sent: a bounded label
+        store.record_attempt(c, 1, [JourneyResult("J2", "firefox", "failure", steps=(Step("x", 1.0, False, "made_up"),))])
+        store.finish_cycle(c, "completed")
+    fams = scrape(db, browsers=["chromium", "firefox"])
+    family = "extranet_journey_step_failures"
+    assert value(fams, family, journey="J2.2b", browser="firefox", step=reset.id) == 2
+    assert value(fams, family, journey="J2.2b", browser="chromium", step=reset.id) == 0
+    assert value(fams, family, journey="J2.2b", browser="firefox", step="forgot_password") == 0
+    assert value(fams, family, journey="J2", browser="firefox", step="other") == 1
