@@ -15,7 +15,7 @@ parametrised journey) reached a step if any test did, and passed it only if ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from fixtures.contract import JourneyResult
 from fixtures.steps import ETAPES, HORS_ETAPE, step_label
@@ -183,3 +183,22 @@ def drop_clause(funnel: JourneyFunnel, browser: str, label: str | None = None) -
         cause = ": " + " · ".join(parts[1:]) if len(parts) > 1 else ""
     return (f"{label or browser} fails at « {row.name} » "
             f"({row.dropped(browser)}/{row.reached.get(browser, 0)}{cause})")
+
+
+def drop_sentences(funnel: JourneyFunnel, label: Callable[[str], str] = str) -> list[str]:
+    """« J2.2b: Firefox fails at « … » (3/3: …); Chromium passes it (3/3) », one per browser that dropped.
+
+    Said whether or not the gap is significant yet: where a browser fails is a fact of the runs;
+    whether it differs from the others is the verdict's business.
+    """
+    out = []
+    for browser in funnel.browsers:
+        clause = drop_clause(funnel, browser, label(browser))
+        if clause is None:
+            continue
+        row = funnel.drop_step(browser)
+        assert row is not None
+        others = [f"{label(b)} passes it ({row.passed.get(b, 0)}/{row.reached[b]})" for b in funnel.browsers
+                  if b != browser and row.reached.get(b) and not row.dropped(b)]
+        out.append(f"{funnel.journey}: {clause}" + (f"; {', '.join(others)}" if others else ""))
+    return out

@@ -19,8 +19,10 @@ from fixtures.engine_names import display_name
 from fixtures.outcomes import NOT_RUN_OUTCOMES, RATE_RULE
 from monitor.classify import SUCCESS
 from monitor.config import format_duration
+from monitor.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
+from monitor.report_funnel import funnel_html, funnel_text
 from monitor.stats import Rate, compare, format_p, pct, verdict
-from monitor.store import Store, StoredResult
+from monitor.store import Store, StoredResult, to_journey_result
 
 BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42c1"}
 DEFINITION = (f"{RATE_RULE[0].upper()}{RATE_RULE[1:]}; both are shown apart. Flaky = failed first, passed on retry "
@@ -50,6 +52,8 @@ class ReportData:
     journey_alerts: list[str] = field(default_factory=list)
     location: str = ""  # [monitor] location; "" = not configured
     not_run: list[StoredResult] = field(default_factory=list)  # newest per journey × browser, with its reason
+    funnels: list[JourneyFunnel] = field(default_factory=list)  # per-step funnel, longest window
+    drops: list[str] = field(default_factory=list)  # where each browser fails, per journey (longest window)
 
 
 def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str]) -> tuple[list[Rate], dict[str, list[Rate]]]:
@@ -77,13 +81,16 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
         label = format_duration(seconds)
         comps = compare(rates, alpha)
         ws.append(WindowStats(label, seconds, rates, journeys, verdict(rates, alpha), any(c.significant for c in comps)))
-    # Per-journey differences worth acting on, in the longest window.
+    funnels = {f.journey: f for f in build(_funnel_runs(store, now - longest), browsers)}
+    # Per-journey differences worth acting on, in the longest window, with the step the worse browser drops at.
     alerts = []
     for journey, rates in ws[-1].journeys.items():
         for c in compare(rates, alpha):
             if c.significant:
+                clause = drop_clause(funnels[journey], c.worse.label, display_name(c.worse.label)) \
+                    if journey in funnels else None
                 alerts.append(f"[{ws[-1].label}] {journey}: {c.worse.text()} vs {c.better.text()}: significant "
-                              f"({format_p(c.p_adjusted)}).")
+                              f"({format_p(c.p_adjusted)})" + (f"; {clause}" if clause else "") + ".")
     daily: dict[str, dict[str, Rate]] = {}
     for ts, _cid, run in all_runs:
         if ts < now - days * 86400:
@@ -102,7 +109,25 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
             cycles[c.status] = cycles.get(c.status, 0) + 1
     return ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
                       store.last_completed_cycle_ts(), alerts, location,
-                      sorted(newest.values(), key=lambda r: (r.journey, r.browser)))
+                      sorted(newest.values(), key=lambda r: (r.journey, r.browser)), list(funnels.values()),
+                      [s for f in funnels.values() for s in drop_sentences(f, display_name)])
+
+
+def _funnel_runs(store: Store, since: float) -> list[FunnelRun]:
+    """First attempts since ``since``, with their steps, signatures and artifacts (from the stored record)."""
+    runs = []
+    for row in store.results(since=since, where="attempt = 1"):
+        record = to_journey_result(row)
+        runs.append(FunnelRun(row.ts, row.journey, row.browser, row.outcome,
+                              [s.__dict__ for s in record.steps], [s.to_dict() for s in record.signatures],
+                              list(record.artifacts)))
+    return runs
+
+
+def signature_line(row: StoredResult) -> str | None:
+    """The first failure signature's line of a stored result (None for rows without one)."""
+    signatures = (row.record or {}).get("signatures") or []
+    return str(signatures[0].get("line")) if signatures else None
 
 
 # --- terminal ----------------------------------------------------------------------
@@ -139,12 +164,15 @@ def render_text(data: ReportData) -> str:
     for w in data.windows:
         out += [f"  [{w.label}] {s}" for s in w.sentences]
     out += [f"  {a}" for a in data.journey_alerts]
+    out += [f"  [{data.windows[-1].label}] {d}" for d in data.drops]
+    out += funnel_text(data.funnels, data.windows[-1].label)
     if data.failures:
         out += ["", f"Recent non-successes (newest first, {len(data.failures)})"]
         for f in data.failures:
             arts = ", ".join(f.artifacts[:2]) + (" …" if len(f.artifacts) > 2 else "")
             out.append(f"  {_when(f.ts)}  {f.journey:<6} {f.browser:<9} #{f.attempt} {f.outcome:<17} "
-                       f"{(f.failure_class or '-'):<22} {(f.message or '')[:80]}" + (f"  [{arts}]" if arts else ""))
+                       f"{(f.failure_class or '-'):<22} {(signature_line(f) or f.message or '')[:160]}"
+                       + (f"  [{arts}]" if arts else ""))
     if data.not_run:
         out += ["", "Not run on purpose (latest, with the reason; never counted in a rate)"]
         out += [f"  {f.journey:<6} {f.browser:<9} not run ({f.failure_class}): {(f.message or '')[:120]}"
@@ -277,6 +305,9 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
                  + "<br>".join(_e(s) for s in w.sentences) + "</figcaption></figure>")
     if data.journey_alerts:
         b.append("<h2>Journeys where browsers differ</h2><ul>" + "".join(f"<li>{_e(a)}</li>" for a in data.journey_alerts) + "</ul>")
+    if data.drops:
+        b.append(f'<h2>Where browsers fail, last {_e(data.windows[-1].label)}</h2><ul id="drops">'
+                 + "".join(f"<li>{_e(d)}</li>" for d in data.drops) + "</ul>")
     longest = data.windows[-1]
     if longest.journeys:
         browsers = [r.label for r in longest.browsers]
@@ -301,15 +332,16 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
                 f"<td>{_e(rates[x].text().split(' ', 1)[1]) + ' n=' + str(rates[x].trials) if x in rates and rates[x].trials else '–'}</td>"
                 for x in all_browsers) + "</tr>")
         b.append("</table>")
+    b.append(funnel_html(data.funnels, data.windows[-1].label, lambda p: _artifact_link(p, html_dir)))
     b.append("<h2>Recent non-successes</h2>")
     if data.failures:
         b.append("<table><tr><th>time</th><th>journey</th><th>browser</th><th>attempt</th><th>outcome</th>"
-                 "<th>class</th><th>message</th><th>artifacts</th></tr>")
+                 "<th>class</th><th>signature / message</th><th>artifacts</th></tr>")
         for f in data.failures:
             arts = " ".join(_artifact_link(a, html_dir) for a in f.artifacts)
             b.append(f"<tr><td>{_e(_when(f.ts))}</td><td>{_e(f.journey)}</td><td>{_e(display_name(f.browser))}</td>"
                      f"<td>{f.attempt}</td><td>{_e(f.outcome)}</td><td>{_e(f.failure_class or '')}</td>"
-                     f"<td>{_e((f.message or '')[:300])}</td><td>{arts}</td></tr>")
+                     f"<td>{_e((signature_line(f) or f.message or '')[:300])}</td><td>{arts}</td></tr>")
         b.append("</table>")
     else:
         b.append("<p>None.</p>")

@@ -80,3 +80,44 @@ def test_a_run_of_several_tests_counts_a_step_once_and_fails_it_if_any_test_did(
     assert (mail.reached, mail.passed) == ({"chromium": 1}, {})
     first = next(r for r in funnel.steps if r.id == MOT_DE_PASSE_OUBLIE.id)
     assert (first.reached, first.passed) == ({"chromium": 1}, {"chromium": 1})
+
+
+# -- through the store and the report -----------------------------------------------------------
+def store_three_cycles(path, tmp_path) -> None:
+    from fixtures.contract import JourneyResult, Step
+    from monitor.store import Store
+    shot, trace = tmp_path / "a" / "test-failed-1.png", tmp_path / "a" / "trace.zip"
+    shot.parent.mkdir()
+    shot.write_bytes(b"png")
+    trace.write_bytes(b"zip")
+    with Store.open_writer(path) as store:
+        for i in range(3):
+            c = store.start_cycle(["J2.2b"], ["chromium", "firefox"], now=1000.0 + i)
+            ok = tuple(Step(**{k: v for k, v in s.items()}) for s in steps_until(None))
+            ko = tuple(Step(**{k: v for k, v in s.items()}) for s in steps_until(2))
+            store.record_attempt(c, 1, [
+                JourneyResult("J2.2b", "chromium", "success", steps=ok),
+                JourneyResult("J2.2b", "firefox", "failure", steps=ko, signatures=(Signature(**{
+                    k: tuple(v) if isinstance(v, list) else v for k, v in firefox_signature().items()}),),
+                    artifacts=(str(shot), str(trace)))], now=1000.0 + i)
+            store.finish_cycle(c, "completed", now=1000.0 + i)
+
+
+def test_the_report_shows_the_funnel_the_signature_and_where_firefox_fails(tmp_path) -> None:
+    from monitor.report import compute, render_html, render_text
+    from monitor.store import Store
+    db = tmp_path / "m.db"
+    store_three_cycles(db, tmp_path)
+    with Store.open_reader(db) as store:
+        data = compute(store, [86400], browsers=["chromium", "firefox"], now=2000.0)
+    text = render_text(data)
+    assert ("J2.2b: Firefox fails at « Ouvrir le lien et saisir deux fois le nouveau mot de passe » (3/3: 422 · "
+            "« La vérification de sécurité de votre navigateur a échoué… » · TypeError: data is undefined); "
+            "Chromium passes it (3/3)") in text
+    row = next(line for line in text.splitlines() if line.strip().startswith("Ouvrir le lien et saisir"))
+    assert row.split()[-3:] == ["3/3", "0/3", "✗3"], row
+    assert "×3 (3 failure)" in text and "test-failed-1.png" in text
+    page = render_html(data, tmp_path / "report.html")
+    assert "Where each browser drops out" in page and "0/3 ✗3" in page
+    assert 'href="a/test-failed-1.png"' in page and 'href="a/trace.zip"' in page
+    assert "La vérification de sécurité de votre navigateur a échoué" in page
