@@ -9,8 +9,8 @@ import datetime as dt
 import html
 from typing import Callable, Sequence
 
-from monitor.funnel import JourneyFunnel, SignatureGroup, StepRow
 from fixtures.engine_names import display_name as display
+from monitor.funnel import JourneyFunnel, SignatureGroup, StepRow
 
 TOP_SIGNATURES = 3
 
