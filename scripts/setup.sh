@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine (and quick when everything is there).
-#   - Debian packages: browsers, SpamAssassin, Prometheus (+ Pushgateway), Xvfb;
+#   - Debian packages: browsers, SpamAssassin, Prometheus (+ Pushgateway), Xvfb, Dovecot + Postfix;
 #   - Mailpit v1.30.5, built with `go install` when no `mailpit` is on PATH;
 #   - .venv at the repo root with the pinned Python packages (re-installed only when
 #     pyproject.toml changes);
@@ -13,7 +13,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAILPIT_VERSION="v1.30.5"
 # chromium-headless-shell: what headless runs launch (as Playwright does), about a third faster.
 BROWSER_PACKAGES=(chromium chromium-headless-shell firefox-esr)
-TOOL_PACKAGES=(spamassassin spamd prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk)
+# dovecot-*, postfix, spamc, openssl: the real mailbox of the IMAP tests (fixtures/dovecot.py, fixtures/postfix.py).
+TOOL_PACKAGES=(spamassassin spamd spamc prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk
+               dovecot-imapd dovecot-lmtpd dovecot-sieve postfix openssl)
 log() { printf '[setup] %s\n' "$*"; }
 
 as_root() {
