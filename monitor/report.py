@@ -21,6 +21,7 @@ from monitor.classify import SUCCESS
 from monitor.config import format_duration
 from monitor.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
 from monitor.report_funnel import funnel_html, funnel_text
+from monitor.report_placement import PlacementRow, placement_html, placement_rows, placement_text
 from monitor.stats import Rate, compare, format_p, pct, verdict
 from monitor.store import Store, StoredResult, to_journey_result
 
@@ -54,6 +55,7 @@ class ReportData:
     not_run: list[StoredResult] = field(default_factory=list)  # newest per journey × browser, with its reason
     funnels: list[JourneyFunnel] = field(default_factory=list)  # per-step funnel, longest window
     drops: list[str] = field(default_factory=list)  # where each browser fails, per journey (longest window)
+    placements: list[PlacementRow] = field(default_factory=list)  # inbox/junk per journey × browser (IMAP)
 
 
 def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str]) -> tuple[list[Rate], dict[str, list[Rate]]]:
@@ -110,7 +112,8 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
     return ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
                       store.last_completed_cycle_ts(), alerts, location,
                       sorted(newest.values(), key=lambda r: (r.journey, r.browser)), list(funnels.values()),
-                      [s for f in funnels.values() for s in drop_sentences(f, display_name)])
+                      [s for f in funnels.values() for s in drop_sentences(f, display_name)],
+                      placement_rows(store.results(since=now - longest, where="mail_latencies LIKE '%placement%'")))
 
 
 def _funnel_runs(store: Store, since: float) -> list[FunnelRun]:
@@ -166,6 +169,7 @@ def render_text(data: ReportData) -> str:
     out += [f"  {a}" for a in data.journey_alerts]
     out += [f"  [{data.windows[-1].label}] {d}" for d in data.drops]
     out += funnel_text(data.funnels, data.windows[-1].label)
+    out += placement_text(data.placements, data.windows[-1].label)
     if data.failures:
         out += ["", f"Recent non-successes (newest first, {len(data.failures)})"]
         for f in data.failures:
@@ -333,6 +337,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
                 for x in all_browsers) + "</tr>")
         b.append("</table>")
     b.append(funnel_html(data.funnels, data.windows[-1].label, lambda p: _artifact_link(p, html_dir)))
+    b.append(placement_html(data.placements, data.windows[-1].label))
     b.append("<h2>Recent non-successes</h2>")
     if data.failures:
         b.append("<table><tr><th>time</th><th>journey</th><th>browser</th><th>attempt</th><th>outcome</th>"

@@ -428,6 +428,8 @@ class Store:
                         self._gauge(c, "last_success_timestamp_seconds", ts, ts, journey=j, browser=b)
                     for m in r.mail_latencies:
                         self._observe(c, "mail_delivery_seconds", MAIL_BUCKETS, m.delivery_seconds, journey=j)
+                        if m.placement is not None:  # read over IMAP: the folder the mailbox filed it in
+                            self._count(c, "mail_placement_total", 1, journey=j, folder=m.placement)
                     if r.spam_scores:
                         self._gauge(c, "mail_spam_score", max(r.spam_scores), ts, journey=j)
                     if r.incident_notice is not None:
