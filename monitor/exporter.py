@@ -14,13 +14,14 @@ names, outcomes and fixed reasons only: never an address, an identifier or a URL
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from prometheus_client.core import (CollectorRegistry, CounterMetricFamily, GaugeMetricFamily,
                                     HistogramMetricFamily, Metric)
@@ -30,7 +31,9 @@ from prometheus_client.utils import floatToGoString
 
 from fixtures.outcomes import OUTCOMES
 from monitor.classify import CYCLE_ERROR_REASONS
-from monitor.store import CYCLE_STATUSES, DURATION_BUCKETS, MAIL_BUCKETS, Store, StoreError
+from monitor import metrics
+from monitor.metrics import bucket_label, label_key
+from monitor.store import CYCLE_STATUSES, Store, StoreError
 
 log = logging.getLogger("monitor.exporter")
 
@@ -51,24 +54,11 @@ class InProcessErrors:
             return dict(self.counts)
 
 
-def _histogram(name: str, doc: str, labelnames: list[str], buckets: Sequence[float],
-               counters: dict[tuple[str, str], float], keys: Iterable[str]) -> HistogramMetricFamily:
-    fam = HistogramMetricFamily(name, doc, labels=labelnames)
-    for key in sorted(set(keys)):
-        labels = json.loads(key)
-        values = [labels[l] for l in labelnames]
-        bucket_list = []
-        for le in buckets:
-            bl = json.dumps({**labels, "le": repr(float(le))}, sort_keys=True, separators=(",", ":"))
-            bucket_list.append((floatToGoString(le), counters.get(("_bucket", bl), 0.0)))
-        inf = json.dumps({**labels, "le": "+Inf"}, sort_keys=True, separators=(",", ":"))
-        bucket_list.append(("+Inf", counters.get(("_bucket", inf), 0.0)))
-        fam.add_metric(values, bucket_list, counters.get(("_sum", key), 0.0))
-    return fam
+Rows = list[tuple[str, dict[str, str], float]]
 
 
 class StoreCollector(Collector):
-    """Builds every metric family from the store's counters and gauges tables."""
+    """Builds every metric family of ``monitor.metrics.EXPORTED`` from the store's counters and gauges."""
 
     def __init__(self, db_path: Path, *, journeys: Sequence[str] = (), browsers: Sequence[str] = (),
                  busy_timeout: float = 5.0, errors: InProcessErrors | None = None) -> None:
@@ -81,121 +71,79 @@ class StoreCollector(Collector):
         return []  # no scrape at registration time
 
     def collect(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily("extranet_monitor_store_up", "1 if the monitor's results store could be read at this scrape")
         try:
             with Store.open_reader(self.db_path, busy_timeout=self.busy_timeout) as store:
                 counters = store.counters()
                 gauges = store.gauges()
         except StoreError as exc:
             log.error("scrape: %s", exc)
-            up.add_metric([], 0.0)
-            yield up
-            yield self._errors_family([])
+            yield _family(metrics.STORE_UP, {(): 0.0})
+            yield self._counter(metrics.CYCLE_ERRORS, self._with_in_process_errors([]))
             return
-        up.add_metric([], 1.0)
-        yield up
-        yield from self._families(counters, gauges)
+        yield _family(metrics.STORE_UP, {(): 1.0})
+        counters = self._with_in_process_errors(counters)
+        gauge_rows: Rows = [(name, labels, value) for name, labels, value, _ts in gauges]
+        for metric in metrics.EXPORTED:
+            if metric.kind == "histogram":
+                yield _histogram(metric, counters)
+            elif metric.kind == "counter":
+                yield self._counter(metric, counters)
+            elif metric.key:
+                yield _family(metric, {_values(metric, labels): value
+                                       for name, labels, value in gauge_rows if name == metric.key})
 
-    def _errors_family(self, counters: list[tuple[str, dict[str, str], float]]) -> CounterMetricFamily:
-        fam = CounterMetricFamily("extranet_monitor_cycle_errors",
-                                  "The monitor's own errors by reason (a broken prober, never a target failure)",
-                                  labels=["reason"])
-        totals = {r: 0.0 for r in CYCLE_ERROR_REASONS}
+    def _with_in_process_errors(self, counters: Rows) -> Rows:
+        """Self-errors the store could not hold, added as if they were rows of ``CYCLE_ERRORS``."""
+        return counters + [(metrics.CYCLE_ERRORS.key, {"reason": reason}, n)
+                           for reason, n in self.errors.snapshot().items()]
+
+    def _counter(self, metric: metrics.Metric, counters: Rows) -> Metric:
+        totals = dict.fromkeys(self._prefilled(metric), 0.0)
         for name, labels, value in counters:
-            if name == "cycle_errors_total":
-                totals[labels.get("reason", "unknown")] = totals.get(labels.get("reason", "unknown"), 0.0) + value
-        for reason, n in self.errors.snapshot().items():
-            totals[reason] = totals.get(reason, 0.0) + n
-        for reason, value in sorted(totals.items()):
-            fam.add_metric([reason], value)
-        return fam
+            if name == metric.key:
+                key = _values(metric, labels)
+                totals[key] = totals.get(key, 0.0) + value
+                if metric.zero_for_every_browser:  # the other browsers passed it or never got there
+                    at = metric.labels.index("browser")
+                    for browser in self.browsers:
+                        totals.setdefault((*key[:at], browser, *key[at + 1:]), 0.0)
+        return _family(metric, dict(sorted(totals.items())))
 
-    def _families(self, counters: list[tuple[str, dict[str, str], float]],
-                  gauges: list[tuple[str, dict[str, str], float, float]]) -> Iterator[Metric]:
-        runs = CounterMetricFamily("extranet_journey_runs",
-                                   "Journey runs (journey x browser x cycle) by first-attempt outcome; "
-                                   "retries show in extranet_journey_flaky_total",
-                                   labels=["journey", "browser", "outcome"])
-        run_values: dict[tuple[str, str, str], float] = {
-            (j, b, o): 0.0 for j in self.journeys for b in self.browsers for o in OUTCOMES}
-        flaky = CounterMetricFamily("extranet_journey_flaky",
-                                    "Runs that failed on the first attempt and passed on a retry",
-                                    labels=["journey", "browser"])
-        flaky_values: dict[tuple[str, str], float] = {(j, b): 0.0 for j in self.journeys for b in self.browsers}
-        step_failures = CounterMetricFamily(
-            "extranet_journey_step_failures",
-            "First-attempt runs that failed at a step of the procedure, by the step's fixed id (fixtures/steps.py; "
-            "'none' = outside any step); a step any browser reached is exported at 0 for every browser",
-            labels=["journey", "browser", "step"])
-        step_values: dict[tuple[str, str, str], float] = {}
-        cycles = CounterMetricFamily("extranet_monitor_cycles", "Monitoring cycles by final status", labels=["status"])
-        cycle_values = {s: 0.0 for s in CYCLE_STATUSES if s != "running"}
-        hist: dict[str, dict[tuple[str, str], float]] = {"duration_seconds": {}, "mail_delivery_seconds": {}}
-        hist_keys: dict[str, list[str]] = {"duration_seconds": [], "mail_delivery_seconds": []}
-        for name, labels, value in counters:
-            if name == "runs_total":
-                run_values[(labels["journey"], labels["browser"], labels["outcome"])] = value
-            elif name == "flaky_total":
-                flaky_values[(labels["journey"], labels["browser"])] = value
-            elif name == "step_failures_total":
-                step_values[(labels["journey"], labels["browser"], labels["step"])] = value
-                for b in self.browsers:  # the other browsers passed it or never got there: 0 so far
-                    step_values.setdefault((labels["journey"], b, labels["step"]), 0.0)
-            elif name == "cycles_total":
-                cycle_values[labels["status"]] = value
-            else:
-                for h in hist:
-                    if name.startswith(h + "_"):
-                        suffix = name[len(h):]
-                        key = json.dumps(labels, sort_keys=True, separators=(",", ":"))
-                        hist[h][(suffix, key)] = value
-                        if suffix == "_count":
-                            hist_keys[h].append(key)
-        for (j, b, o), v in sorted(run_values.items()):
-            runs.add_metric([j, b, o], v)
-        for (j, b), v in sorted(flaky_values.items()):
-            flaky.add_metric([j, b], v)
-        for s, v in sorted(cycle_values.items()):
-            cycles.add_metric([s], v)
-        for (j, b, s), v in sorted(step_values.items()):
-            step_failures.add_metric([j, b, s], v)
-        yield runs
-        yield flaky
-        yield step_failures
-        yield cycles
-        yield self._errors_family(counters)
-        yield _histogram("extranet_journey_duration_seconds",
-                         "Journey duration per attempt that judged the target (probe errors left out)",
-                         ["journey", "browser"], DURATION_BUCKETS, hist["duration_seconds"], hist_keys["duration_seconds"])
-        yield _histogram("extranet_mail_delivery_seconds", "Time from the request on the site to the mail in the inbox",
-                         ["journey"], MAIL_BUCKETS, hist["mail_delivery_seconds"], hist_keys["mail_delivery_seconds"])
+    def _prefilled(self, metric: metrics.Metric) -> list[tuple[str, ...]]:
+        """Every label combination a ``prefilled`` metric shows at zero before its first event."""
+        if not metric.prefilled:
+            return []
+        domains: dict[str, Sequence[str]] = {
+            "journey": self.journeys, "browser": self.browsers, "outcome": OUTCOMES,
+            "status": [s for s in CYCLE_STATUSES if s != "running"], "reason": CYCLE_ERROR_REASONS}
+        return list(itertools.product(*(domains[label] for label in metric.labels)))
 
-        g = {
-            "probe_success": GaugeMetricFamily(
-                "probe_success", "1 if the last run that judged the target succeeded (probe errors do not change it)",
-                labels=["journey", "browser"]),
-            "probe_error": GaugeMetricFamily(
-                "extranet_journey_probe_error", "1 if the last attempt could not judge the target (the monitor's own failure)",
-                labels=["journey", "browser"]),
-            "last_success_timestamp_seconds": GaugeMetricFamily(
-                "extranet_journey_last_success_timestamp_seconds", "Unix time of the last successful attempt",
-                labels=["journey", "browser"]),
-            "mail_spam_score": GaugeMetricFamily(
-                "extranet_mail_spam_score", "Highest spam score of the mails read in the last run that read any",
-                labels=["journey"]),
-            "incident_notice": GaugeMetricFamily(
-                "extranet_incident_notice", "1 while the home page shows an incident notice (reported by journey N1)"),
-            "last_cycle_timestamp_seconds": GaugeMetricFamily(
-                "extranet_monitor_last_cycle_timestamp_seconds", "Unix time the last completed cycle ended"),
-        }
-        for name, labels, value, _ts in gauges:
-            fam = g.get(name)
-            if fam is None:
-                continue
-            order = {"probe_success": ["journey", "browser"], "probe_error": ["journey", "browser"],
-                     "last_success_timestamp_seconds": ["journey", "browser"], "mail_spam_score": ["journey"]}.get(name, [])
-            fam.add_metric([labels[k] for k in order], value)
-        yield from g.values()
+
+def _values(metric: metrics.Metric, labels: dict[str, str]) -> tuple[str, ...]:
+    """A stored label set as the family's label values, in the catalogue's order."""
+    return tuple(labels.get(name, "unknown") for name in metric.labels)
+
+
+def _family(metric: metrics.Metric, values: dict[tuple[str, ...], float]) -> Metric:
+    family_type = CounterMetricFamily if metric.kind == "counter" else GaugeMetricFamily
+    family = family_type(metric.name, metric.help, labels=list(metric.labels))
+    for label_values, value in values.items():
+        family.add_metric(list(label_values), value)
+    return family
+
+
+def _histogram(metric: metrics.Metric, counters: Rows) -> HistogramMetricFamily:
+    """A histogram from the store's ``<key>_bucket``/``_sum``/``_count`` counter rows."""
+    rows = {(name, label_key(labels)): value for name, labels, value in counters
+            if name.startswith(metric.key + "_")}
+    series = sorted({label_key(labels) for name, labels, _ in counters if name == metric.key + "_count"})
+    family = HistogramMetricFamily(metric.name, metric.help, labels=list(metric.labels))
+    for key in series:
+        labels = json.loads(key)
+        buckets = [(floatToGoString(le), rows.get((metric.key + "_bucket", label_key({**labels, "le": bucket_label(le)})), 0.0))
+                   for le in (*metric.buckets, float("inf"))]
+        family.add_metric(list(_values(metric, labels)), buckets, rows.get((metric.key + "_sum", key), 0.0))
+    return family
 
 
 def make_registry(collector: StoreCollector) -> CollectorRegistry:

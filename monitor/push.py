@@ -16,6 +16,7 @@ import urllib.request
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 from fixtures.outcomes import JUDGED_OUTCOMES as TARGET_OUTCOMES, NOT_RUN_OUTCOMES
+from monitor import metrics
 from monitor.classify import PROBE_ERROR, SUCCESS
 from monitor.runner import CycleReport
 
@@ -38,31 +39,29 @@ def check_reachable(url: str, timeout: float) -> None:
 
 
 def build_registry(report: CycleReport) -> CollectorRegistry:
+    """One cycle's gauges, declared from ``monitor.metrics.PUSHED``."""
     reg = CollectorRegistry()
-    ok = Gauge("probe_success", "1 if the journey succeeded in this run (after retries)", ["journey", "browser"], registry=reg)
-    perr = Gauge("extranet_journey_probe_error", "1 if this run could not judge the target", ["journey", "browser"], registry=reg)
-    flaky = Gauge("extranet_journey_flaky", "1 if the journey failed first and passed on a retry", ["journey", "browser"], registry=reg)
-    dur = Gauge("extranet_journey_last_duration_seconds", "Duration of the last attempt", ["journey", "browser"], registry=reg)
-    spam = Gauge("extranet_mail_spam_score", "Highest spam score of the mails read", ["journey"], registry=reg)
-    last = Gauge("extranet_monitor_last_cycle_timestamp_seconds", "Unix time this cycle ended", registry=reg)
-    status = Gauge("extranet_monitor_cycle_status", "1 for this cycle's final status", ["status"], registry=reg)
+    gauges = {m: Gauge(m.name, m.help, list(m.labels), registry=None) for m in metrics.PUSHED}
     for run in report.runs:
         if run.final in TARGET_OUTCOMES:
-            ok.labels(run.journey, run.browser).set(1 if run.final == SUCCESS else 0)
+            gauges[metrics.PROBE_SUCCESS].labels(run.journey, run.browser).set(1 if run.final == SUCCESS else 0)
         if run.final not in NOT_RUN_OUTCOMES:
-            perr.labels(run.journey, run.browser).set(1 if run.final == PROBE_ERROR else 0)
-        flaky.labels(run.journey, run.browser).set(1 if run.flaky else 0)
-    for attempt, r in report.attempts:
+            gauges[metrics.PROBE_ERROR].labels(run.journey, run.browser).set(1 if run.final == PROBE_ERROR else 0)
+        gauges[metrics.FLAKY_IN_CYCLE].labels(run.journey, run.browser).set(1 if run.flaky else 0)
+    for _attempt, r in report.attempts:
         if r.outcome in TARGET_OUTCOMES:
-            dur.labels(r.journey, r.browser).set(r.duration_seconds)
+            gauges[metrics.LAST_DURATION].labels(r.journey, r.browser).set(r.duration_seconds)
         if r.spam_scores:
-            spam.labels(r.journey).set(max(r.spam_scores))
+            gauges[metrics.SPAM_SCORE].labels(r.journey).set(max(r.spam_scores))
     notices = [r.incident_notice for _, r in report.attempts if r.incident_notice is not None]
     if notices:  # only when N1 said something: an absent series is "unknown", not "no notice"
-        Gauge("extranet_incident_notice", "1 while the home page shows an incident notice",
-              registry=reg).set(1 if notices[-1] else 0)
-    last.set(report.finished_at or time.time())
-    status.labels(report.status).set(1)
+        gauges[metrics.INCIDENT_NOTICE].set(1 if notices[-1] else 0)
+    else:
+        del gauges[metrics.INCIDENT_NOTICE]
+    gauges[metrics.LAST_CYCLE].set(report.finished_at or time.time())
+    gauges[metrics.CYCLE_STATUS].labels(report.status).set(1)
+    for gauge in gauges.values():
+        reg.register(gauge)
     return reg
 
 

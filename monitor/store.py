@@ -30,14 +30,13 @@ from monitor.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_atte
 from fixtures.steps import step_label
 from monitor.funnel import failed_step_ids
 from fixtures.contract import JourneyResult, MailLatency, Step, parse_result
+from monitor import metrics
+from monitor.metrics import Metric, bucket_label, label_key
 
 SCHEMA_VERSION = 2  # 2: outcomes checked by the results contract; the whole record kept as JSON
 APPLICATION_ID = 0x4150534D  # 'APSM': tells our database from any other SQLite file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CYCLE_STATUSES = ("running", "completed", "interrupted", "timeout")
-
-DURATION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
-MAIL_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS cycles (
@@ -100,10 +99,6 @@ class StoreCorruptError(StoreError):
 
 class StoreLockedError(StoreError):
     pass
-
-
-def _labels(**kw: str) -> str:
-    return json.dumps(kw, sort_keys=True, separators=(",", ":"))
 
 
 def _wrap(path: Path, exc: sqlite3.Error) -> StoreError:
@@ -322,8 +317,8 @@ class Store:
                     c.execute("UPDATE cycles SET status = 'interrupted', finished_at = coalesce(?, started_at), "
                               "message = 'monitor stopped mid-cycle (killed or crashed); found at start-up' WHERE id = ?",
                               (last, cid))
-                    self._count(c, "cycles_total", 1, status="interrupted")
-                    self._count(c, "cycle_errors_total", 1, reason="interrupted")
+                    self._count(c, metrics.CYCLES, 1, status="interrupted")
+                    self._count(c, metrics.CYCLE_ERRORS, 1, reason="interrupted")
                 return len(ids)
         return self._run(go)
 
@@ -345,38 +340,42 @@ class Store:
             with self.transaction() as c:
                 c.execute("UPDATE cycles SET status = ?, finished_at = ?, message = ? WHERE id = ?",
                           (status, now or time.time(), message, cycle_id))
-                self._count(c, "cycles_total", 1, status=status)
+                self._count(c, metrics.CYCLES, 1, status=status)
                 if status == "completed":
-                    self._gauge(c, "last_cycle_timestamp_seconds", now or time.time(), now or time.time())
+                    self._gauge(c, metrics.LAST_CYCLE, now or time.time(), now or time.time())
         self._run(go)
 
     def record_cycle_error(self, reason: str, n: int = 1) -> None:
         """Count one of the monitor's own errors (never a target failure)."""
         def go() -> None:
             with self.transaction() as c:
-                self._count(c, "cycle_errors_total", n, reason=reason)
+                self._count(c, metrics.CYCLE_ERRORS, n, reason=reason)
         self._run(go)
 
     @staticmethod
-    def _count(c: sqlite3.Connection, name: str, n: float, **labels: str) -> None:
-        c.execute("INSERT INTO counters (name, labels, value) VALUES (?, ?, ?) "
-                  "ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
-                  (name, _labels(**labels), n))
+    def _count(c: sqlite3.Connection, metric: Metric, n: float, **labels: str) -> None:
+        Store._add(c, metric.key, n, labels)
 
     @staticmethod
-    def _gauge(c: sqlite3.Connection, name: str, value: float, ts: float, **labels: str) -> None:
+    def _add(c: sqlite3.Connection, name: str, n: float, labels: dict[str, str]) -> None:
+        c.execute("INSERT INTO counters (name, labels, value) VALUES (?, ?, ?) "
+                  "ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
+                  (name, label_key(labels), n))
+
+    @staticmethod
+    def _gauge(c: sqlite3.Connection, metric: Metric, value: float, ts: float, **labels: str) -> None:
         c.execute("INSERT INTO gauges (name, labels, value, ts) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (name, labels) DO UPDATE SET value = excluded.value, ts = excluded.ts",
-                  (name, _labels(**labels), value, ts))
+                  (metric.key, label_key(labels), value, ts))
 
     @classmethod
-    def _observe(cls, c: sqlite3.Connection, name: str, buckets: Sequence[float], value: float, **labels: str) -> None:
-        for le in buckets:
+    def _observe(cls, c: sqlite3.Connection, metric: Metric, value: float, **labels: str) -> None:
+        """A histogram observation as counter rows ``<key>_bucket{le}``, ``<key>_sum``, ``<key>_count``."""
+        for le in (*metric.buckets, float("inf")):
             if value <= le:
-                cls._count(c, name + "_bucket", 1, le=repr(float(le)), **labels)
-        cls._count(c, name + "_bucket", 1, le="+Inf", **labels)
-        cls._count(c, name + "_sum", value, **labels)
-        cls._count(c, name + "_count", 1, **labels)
+                cls._add(c, f"{metric.key}_bucket", 1, {**labels, "le": bucket_label(le)})
+        cls._add(c, f"{metric.key}_sum", value, labels)
+        cls._add(c, f"{metric.key}_count", 1, labels)
 
     def record_attempt(self, cycle_id: int, attempt: int, results: Iterable[JourneyResult],
                        now: float | None = None) -> None:
@@ -405,35 +404,35 @@ class Store:
                          # The whole record: fields added to the contract are kept without a schema change.
                          json.dumps({**r.to_dict(), "journey": j, "browser": b}, ensure_ascii=False)))
                     if attempt == 1:
-                        self._count(c, "runs_total", 1, journey=j, browser=b, outcome=r.outcome)
+                        self._count(c, metrics.RUNS, 1, journey=j, browser=b, outcome=r.outcome)
                         if r.outcome in JUDGED_OUTCOMES:
                             # Every step reached gets its series at 0 first, so Prometheus sees the
                             # first failure there as an increase (a series born at 1 would hide it).
                             for step in sorted({step_label(s.id) for s in r.steps}):
-                                self._count(c, "step_failures_total", 0, journey=j, browser=b, step=step)
+                                self._count(c, metrics.STEP_FAILURES, 0, journey=j, browser=b, step=step)
                         if r.outcome in TARGET_FAILURES:  # where the target failed, by fixed step id
                             for step in failed_step_ids(r):
-                                self._count(c, "step_failures_total", 1, journey=j, browser=b, step=step)
+                                self._count(c, metrics.STEP_FAILURES, 1, journey=j, browser=b, step=step)
                     elif r.outcome == SUCCESS:
                         first = c.execute("SELECT outcome FROM results WHERE cycle_id = ? AND journey = ? AND browser = ? "
                                           "AND attempt = 1", (cycle_id, j, b)).fetchone()
                         if first and first[0] != SUCCESS:
-                            self._count(c, "flaky_total", 1, journey=j, browser=b)
+                            self._count(c, metrics.FLAKY, 1, journey=j, browser=b)
                     if r.outcome in JUDGED_OUTCOMES:
-                        self._gauge(c, "probe_success", 1.0 if r.outcome == SUCCESS else 0.0, ts, journey=j, browser=b)
-                        self._observe(c, "duration_seconds", DURATION_BUCKETS, r.duration_seconds, journey=j, browser=b)
+                        self._gauge(c, metrics.PROBE_SUCCESS, 1.0 if r.outcome == SUCCESS else 0.0, ts, journey=j, browser=b)
+                        self._observe(c, metrics.DURATION, r.duration_seconds, journey=j, browser=b)
                     if r.outcome not in NOT_RUN_OUTCOMES:
-                        self._gauge(c, "probe_error", 1.0 if r.outcome == PROBE_ERROR else 0.0, ts, journey=j, browser=b)
+                        self._gauge(c, metrics.PROBE_ERROR, 1.0 if r.outcome == PROBE_ERROR else 0.0, ts, journey=j, browser=b)
                     if r.outcome == SUCCESS:
-                        self._gauge(c, "last_success_timestamp_seconds", ts, ts, journey=j, browser=b)
+                        self._gauge(c, metrics.LAST_SUCCESS, ts, ts, journey=j, browser=b)
                     for m in r.mail_latencies:
-                        self._observe(c, "mail_delivery_seconds", MAIL_BUCKETS, m.delivery_seconds, journey=j)
+                        self._observe(c, metrics.MAIL_DELIVERY, m.delivery_seconds, journey=j)
                         if m.placement is not None:  # read over IMAP: the folder the mailbox filed it in
-                            self._count(c, "mail_placement_total", 1, journey=j, folder=m.placement)
+                            self._count(c, metrics.MAIL_PLACEMENT, 1, journey=j, folder=m.placement)
                     if r.spam_scores:
-                        self._gauge(c, "mail_spam_score", max(r.spam_scores), ts, journey=j)
+                        self._gauge(c, metrics.SPAM_SCORE, max(r.spam_scores), ts, journey=j)
                     if r.incident_notice is not None:
-                        self._gauge(c, "incident_notice", 1.0 if r.incident_notice else 0.0, ts)
+                        self._gauge(c, metrics.INCIDENT_NOTICE, 1.0 if r.incident_notice else 0.0, ts)
         self._run(go)
 
     # --- retention -----------------------------------------------------------------
