@@ -133,3 +133,20 @@ def test_the_signature_round_trips_through_the_results_contract() -> None:
     back = parse_result(record.to_dict())
     assert back == record
     assert back.signatures[0].line == firefox_signature().line and back.steps[0].id == OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id
+
+
+def test_the_end_of_run_summary_lists_distinct_signatures_per_browser_with_counts() -> None:
+    from fixtures.contract import JourneyResult
+    from fixtures.results import signature_lines
+    sig = firefox_signature()
+    other = Signature(step_id="login", step="Se connecter", status=200, heading="Extranet activité partielle")
+    results = [JourneyResult("J2.2b", "firefox", "failure", signatures=(sig,)),
+               JourneyResult("J2.2c", "firefox", "failure", signatures=(sig,)),
+               JourneyResult("J2.2a", "firefox", "failure", signatures=(other,)),
+               JourneyResult("J2.2b", "chromium", "success")]
+    assert signature_lines(results) == [
+        "failure signatures per browser:",
+        f"  Firefox ×2 [J2.2b, J2.2c]: {sig.line}",
+        f"  Firefox ×1 [J2.2a]: {other.line}",
+    ]
+    assert signature_lines(results[3:]) == []

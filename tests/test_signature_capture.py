@@ -75,6 +75,8 @@ def test_client_hints_fault_signs_firefox_at_the_reset_step_and_chromium_passes(
     passed = {s["id"]: s["ok"] for s in results["chromium"]["steps"]}
     assert passed[OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id] is True
     assert "failure signature" in proc.stdout and "TypeError" in proc.stdout
+    # The end-of-run summary: one line per distinct signature and browser, with its count.
+    assert f"Firefox ×1 [J2.2b]: {results['firefox']['signatures'][0]['line']}" in proc.stdout
     assert "/reinitialisation/" not in json.dumps(results, ensure_ascii=False).replace("/reinitialisation/…", ""), "no token anywhere"
 
 
