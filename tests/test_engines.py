@@ -75,14 +75,15 @@ def test_firefox_resolves_to_firefox_esr_through_the_bidi_channel_here() -> None
     assert version and version in engine.description
 
 
-def test_webkit_is_unavailable_here_with_the_install_hint() -> None:
-    if real_build_installed("webkit"):
-        pytest.skip("Playwright's WebKit build is installed on this machine")
-    engine = resolve_engine("webkit", env={})
+def test_webkit_without_playwright_build_nor_webkitgtk_is_unavailable_with_the_install_hint(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(engines.webkitgtk, "MINIBROWSER_CANDIDATES", (str(tmp_path / "MiniBrowser"),))
+    engine = resolve_engine("webkit", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
     assert not engine.available
     assert engine.build is None and engine.executable_path is None
-    assert "WebKit build is not installed" in engine.reason and "no system WebKit" in engine.reason
+    assert "WebKit build is not installed" in engine.reason and "no WebKitGTK MiniBrowser" in engine.reason
     assert "python -m playwright install webkit" in engine.install_hint
+    assert "apt-get install webkit2gtk-driver" in engine.install_hint
     assert "python -m playwright install-deps webkit" in engine.install_hint
     assert engine.description.startswith("webkit: unavailable")
     # Unavailable is its own outcome: launching it raises EngineUnavailable, never a crash.
@@ -293,6 +294,8 @@ def test_real_launch_with_launch_options_reads_a_data_url_title(playwright, name
     engine = resolve_engine(name)
     if not engine.available:
         pytest.skip(f"{engine.name} unavailable: {engine.reason} (install: {engine.install_hint})")
+    if engine.route == "inspector":
+        pytest.skip("WebKitGTK is not launched by Playwright: tests/test_webkitgtk.py drives it")
     browser = getattr(playwright, name).launch(**engine.launch_options())
     try:
         page = browser.new_page()
