@@ -151,7 +151,7 @@ def test_xvfb_that_exits_at_once_is_a_probe_error_with_its_log(tmp_path: Path) -
     started = time.monotonic()
     with pytest.raises(ProbeError, match="(?s)Xvfb exited with code 1.*no screens") as caught:
         xvfb.start_xvfb(tmp_path, binary=broken)
-    assert caught.value.failure_class == "display_unavailable"
+    assert caught.value.failure_class == "display_failed" and caught.value.outcome is Outcome.PROBE_ERROR
     assert time.monotonic() - started < 10
 
 
