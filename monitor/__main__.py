@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from fixtures.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES
+from fixtures.signature import junit_properties
 from monitor.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.config import Config, ConfigError, format_duration, load_config, parse_duration
 from monitor.runner import CycleReport, CycleRunner, StopRequest
@@ -215,7 +216,9 @@ def summary_text(report: CycleReport, location: str = "") -> str:
             lines.append(f"  {r.journey:<6} {r.browser:<9} not run ({r.failure_class})" + (f": {why}" if why else ""))
             continue
         fc = f" [{r.failure_class}]" if r.failure_class and r.final != "success" else ""
-        lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}")
+        signatures = last[(r.journey, r.browser)].signatures if r.final != "success" else ()
+        why = f": {signatures[0].line}" if signatures else ""  # where and why it failed
+        lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}{why}")
     lines += [f"  monitor error: {e}" for e in report.errors]
     return "\n".join(lines)
 
@@ -255,7 +258,10 @@ def write_junit(report: CycleReport, path: Path) -> None:
             for k, v in (("first_outcome", run.first), ("final_outcome", run.final), ("attempts", run.attempts),
                          ("flaky", str(run.flaky).lower())):
                 ET.SubElement(props, "property", name=k, value=str(v))
-            msg = res.message or res.failure_class or run.final
+            for k, v in junit_properties(res.signatures[0] if res.signatures else None):
+                ET.SubElement(props, "property", name=k, value=v)
+            # The signature's line says where and why; the exception's message is its last part.
+            msg = (res.signatures[0].line if res.signatures else None) or res.message or res.failure_class or run.final
             if run.final in TARGET_FAILURES:
                 counts["failures"] += 1
                 ET.SubElement(case, "failure", type=res.failure_class or run.final, message=msg).text = msg

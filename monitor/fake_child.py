@@ -35,6 +35,8 @@ from typing import Any
 
 from fixtures.contract import JourneyResult, MailLatency, ResultsFile, Step, dump_results
 from fixtures.outcomes import NOT_RUN_OUTCOMES
+from fixtures.signature import Signature
+from fixtures.steps import ALLER_SUR_L_ACCUEIL, SE_CONNECTER
 
 COMMAND: tuple[str, ...] = (
     "{python}", "-m", "monitor.fake_child", "{targets}", "-p", "fixtures.results",
@@ -123,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
                 journey=j, test=nid, browser=b, outcome=outcome, failure_class=failure_class,
                 message=None if outcome == "success" else f"fake {outcome}",
                 duration_seconds=spec.get("duration_seconds", 3.0),
-                steps=(Step("open home", 0.5), Step("submit", 1.0)),
+                steps=(Step(ALLER_SUR_L_ACCUEIL.mots, 0.5, True, ALLER_SUR_L_ACCUEIL.id),
+                       Step(SE_CONNECTER.mots, 1.0, not judged_bad, SE_CONNECTER.id)),
+                signatures=(Signature(step_id=SE_CONNECTER.id, step=SE_CONNECTER.mots, path="/", status=200,
+                                      heading="Extranet activité partielle",
+                                      alerts=("Identifiant ou mot de passe incorrect.",)),) if judged_bad else (),
                 mail_latencies=(MailLatency("identifiant", mail, mail + 0.5),) if mails else (),
                 spam_scores=(spec.get("spam_score", 0.5),) if mails else (),
                 incident_notice=spec.get("incident_notice", False) if j == "N1" else None,

@@ -90,6 +90,12 @@ def test_once_target_failure_exit_1_and_prober_failure_exit_3(tmp_path: Path) ->
     assert root.get("failures") == "1"
     failure = root.find(".//testsuite[@name='firefox']/testcase[@name='N1']/failure")
     assert failure is not None and failure.get("type") == "assertion"
+    # The failure says where and why: the signature's line, and its fields as properties.
+    assert failure.get("message") == ("Se connecter avec l'identifiant et le mot de passe · 200 · "
+                                      "« Identifiant ou mot de passe incorrect. »")
+    props = {p.get("name"): p.get("value") for p in root.findall(
+        ".//testsuite[@name='firefox']/testcase[@name='N1']/properties/property")}
+    assert props["failure_step_id"] == "login" and props["failure_status"] == "200"
     proc = monitor("--config", str(cfg), "once", "--junit-xml", str(tmp_path / "j2.xml"), spec={"mode": "crash"})
     assert proc.returncode == 3, proc.stderr
     root = ET.parse(tmp_path / "j2.xml").getroot()
