@@ -5,6 +5,10 @@ wording of docs/ARCHITECTURE.md (plus the one ``data-testid`` the contract gives
 number). Methods read like the help page: ``home.cliquer_creer_mon_espace()``,
 ``creation.saisir_siret(...)``, ``creation.accepter_les_conditions()``, ``creation.valider()``.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .accueil import HomePage, IncidentNotice
 from .assistance import MOTIF_HABILITATION_A_L_EXTRANET, MOTIF_HABILITATION_EXTRANET, AssistancePage
 from .base import BasePage
@@ -21,11 +25,27 @@ from .creation import AccountExistsPage, AccountFormPage, CreationEspacePage
 from .mon_espace import LoginResult, MonEspacePage
 from .recuperation import ForgotIdentifierPage, ForgotPasswordPage, InvalidLinkPage, NewPasswordPage
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+
+def _screens(cls: type[BasePage] = BasePage) -> list[type[BasePage]]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_screens(sub))]
+
+
+def secret_fields(page: Page) -> list[Locator]:
+    """Every field that holds a secret on any screen (each page object's ``secret_fields()``).
+
+    Why every screen's: a failure can leave any screen open, and the recorder does not know
+    which one; a locator that matches nothing masks nothing.
+    """
+    return [locator for screen in _screens() for locator in screen(page).secret_fields()]
+
 __all__ = [
     "AccountExistsPage", "AccountFormPage", "AssistancePage", "BasePage", "CompteActivePage",
     "ConfirmationPage", "CreationEspacePage", "DemandeAssistanceEnregistreePage",
     "DemandeCreationEnregistreePage", "DemandeEnregistreePage", "ForgotIdentifierPage",
     "ForgotPasswordPage", "HomePage", "IncidentNotice", "InvalidLinkPage", "LoginResult",
     "MOTIF_HABILITATION_A_L_EXTRANET", "MOTIF_HABILITATION_EXTRANET", "MonEspacePage",
-    "MotDePasseModifiePage", "NUMERO_DEMANDE", "NewPasswordPage",
+    "MotDePasseModifiePage", "NUMERO_DEMANDE", "NewPasswordPage", "secret_fields",
 ]
