@@ -23,11 +23,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import signal
-import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -39,8 +36,8 @@ import pytest
 
 from fixtures.engines import resolve_engine
 from fixtures.ports import free_port
+from fixtures.outcomes import JUDGED_OUTCOMES
 from fixtures.processes import ManagedProcess, _http_ok, reference_stack, spawn, wait_until_ready
-from monitor.classify import TARGET_OUTCOMES
 from monitor.store import Store
 
 PROMETHEUS = shutil.which("prometheus")
@@ -157,7 +154,7 @@ class Site:
         with Store.open_reader(self.db) as store:
             out: dict[tuple[str, str], float] = {}
             for name, labels, value in store.counters():
-                if name == "runs_total" and labels["outcome"] in TARGET_OUTCOMES:
+                if name == "runs_total" and labels["outcome"] in JUDGED_OUTCOMES:
                     key = (labels["browser"], labels["outcome"])
                     out[key] = out.get(key, 0.0) + value
             return out
