@@ -77,3 +77,21 @@ def test_wilson_recording_rules_give_pythons_intervals(tmp_path: Path) -> None:
     (tmp_path / "wilson.test.yml").write_text(_wilson_unit_test())
     proc = promtool("test", "rules", "wilson.test.yml", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dashboard_has_a_location_variable_and_a_browser_by_location_panel() -> None:
+    import json
+    import re
+    dash = json.loads((FLEET.parent / "grafana" / "extranet-monitor.dashboard.json").read_text())
+    assert [v["name"] for v in dash["templating"]["list"]] == ["location"]
+    by_location = {n for n in re.findall(r"- record: (\S+)", (FLEET / "central" / "fleet.rules.yml").read_text())
+                   if "location" in n.split(":")[0]}
+    matrix = [p for p in dash["panels"] if p["title"].startswith("Browser × location")]
+    assert len(matrix) == 1
+    assert matrix[0]["transformations"][0]["options"] | {"valueField": "Value"} == {
+        "columnField": "location", "rowField": "browser", "valueField": "Value"}
+    for panel in dash["panels"]:
+        for target in panel.get("targets", []):
+            names = set(re.findall(r"[a-z_]+:[a-z_]+:[a-z0-9_]+", target["expr"]))
+            if names & by_location or not names:  # raw metrics and per-location records follow the variable
+                assert 'location=~"$location"' in target["expr"], target["expr"]
