@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--listen", metavar="HOST:PORT", help="exporter address (overrides [exporter] listen)")
     cal = sub.add_parser("calibrate", help="measure known per-engine failure rates (fault profile) and check the statistics")
     _common(cal)
-    cal.add_argument("--browser", action="append", metavar="NAME", help="engines to calibrate (default: [run] browsers)")
+    cal.add_argument("--browser", action="append", metavar="NAME",
+                     help="engines to calibrate (default: every engine available here, WebKit included)")
     cal.add_argument("--rates", default=None, metavar="ENGINE=P,...",
                      help="injected failure probability per engine (default chromium=0.3,firefox=0.02[,webkit=0.2])")
     cal.add_argument("--cycles", type=int, default=20, help="real cycles per calibration = trials per engine (default 20)")
@@ -286,6 +287,9 @@ def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
     from fixtures.outcomes import ServiceStartError
     from monitor.calibrate import CalibrationError, calibrate, parse_rates
     default = {"chromium": 0.3, "firefox": 0.02, "webkit": 0.2}
+    if not args.browser:  # three engines where WebKit runs: Holm's correction then matters
+        from fixtures.engines import resolve_all
+        cfg.browsers = tuple(name for name, engine in resolve_all().items() if engine.available)
     try:
         rates = parse_rates(args.rates or ",".join(f"{b}={default[b]}" for b in cfg.browsers), cfg.browsers)
         if args.cycles < 1 or args.real_repeats < 0 or args.simulations < 0:

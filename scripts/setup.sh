@@ -12,7 +12,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAILPIT_VERSION="v1.30.5"
 # chromium-headless-shell: what headless runs launch (as Playwright does), about a third faster.
-BROWSER_PACKAGES=(chromium chromium-headless-shell firefox-esr)
+# libwebkit2gtk-4.1-0 holds WebKitGTK's MiniBrowser (the WebKit engine here, needs xvfb); gcc and
+# libc6-dev build its TCP_NODELAY shim (fixtures/native/inspector_nodelay.c; without it WebKit is slower).
+BROWSER_PACKAGES=(chromium chromium-headless-shell firefox-esr libwebkit2gtk-4.1-0 gcc libc6-dev)
 # dovecot-*, postfix, spamc, openssl: the real mailbox of the IMAP tests (fixtures/dovecot.py, fixtures/postfix.py).
 TOOL_PACKAGES=(spamassassin spamd spamc prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk
                dovecot-imapd dovecot-lmtpd dovecot-sieve postfix openssl)
@@ -36,7 +38,7 @@ for pkg in "${wanted[@]}"; do
 done
 # Optional: the suite works without them (slower headless Chromium; no wrk load benchmark), so a
 # failed download of these alone must not fail the set-up.
-OPTIONAL_PACKAGES=" chromium-headless-shell wrk "
+OPTIONAL_PACKAGES=" chromium-headless-shell wrk gcc libc6-dev "
 apt_install() {
   as_root apt-get update -qq || return 1
   installable=()
@@ -104,5 +106,10 @@ if [ "$mode" = always ] || { [ "$mode" = auto ] && [ ! -e "$marker" ]; }; then
   else
     log "Playwright browser builds could not be downloaded here; using Debian's chromium and firefox-esr, WebKit unavailable (details: $marker)"
   fi
+fi
+# --- WebKitGTK's TCP_NODELAY shim (cached per source hash; skipped without a C compiler) ---
+if [ -n "$(ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser 2>/dev/null)" ]; then
+  shim="$("$ROOT/.venv/bin/python" -m fixtures.webkit_nodelay)" || true
+  log "WebKitGTK inspector shim: $shim"
 fi
 log "ready"

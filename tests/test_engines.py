@@ -83,7 +83,7 @@ def test_webkit_without_playwright_build_nor_webkitgtk_is_unavailable_with_the_i
     assert engine.build is None and engine.executable_path is None
     assert "WebKit build is not installed" in engine.reason and "no WebKitGTK MiniBrowser" in engine.reason
     assert "python -m playwright install webkit" in engine.install_hint
-    assert "apt-get install webkit2gtk-driver" in engine.install_hint
+    assert "apt-get install libwebkit2gtk-4.1-0" in engine.install_hint
     assert "python -m playwright install-deps webkit" in engine.install_hint
     assert engine.description.startswith("webkit: unavailable")
     # Unavailable is its own outcome: launching it raises EngineUnavailable, never a crash.

@@ -129,8 +129,8 @@ def test_minibrowser_missing_is_unavailable_with_the_install_hint(monkeypatch: p
     monkeypatch.setattr(webkitgtk, "MINIBROWSER_CANDIDATES", (str(tmp_path / "nowhere" / "MiniBrowser"),))
     engine = engines.resolve_engine("webkit", playwright_browser_type_paths={"webkit": None}, env={})
     assert not engine.available and "no WebKitGTK MiniBrowser" in engine.reason
-    assert "apt-get install webkit2gtk-driver" in engine.install_hint
-    with pytest.raises(EngineUnavailable, match="apt-get install webkit2gtk-driver"):
+    assert "apt-get install libwebkit2gtk-4.1-0" in engine.install_hint
+    with pytest.raises(EngineUnavailable, match="apt-get install libwebkit2gtk-4.1-0"):
         webkitgtk.start_minibrowser(tmp_path, display=None)
 
 
