@@ -71,7 +71,8 @@ MAIL_DELIVERY = Metric("extranet_mail_delivery_seconds", "histogram",
                        "Time from the request on the site to the mail in the inbox",
                        ("journey",), key="mail_delivery_seconds", buckets=MAIL_BUCKETS)
 MAIL_PLACEMENT = Metric("extranet_mail_placement", "counter",
-                        "Mails read over IMAP by the folder the mailbox filed them in (e.g. INBOX, Junk)",
+                        "Mails read over IMAP by where the mailbox filed them: folder = inbox | junk "
+                        "(fixtures.mail.Placement); junk is a success with a warning",
                         ("journey", "folder"), key="mail_placement_total")
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",

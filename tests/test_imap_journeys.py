@@ -9,14 +9,18 @@ a warning) when the extranet's ``spammy_mail`` fault is on.
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from prometheus_client import generate_latest
 
 from fixtures.engines import resolve_engine
 from fixtures.operator import OperatorClient
 from fixtures.processes import ExtranetService, start_extranet
+from monitor.exporter import StoreCollector, make_registry
 
 try:
     from child_pytest import run_pytest
@@ -26,6 +30,7 @@ except ImportError:  # pragma: no cover
     from tests.imap_helpers import DOMAIN, MailStack, mail_stack
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +103,39 @@ def test_a_mail_filed_as_junk_is_a_success_with_a_warning(stack: MailStack, extr
     assert result["outcome"] == "success", result
     assert [m["placement"] for m in result["mail_latencies"]] == ["junk"] and result["mail_in_junk"] is True
     assert "WARNING filed as junk in J2.2a/chromium" in proc.stdout
+
+
+def test_the_monitor_counts_and_reports_the_placement(stack: MailStack, extranet: ExtranetService,
+                                                      tmp_path: Path) -> None:
+    """``python -m monitor once`` against the IMAP target, then its report and its metric."""
+    target = imap_target(tmp_path, stack, extranet)
+    config = tmp_path / "monitor.toml"
+    config.write_text(f"""[run]
+journeys = ["J2.2a"]
+browsers = ["chromium"]
+retries = 0
+cycle_timeout = "5m"
+extra_args = ["--target-config", "{target}"]
+[store]
+path = "{tmp_path / "m.db"}"
+artifacts_dir = "{tmp_path / "artifacts"}"
+""")
+    operator = OperatorClient(extranet.base_url, extranet.operator_key)
+    operator.set_faults({"spammy_mail": True})
+    try:
+        once = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "once"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+    finally:
+        operator.set_faults({})
+        operator.close()
+    assert once.returncode == 0, once.stdout[-2000:] + once.stderr[-2000:]
+    report = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "report"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    [line] = [line for line in report.stdout.splitlines() if line.startswith("  J2.2a ")
+              and "junk" in line]
+    assert line.split() == ["J2.2a", "Chromium", "junk", "1", "WARNING:", "1", "in", "junk"], line
+    exposed = generate_latest(make_registry(StoreCollector(tmp_path / "m.db", journeys=["J2.2a"],
+                                                           browsers=["chromium"]))).decode()
+    assert 'extranet_mail_placement_total{folder="junk",journey="J2.2a"} 1.0' in exposed, exposed
+    assert stack.password not in once.stdout + once.stderr + report.stdout + exposed
