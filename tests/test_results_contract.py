@@ -16,7 +16,7 @@ import pytest
 from fixtures.contract import JourneyResult, ResultsFileError, TargetLockHold, parse_result, parse_results
 from fixtures.outcomes import (NOT_RUN_REASONS, EngineUnavailable, Group, NeedsOperator, Outcome, WriteGuarded,
                                classify, success_rate)
-from monitor.__main__ import summary_text, write_junit
+from monitor.summary import summary_text, write_junit
 from monitor.fake_child import COMMAND
 from monitor.report import compute, render_text
 from monitor.runner import CycleRunner

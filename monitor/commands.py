@@ -1,0 +1,155 @@
+"""The monitor's commands (``run``, ``once``, ``report``, ``serve``, ``check-config``, ``calibrate``).
+
+Each takes the validated ``Config`` and the parsed arguments and returns the exit code;
+``monitor.__main__`` only parses and dispatches to them.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from monitor.classify import EXIT_PROBER
+from monitor.config import Config, ConfigError, format_duration, parse_duration
+from monitor.runner import CycleRunner, StopRequest
+from monitor.store import Store
+from monitor.summary import summary_text, write_json, write_junit
+
+log = logging.getLogger("monitor")
+
+
+def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
+    from monitor.exporter import ExporterServer, StoreCollector
+    collector = StoreCollector(cfg.db_path, journeys=cfg.journeys, browsers=cfg.browsers,
+                               busy_timeout=cfg.busy_timeout, errors=errors)  # type: ignore[arg-type]
+    try:
+        return ExporterServer(collector, cfg.listen_host, cfg.listen_port)
+    except OSError as exc:
+        raise ConfigError("[exporter] listen", f"cannot listen on {cfg.listen_host}:{cfg.listen_port} ({exc.strerror})",
+                          "choose a free port, or stop what is using it") from None
+
+
+def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.exporter import InProcessErrors
+    from monitor.scheduler import Scheduler
+    errors = InProcessErrors()
+    store = Store.open_writer(cfg.db_path, busy_timeout=cfg.busy_timeout)
+    server = None
+    try:
+        if not args.no_exporter:
+            server = _exporter(cfg, errors).start()
+        stop = StopRequest()
+        stop.install()
+        sched = Scheduler(cfg, store, stop, on_store_error=lambda: errors.inc("store_error"))
+        sched.run_forever(max_cycles=args.max_cycles)
+        if sched.fatal:
+            print(f"monitor: {sched.fatal}", file=sys.stderr)
+            return EXIT_PROBER
+        return 0
+    finally:
+        if server:
+            server.stop()
+        store.close()
+
+
+def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.push import PushgatewayError, check_reachable, push_cycle
+    if cfg.pushgateway_url:
+        try:
+            check_reachable(cfg.pushgateway_url, cfg.pushgateway_timeout)
+        except PushgatewayError as exc:
+            raise ConfigError("--pushgateway / [pushgateway] url", str(exc).split(";")[0],
+                              "start the Pushgateway, correct the URL, or leave it out to skip the push") from None
+    store = Store.open_writer(cfg.db_path, busy_timeout=cfg.busy_timeout)
+    try:
+        stop = StopRequest()
+        stop.install()
+        report = CycleRunner(cfg, store, stop).run_cycle(mode="once")
+        code = report.exit_code
+        if args.junit_xml:
+            write_junit(report, args.junit_xml)
+        if args.json:
+            write_json(report, args.json, cfg.location)
+        if cfg.pushgateway_url:
+            try:
+                push_cycle(cfg.pushgateway_url, cfg.pushgateway_job, report, cfg.pushgateway_timeout,
+                           cfg.pushgateway_instance, cfg.location)
+            except PushgatewayError as exc:
+                store.record_cycle_error("pushgateway_error")
+                print(f"monitor: {exc}", file=sys.stderr)
+                code = code or EXIT_PROBER
+        store.apply_retention(results_max_age=cfg.results_max_age, artifacts_dir=cfg.artifacts_dir,
+                              artifacts_max_age=cfg.artifacts_max_age, artifacts_max_bytes=cfg.artifacts_max_bytes)
+        print(summary_text(report, cfg.location))
+        return code
+    finally:
+        store.close()
+
+
+def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.report import compute, render_text, write_html
+    windows = [parse_duration(w, "--window") for w in args.window] if args.window else list(cfg.windows)
+    with Store.open_reader(cfg.db_path, busy_timeout=cfg.busy_timeout) as store:
+        data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures,
+                       location=cfg.location)
+    sys.stdout.write(render_text(data))
+    if args.html:
+        write_html(data, args.html)
+        print(f"HTML report written to {args.html}")
+    return 0
+
+
+def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
+    server = _exporter(cfg)
+    stop = StopRequest()
+    stop.install()
+    server.start()
+    stop.wait(None)
+    server.stop()
+    return 0
+
+
+def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
+    print(f"configuration OK (from {cfg.source}{'; env: ' + ', '.join(cfg.overrides) if cfg.overrides else ''})")
+    print(f"  location: {cfg.location or '(not set: a single location)'}")
+    print(f"  schedule: every {format_duration(cfg.interval)} ± {format_duration(cfg.jitter)}, run at start: {cfg.run_at_start}")
+    print(f"  journeys: {', '.join(cfg.journeys)}; browsers: {', '.join(cfg.browsers)}; retries: {cfg.retries} "
+          f"({', '.join(cfg.retry_outcomes)}); cycle timeout {format_duration(cfg.cycle_timeout)}")
+    print(f"  store: {cfg.db_path}; artifacts: {cfg.artifacts_dir}")
+    print(f"  exporter: {cfg.listen_host}:{cfg.listen_port}; windows: {', '.join(format_duration(w) for w in cfg.windows)}")
+    return 0
+
+
+def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
+    from fixtures.outcomes import ServiceStartError
+    from monitor.calibrate import CalibrationError, calibrate, parse_rates
+    default = {"chromium": 0.3, "firefox": 0.02, "webkit": 0.2}
+    if not args.browser:  # three engines where WebKit runs: Holm's correction then matters
+        from fixtures.engines import resolve_all
+        cfg.browsers = tuple(name for name, engine in resolve_all().items() if engine.available)
+    try:
+        rates = parse_rates(args.rates or ",".join(f"{b}={default[b]}" for b in cfg.browsers), cfg.browsers)
+        if args.cycles < 1 or args.real_repeats < 0 or args.simulations < 0:
+            raise CalibrationError("--cycles must be ≥ 1, --real-repeats and --simulations ≥ 0")
+        equal = args.equal_rate if args.equal_rate is not None else sum(rates.values()) / len(rates)
+        if not 0 <= equal <= 1:
+            raise CalibrationError(f"--equal-rate {equal} is not a probability")
+        alpha = args.alpha if args.alpha is not None else cfg.alpha
+        if not 0 < alpha < 0.5:
+            raise CalibrationError(f"--alpha {alpha} is out of range: use e.g. 0.05")
+    except CalibrationError as exc:
+        raise ConfigError("calibrate", str(exc), "see python -m monitor calibrate --help") from None
+    stop = StopRequest()
+    stop.install()
+    try:
+        calibrate(cfg, failure_rates=rates, cycles=args.cycles, seed=args.seed, equal_rate=equal,
+                  real_repeats=args.real_repeats, simulations=args.simulations, alpha=alpha,
+                  db=Path(args.db) if getattr(args, "db", None) else None, progress=log.info, stop=stop)
+    except ServiceStartError as exc:
+        print(f"monitor: calibration could not start its reference extranet: {exc}", file=sys.stderr)
+        return EXIT_PROBER
+    return EXIT_PROBER if stop.is_set() else 0
+
+
+COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve, "check-config": cmd_check_config}
