@@ -118,8 +118,11 @@ def build(runs: Iterable[FunnelRun], browsers: Sequence[str] = ()) -> list[Journ
     out = []
     for journey, jruns in sorted(by_journey.items()):
         seen = list(dict.fromkeys([*browsers, *sorted({r.browser for r in jruns})]))
-        present = [b for b in seen if any(r.browser == b for r in jruns)]
         counted = [r for r in jruns if r.outcome in JUDGED_OUTCOMES]
+        # A browser that never judged the target here (not installed, not run) gets no column;
+        # one whose runs all broke the prober keeps one, for its signatures.
+        present = [b for b in seen if any(r.browser == b and (r.outcome in JUDGED_OUTCOMES or r.signatures)
+                                          for r in jruns)]
         rows = {key: StepRow(*key) for key in _step_order(counted)}
         runs_n: dict[str, int] = {}
         ok_n: dict[str, int] = {}

@@ -175,7 +175,7 @@ def render_text(data: ReportData) -> str:
         for f in data.failures:
             arts = ", ".join(f.artifacts[:2]) + (" …" if len(f.artifacts) > 2 else "")
             out.append(f"  {_when(f.ts)}  {f.journey:<6} {f.browser:<9} #{f.attempt} {f.outcome:<17} "
-                       f"{(f.failure_class or '-'):<22} {(signature_line(f) or f.message or '')[:160]}"
+                       f"{(f.failure_class or '-'):<22} {(signature_line(f) or f.message or '')[:240]}"
                        + (f"  [{arts}]" if arts else ""))
     if data.not_run:
         out += ["", "Not run on purpose (latest, with the reason; never counted in a rate)"]

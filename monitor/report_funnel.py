@@ -33,6 +33,16 @@ def _seen(g: SignatureGroup) -> str:
     return f"×{g.count} ({outcomes}), first {_when(g.first_seen)}, last {_when(g.last_seen)}"
 
 
+def _details(g: SignatureGroup) -> list[tuple[str, str]]:
+    """The latest signature's fields in full (the line shortens the alert and keeps one error)."""
+    sig = g.example
+    out = [(k, str(sig[k])) for k in ("path", "status", "heading") if sig.get(k) not in (None, "")]
+    for key, label in (("alerts", "alert"), ("js_errors", "JavaScript error"), ("console_errors", "console error"),
+                       ("failed_requests", "failed request")):
+        out += [(label, str(v)) for v in sig.get(key) or []]
+    return out
+
+
 def funnel_text(funnels: Sequence[JourneyFunnel], window: str) -> list[str]:
     """Terminal lines: per journey a step × browser table (passed/reached), then top signatures."""
     if not funnels:
@@ -53,6 +63,7 @@ def funnel_text(funnels: Sequence[JourneyFunnel], window: str) -> list[str]:
             for g in f.top_signatures(b, TOP_SIGNATURES):
                 files = ", ".join(p for p in (g.screenshot, g.trace) if p)
                 out.append(f"    {display(b)} {_seen(g)}: {g.line}" + (f"  [{files}]" if files else ""))
+                out += [f"        {k}: {v}" for k, v in _details(g)]
     return out
 
 
@@ -79,10 +90,12 @@ def funnel_html(funnels: Sequence[JourneyFunnel], window: str, link: Callable[[s
         parts.append("</table>")
         groups = [g for b in f.browsers for g in f.top_signatures(b, TOP_SIGNATURES)]
         if groups:
-            parts.append("<table><tr><th>browser</th><th>signature</th><th>seen</th><th>screenshot / trace</th></tr>")
+            parts.append("<table><tr><th>browser</th><th>signature</th><th>details (latest)</th><th>seen</th>"
+                         "<th>screenshot / trace</th></tr>")
             for g in groups:
                 files = " ".join(link(p) for p in (g.screenshot, g.trace) if p) or "–"
-                parts.append(f"<tr><td>{e(display(g.browser))}</td><td>{e(g.line)}</td><td>{e(_seen(g))}</td>"
-                             f"<td>{files}</td></tr>")
+                details = "<br>".join(f"<b>{e(k)}</b>: {e(v)}" for k, v in _details(g))
+                parts.append(f"<tr><td>{e(display(g.browser))}</td><td>{e(g.line)}</td><td>{details}</td>"
+                             f"<td>{e(_seen(g))}</td><td>{files}</td></tr>")
             parts.append("</table>")
     return "\n".join(parts)

@@ -1,6 +1,8 @@
 """The per-step funnel's arithmetic and the grouping of failure signatures (monitor/funnel.py)."""
 from __future__ import annotations
 
+import html
+
 from fixtures.signature import Signature
 from fixtures.steps import (LIRE_COURRIEL_REINITIALISATION, MOT_DE_PASSE_OUBLIE, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE,
                             SE_CONNECTER_NOUVEAU_MOT_DE_PASSE)
@@ -35,6 +37,8 @@ def scenario() -> list[FunnelRun]:
                           [Signature(step_id="none", step="hors étape", error="BrowserCrashed: gone").to_dict()]))
     # The mail never came for one webkit run: it dropped at reading the mail.
     runs.append(FunnelRun(400.0, "J2.2b", "webkit", "mail_not_received", steps_until(1), []))
+    # An engine not installed here: no column, it judged nothing.
+    runs.append(FunnelRun(500.0, "J2.2b", "edge", "unavailable", [], []))
     return runs
 
 
@@ -120,4 +124,6 @@ def test_the_report_shows_the_funnel_the_signature_and_where_firefox_fails(tmp_p
     page = render_html(data, tmp_path / "report.html")
     assert "Where each browser drops out" in page and "0/3 ✗3" in page
     assert 'href="a/test-failed-1.png"' in page and 'href="a/trace.zip"' in page
-    assert "La vérification de sécurité de votre navigateur a échoué" in page
+    assert f"<b>alert</b>: {html.escape(ALERT, quote=True)}" in page, "the alert in full, not only shortened"
+    assert "<b>status</b>: 422" in page and "<b>JavaScript error</b>: TypeError: data is undefined" in page
+    assert f"alert: {ALERT}" in text
