@@ -139,3 +139,16 @@ artifacts_dir = "{tmp_path / "artifacts"}"
                                                            browsers=["chromium"]))).decode()
     assert 'extranet_mail_placement_total{folder="junk",journey="J2.2a"} 1.0' in exposed, exposed
     assert stack.password not in once.stdout + once.stderr + report.stdout + exposed
+
+
+def test_a_refused_imap_login_is_a_probe_error_naming_the_setting(stack: MailStack, extranet: ExtranetService,
+                                                                  tmp_path: Path) -> None:
+    target = imap_target(tmp_path, stack, extranet)
+    wrong = "wrong-" + secrets.token_hex(6)
+    (tmp_path / "credentials.toml").write_text(f'[imap]\npassword = "{wrong}"\n')
+    proc, results = run_pytest(tmp_path, "journeys", "--target-config", str(target), "--journey", "J2.2a",
+                               "--browser", "chromium")
+    [result] = results
+    assert (result["outcome"], result["failure_class"]) == ("probe_error", "imap_login_refused"), result
+    assert "imap.password" in result["message"] and "\n" not in result["message"]
+    assert wrong not in proc.stdout + proc.stderr + result["message"]
