@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
 
 DOMAIN = "sentinel.invalid"
 FULL_USER = "plein"  # a mailbox whose quota is used up by one mail
+BARE_USER = "ancien"  # a server offering plain IMAP4rev1: no IDLE, no \Junk flag
 
 
 @dataclass
@@ -44,7 +45,8 @@ def mail_stack(workdir: Path) -> Iterator[MailStack]:
     password = secrets.token_urlsafe(12)
     spamd = start_or_skip(lambda: start_spamd(workdir / "spamd"), "spamd_missing")
     try:
-        users = [MailboxUser("aparts", password), MailboxUser(FULL_USER, password, quota_kib=1)]
+        users = [MailboxUser("aparts", password), MailboxUser(FULL_USER, password, quota_kib=1),
+                 MailboxUser(BARE_USER, password, bare_imap4=True)]
         dovecot = start_or_skip(lambda: start_dovecot(users, spamd=spamd.address), "dovecot_missing")
         try:
             postfix = start_or_skip(lambda: start_postfix_relay(domain=DOMAIN, lmtp_host=dovecot.host,

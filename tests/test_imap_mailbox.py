@@ -22,9 +22,9 @@ from fixtures.mail import MailQuery, Placement
 from fixtures.outcomes import MailNotReceived, Outcome, classify
 
 try:
-    from imap_helpers import DOMAIN, FULL_USER, MailStack, mail_stack
+    from imap_helpers import BARE_USER, DOMAIN, FULL_USER, MailStack, mail_stack
 except ImportError:  # pragma: no cover
-    from tests.imap_helpers import DOMAIN, FULL_USER, MailStack, mail_stack
+    from tests.imap_helpers import BARE_USER, DOMAIN, FULL_USER, MailStack, mail_stack
 
 pytestmark = pytest.mark.integration
 SUBJECT_WORD = "Réinitialisation"
@@ -76,6 +76,20 @@ def test_a_mail_arriving_during_the_wait_wakes_it_through_idle(stack: MailStack)
     mail = waiter.value
     assert waiter.woke_by == "idle", waiter.woke_by
     assert mail.placement is Placement.INBOX
+
+
+def test_without_idle_or_special_use_it_polls_and_finds_junk_by_name(stack: MailStack) -> None:
+    """An old server: no IDLE (no event to wait on: ask again), no \\Junk flag (the folder's usual name)."""
+    settings = stack.settings(user=BARE_USER)
+    source = ImapSource(settings)
+    assert source.check() == "Junk"
+    found = {}
+    for spam in (False, True):
+        to = settings.recipient(f"bare{int(spam)}{time.time_ns()}")
+        with source.expect(MailQuery(to, SUBJECT_WORD), timeout=60) as waiter:
+            threading.Timer(1.0, send, args=(stack, to), kwargs={"spam": spam}).start()
+        found[spam] = (waiter.value.placement, waiter.woke_by)
+    assert found == {False: (Placement.INBOX, "poll"), True: (Placement.JUNK, "poll")}, found
 
 
 def test_earlier_mail_of_a_single_address_mailbox_is_not_taken(stack: MailStack) -> None:
