@@ -137,6 +137,10 @@ def test_tls_failure_names_the_ca_setting(stack: MailStack) -> None:
     assert error.failure_class == "imap_tls_failed" and "imap.ca_file" in str(error)
 
 
+def test_starttls_on_the_plain_port(stack: MailStack) -> None:
+    assert ImapSource(stack.settings(tls="starttls", port=stack.dovecot.imap_port)).check() == "Junk"
+
+
 def test_junk_folder_not_found_names_the_setting(stack: MailStack) -> None:
     error = _probe_error(ImapSource(stack.settings(junk_folder="Indésirables")))
     assert error.failure_class == "imap_junk_not_found" and "imap.junk_folder" in str(error)
