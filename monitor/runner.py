@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from fixtures.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
-from monitor.classify import (CYCLE_TIMEOUT, aggregate, RUNNER_CRASHED, Run, exit_code, fold_attempts, needs_retry,
-                              prober_failure)
+from monitor.classify import (CYCLE_TIMEOUT, RUNNER_CRASHED, SUCCESS, Run, aggregate, exit_code, fold_attempts,
+                              needs_retry, prober_failure)
 from monitor.config import Config
 from fixtures.contract import JourneyResult, ResultsFileError, load_results
 from monitor.store import Store
@@ -211,6 +211,45 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
     return run
 
 
+@dataclass(frozen=True)
+class AttemptPlan:
+    """What one child run covers: the journey × browser pairs expected, and how to select them."""
+
+    pairs: tuple[tuple[str, str], ...]
+    browsers: tuple[str, ...]
+    targets: tuple[str, ...] = ("journeys",)  # pytest paths or node ids
+    k_expr: str = ""
+
+    @property
+    def whole_suite(self) -> bool:
+        return self.targets == ("journeys",)
+
+
+def first_attempt(cfg: Config) -> AttemptPlan:
+    """Attempt 1: every configured journey × browser, the whole suite selected by ``[run] pytest_k``."""
+    return AttemptPlan(tuple((j, b) for j in cfg.journeys for b in cfg.browsers), tuple(cfg.browsers),
+                       k_expr=cfg.pytest_k)
+
+
+def plan_retry(previous: AttemptPlan, results: Sequence[JourneyResult], raw: Sequence[JourneyResult],
+               retry_outcomes: Sequence[str]) -> AttemptPlan | None:
+    """The next attempt, or None when nothing needs one. Pure: a decision, no I/O.
+
+    ``results`` are the attempt's aggregated results (one per journey × browser), ``raw`` the
+    child's per-test results. Only the failed tests are rerun, by node id, when every one of
+    them has an id; otherwise the previous selection is rerun for the failed browsers.
+    """
+    retry = [r for r in results if needs_retry(r, retry_outcomes)]
+    if not retry:
+        return None
+    pairs = tuple((r.journey, r.browser) for r in retry)
+    browsers = tuple(sorted({r.browser for r in retry}))
+    failed_tests = [r for r in raw if (r.journey, r.browser) in set(pairs) and r.outcome != SUCCESS]
+    if failed_tests and all(r.test for r in failed_tests):
+        return AttemptPlan(pairs, browsers, tuple(sorted({r.test for r in failed_tests})), "")
+    return AttemptPlan(pairs, browsers, previous.targets, previous.k_expr)
+
+
 class CycleRunner:
     """Runs cycles against one store; the scheduler and ``once`` both use it."""
 
@@ -226,14 +265,13 @@ class CycleRunner:
         report = CycleReport(cid, "completed", started, started)
         cycle_dir = (cfg.artifacts_dir / f"cycle-{cid:06d}").resolve()
         deadline = time.monotonic() + cfg.cycle_timeout
-        expected = [(j, b) for j in cfg.journeys for b in cfg.browsers]
-        pending_pairs, targets, browsers, k_expr = expected, ["journeys"], list(cfg.browsers), cfg.pytest_k
+        plan = first_attempt(cfg)
         log.info("cycle %d: start (%s × %s)", cid, ",".join(cfg.journeys), ",".join(cfg.browsers))
         for attempt in range(1, cfg.retries + 2):
             adir = cycle_dir / f"attempt-{attempt}"
             argv = build_command(cfg, results_json=adir / "results.json", output_dir=adir / "output",
-                                 browsers=browsers, targets=targets, k_expr=k_expr,
-                                 journeys=cfg.journeys if targets == ["journeys"] else ())
+                                 browsers=plan.browsers, targets=plan.targets, k_expr=plan.k_expr,
+                                 journeys=cfg.journeys if plan.whole_suite else ())
             child = run_child(argv, cwd=cfg.workdir, results_json=adir / "results.json", log_path=adir / "child.log",
                               timeout=deadline - time.monotonic(), kill_grace=cfg.kill_grace, stop=self.stop)
             if child.aborted:
@@ -245,7 +283,7 @@ class CycleRunner:
                 msg = (f"cycle timeout ({cfg.cycle_timeout:.0f}s) reached during attempt {attempt}" if child.timed_out
                        else child.error or "runner crashed")
                 results = [dataclasses.replace(r, artifacts=(str(child.log_path),))
-                           for r in prober_failure(pending_pairs, fclass, msg)]
+                           for r in prober_failure(plan.pairs, fclass, msg)]
                 self.store.record_attempt(cid, attempt, results)
                 self.store.record_cycle_error(fclass)
                 report.attempts += [(attempt, r) for r in results]
@@ -255,28 +293,23 @@ class CycleRunner:
                 break
             raw = [self._absolute_artifacts(r) for r in child.results]
             if attempt > 1:  # keep only what was retried (a fallback rerun may report more)
-                wanted = set(pending_pairs)
+                wanted = set(plan.pairs)
                 raw = [r for r in raw if (r.journey, r.browser) in wanted]
             results = aggregate(raw)
             reported = {(r.journey, r.browser) for r in results}
-            missing = [p for p in pending_pairs if p not in reported]
+            missing = [p for p in plan.pairs if p not in reported]
             if missing:
                 self.store.record_cycle_error("missing_result", len(missing))
                 report.errors.append(f"attempt {attempt}: no result for " + ", ".join(f"{j}/{b}" for j, b in missing))
             self.store.record_attempt(cid, attempt, results)
             report.attempts += [(attempt, r) for r in results]
-            retry = [r for r in results if needs_retry(r, cfg.retry_outcomes)]
-            if not retry or attempt > cfg.retries:
+            retry = plan_retry(plan, results, raw, cfg.retry_outcomes)
+            if retry is None or attempt > cfg.retries:
                 break
             if self.stop.is_set() or time.monotonic() >= deadline:
                 break
-            pending_pairs = [(r.journey, r.browser) for r in retry]
-            browsers = sorted({r.browser for r in retry})
-            # Rerun only the failed tests (node ids), not the passed cases of the same journey.
-            failed_tests = [r for r in raw if (r.journey, r.browser) in set(pending_pairs) and r.outcome != "success"]
-            if failed_tests and all(r.test for r in failed_tests):
-                targets, k_expr = sorted({r.test for r in failed_tests}), ""
-            log.info("cycle %d: retrying %d run(s) as attempt %d", cid, len(retry), attempt + 1)
+            log.info("cycle %d: retrying %d run(s) as attempt %d", cid, len(retry.pairs), attempt + 1)
+            plan = retry
         report.runs = fold_attempts(report.attempts)
         report.finished_at = time.time()
         message = "; ".join(report.errors)[:2000] or None
