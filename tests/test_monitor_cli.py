@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.fake_child import COMMAND
+from fake_child import COMMAND
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

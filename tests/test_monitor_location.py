@@ -16,7 +16,7 @@ from monitor.config import ConfigError, load_config
 from monitor.push import grouping_key
 from monitor.report import compute, render_text, write_html
 from monitor.store import Store
-from monitor.synthetic import populate
+from synthetic import populate
 
 try:
     from test_monitor_cli import config, free_port, monitor, wait_for

@@ -16,7 +16,7 @@ import pytest
 from monitor.exporter import ExporterServer, StoreCollector
 from monitor.report import compute
 from monitor.store import Store
-from monitor.synthetic import populate
+from synthetic import populate
 
 PROMETHEUS = shutil.which("prometheus")
 RULES = Path(__file__).resolve().parent.parent / "ops" / "prometheus" / "extranet-monitor.rules.yml"

@@ -13,7 +13,7 @@ from monitor.report import compute, render_text, svg_rates
 from fixtures.contract import JourneyResult
 from monitor.stats import Rate
 from monitor.store import Store
-from monitor.synthetic import populate
+from synthetic import populate
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Config
-from monitor.fake_child import COMMAND
+from fake_child import COMMAND
 from monitor.runner import CycleRunner, StopRequest, build_command
 from monitor.store import Store
 

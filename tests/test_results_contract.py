@@ -17,7 +17,7 @@ from fixtures.contract import JourneyResult, ResultsFileError, TargetLockHold, p
 from fixtures.outcomes import (NOT_RUN_REASONS, EngineUnavailable, Group, NeedsOperator, Outcome, WriteGuarded,
                                classify, success_rate)
 from monitor.summary import summary_text, write_junit
-from monitor.fake_child import COMMAND
+from fake_child import COMMAND
 from monitor.report import compute, render_text
 from monitor.runner import CycleRunner
 from monitor.store import Store

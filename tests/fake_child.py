@@ -1,4 +1,4 @@
-"""A stand-in for the journeys' pytest run, for tests and demos of the monitor itself.
+"""A stand-in for the journeys' pytest run, for the monitor's own tests (not shipped in ``monitor/``).
 
 It accepts the same command line as the real child (``[targets] -p fixtures.results
 --results-json PATH --browser B ... [-k EXPR] [--output DIR]``) and writes a results file
@@ -39,7 +39,7 @@ from fixtures.signature import Signature
 from fixtures.steps import ALLER_SUR_L_ACCUEIL, SE_CONNECTER
 
 COMMAND: tuple[str, ...] = (
-    "{python}", "-m", "monitor.fake_child", "{targets}", "-p", "fixtures.results",
+    "{python}", str(Path(__file__).resolve()), "{targets}", "-p", "fixtures.results",
     "--results-json", "{results_json}", "{browser_args}", "{k_args}", "--output", "{output_dir}",
 )
 """The ``[run] command`` that runs this fake child instead of pytest."""
