@@ -106,8 +106,8 @@ class HomePage(BasePage):
         """Unfold the « Besoin d'aide » menu (a no-op when it is already open)."""
         if not self.lien_demande_assistance().is_visible():
             self.titre_menu_besoin_d_aide().click()
-        expect(self.lien_demande_assistance()).to_be_visible()
-        expect(self.lien_demande_assistance_technique()).to_be_visible()
+        self.voir("the link « Envoyer une demande d'assistance »", self.lien_demande_assistance())
+        self.voir("the link « Envoyer une demande d'assistance technique »", self.lien_demande_assistance_technique())
 
     def cliquer_envoyer_une_demande_d_assistance(self) -> None:
         self.ouvrir_besoin_d_aide()
@@ -120,12 +120,12 @@ class HomePage(BasePage):
     # -- what the home page must show ----------------------------------------------------
     def expect_liens_de_recuperation(self) -> None:
         """The help page's entry points: login form, both « J'ai oublié… » links, CRÉER MON ESPACE."""
-        expect(self.champ_identifiant()).to_be_visible()
-        expect(self.champ_mot_de_passe()).to_be_visible()
-        expect(self.bouton_se_connecter()).to_be_visible()
-        expect(self.lien_identifiant_oublie()).to_be_visible()
-        expect(self.lien_mot_de_passe_oublie()).to_be_visible()
-        expect(self.lien_creer_mon_espace()).to_be_visible()
+        self.voir("the field « Identifiant »", self.champ_identifiant())
+        self.voir("the field « Mot de passe »", self.champ_mot_de_passe())
+        self.voir("the button « Se connecter »", self.bouton_se_connecter())
+        self.voir("the link « J'ai oublié mon identifiant »", self.lien_identifiant_oublie())
+        self.voir("the link « J'ai oublié mon mot de passe »", self.lien_mot_de_passe_oublie())
+        self.voir("the link « CRÉER MON ESPACE »", self.lien_creer_mon_espace())
 
     def secret_fields(self) -> list[Locator]:
         return [self.champ_identifiant(), self.champ_mot_de_passe()]

@@ -65,7 +65,8 @@ class AssistancePage(BasePage):
 
     # -- observations -------------------------------------------------------------------------
     def expect_motif(self, motif: str) -> None:
-        expect(self.motif_selectionne(motif)).to_have_count(1)
+        self.constater(f"the reason « {motif} » selected",
+                       lambda: expect(self.motif_selectionne(motif)).to_have_count(1))
 
     def expect_motifs_proposes(self) -> None:
         for motif in MOTIFS:
@@ -73,7 +74,8 @@ class AssistancePage(BasePage):
 
     def expect_formulaire(self) -> None:
         self.attendre()
-        expect(self.liste_motif()).to_be_visible()
-        for champ in (self.champ_siret(), self.champ_nom(), self.champ_courriel(), self.champ_message()):
-            expect(champ).to_be_visible()
-        expect(self.bouton_envoyer_la_demande()).to_be_visible()
+        self.voir("the list « Motif de la demande »", self.liste_motif())
+        for nom, champ in (("N° de SIRET", self.champ_siret()), ("Nom", self.champ_nom()),
+                           ("Courriel", self.champ_courriel()), ("Message", self.champ_message())):
+            self.voir(f"the field « {nom} »", champ)
+        self.voir("the button « Envoyer la demande »", self.bouton_envoyer_la_demande())

@@ -70,6 +70,10 @@ class BasePage:
         self.constater(f"an address ending with {chemin}",
                        lambda: expect(self.page).to_have_url(re.compile(re.escape(chemin) + r"(\?.*)?$")))
 
+    def voir(self, attendu: str, element: Locator) -> None:
+        """``expect(element).to_be_visible()`` that, failing, says what was expected and what is shown."""
+        self.constater(attendu, lambda: expect(element).to_be_visible())
+
     def constater(self, attendu: str, verification: Callable[[], None]) -> None:
         """Run one Playwright ``expect``; when it fails, say what was expected and what the screen shows.
 

@@ -78,7 +78,7 @@ class CreationEspacePage(BasePage):
     # -- observations ------------------------------------------------------------------------
     def expect_cryptogramme_affiche(self) -> None:
         """The image is present and has really loaded (a broken image has no natural width)."""
-        expect(self.cryptogramme()).to_be_visible()
+        self.voir("the image « Cryptogramme »", self.cryptogramme())
         # Visible is not loaded: wait for the image's own load/error event (no polling).
         loaded = self.cryptogramme().evaluate(
             """img => img.complete ? img.naturalWidth > 0 : new Promise(resolve => {
@@ -90,16 +90,20 @@ class CreationEspacePage(BasePage):
     def expect_formulaire(self) -> None:
         """SIRET, cryptogram (loaded), security code, renew button, CGU box and VALIDER are shown."""
         self.attendre()
-        for element in (self.champ_siret(), self.champ_controle_securite(), self.bouton_renouveler_cryptogramme(),
-                        self.case_conditions_generales(), self.bouton_valider()):
-            expect(element).to_be_visible()
+        for nom, element in (("the field « N° de SIRET »", self.champ_siret()),
+                             ("the field « Contrôle de sécurité »", self.champ_controle_securite()),
+                             ("the button « Renouveler le cryptogramme »", self.bouton_renouveler_cryptogramme()),
+                             ("the box « Accepter les conditions générales d'utilisation »",
+                              self.case_conditions_generales()),
+                             ("the button « VALIDER »", self.bouton_valider())):
+            self.voir(nom, element)
         self.expect_cryptogramme_affiche()
 
     def expect_valider_desactive(self) -> None:
-        expect(self.bouton_valider()).to_be_disabled()
+        self.constater("« VALIDER » disabled", lambda: expect(self.bouton_valider()).to_be_disabled())
 
     def expect_valider_actif(self) -> None:
-        expect(self.bouton_valider()).to_be_enabled()
+        self.constater("« VALIDER » enabled", lambda: expect(self.bouton_valider()).to_be_enabled())
 
 
 class _Etablissement(Protocol):
@@ -182,10 +186,10 @@ class AccountExistsPage(BasePage):
     def expect_message_et_liens(self) -> None:
         """The message and the three ways out the help page lists (Cas 2.1 and Cas 2.2)."""
         self.attendre()
-        expect(self.message()).to_be_visible()
-        expect(self.lien_identifiant_oublie()).to_be_visible()
-        expect(self.lien_mot_de_passe_oublie()).to_be_visible()
-        expect(self.lien_demande_assistance()).to_be_visible()
+        self.voir("the message « Un compte existe déjà pour ce SIRET. »", self.message())
+        self.voir("the link « J'ai oublié mon identifiant »", self.lien_identifiant_oublie())
+        self.voir("the link « J'ai oublié mon mot de passe »", self.lien_mot_de_passe_oublie())
+        self.voir("the link « Envoyer une demande d'assistance »", self.lien_demande_assistance())
 
     def cliquer_j_ai_oublie_mon_identifiant(self) -> None:
         self.lien_identifiant_oublie().click()

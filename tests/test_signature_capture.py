@@ -63,7 +63,7 @@ def check_client_hints_signature(result: dict, props: dict[str, str], proc_out: 
 
 
 @pytest.mark.skipif(not (available("firefox") and available("chromium")), reason="needs firefox and chromium")
-def test_client_hints_fault_signs_firefox_at_the_reset_step_and_chromium_passes(tmp_path) -> None:
+def test_client_hints_fault_signs_firefox_and_webkit_at_the_reset_step_and_chromium_passes(tmp_path) -> None:
     browsers = ["chromium", "firefox"] + (["webkit"] if available("webkit") else [])
     proc, results, junit = run_j22b(tmp_path, CLIENT_HINTS, browsers)
     out = proc.stdout + proc.stderr
