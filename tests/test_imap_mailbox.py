@@ -132,6 +132,13 @@ def test_login_refused_names_the_setting_not_the_secret(stack: MailStack) -> Non
     assert stack.password not in str(error)
 
 
+def test_xoauth2_login_with_a_token(stack: MailStack) -> None:
+    assert ImapSource(stack.settings(password=None, oauth2_token=stack.oauth2_token)).check() == "Junk"
+    error = _probe_error(ImapSource(stack.settings(password=None, oauth2_token="expired-token")))
+    assert error.failure_class == "imap_login_refused" and "imap.oauth2_token" in str(error)
+    assert "expired-token" not in str(error)
+
+
 def test_tls_failure_names_the_ca_setting(stack: MailStack) -> None:
     error = _probe_error(ImapSource(stack.settings(ca_file=None)))  # the self-signed certificate is not trusted
     assert error.failure_class == "imap_tls_failed" and "imap.ca_file" in str(error)
