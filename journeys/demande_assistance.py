@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fixtures.steps import CHOISIR_MOTIF, LIRE_ACCUSE_RECEPTION, RENSEIGNER_ET_ENVOYER
 from playwright.sync_api import Page
 
+from fixtures.steps import CHOISIR_MOTIF, LIRE_ACCUSE_RECEPTION, RENSEIGNER_ET_ENVOYER
 from pages import NUMERO_DEMANDE, AssistancePage, DemandeAssistanceEnregistreePage
 
 

@@ -11,9 +11,15 @@ from typing import Any
 from playwright.sync_api import Page
 
 from fixtures.steps import ETAPE_1, ETAPE_2, SE_CONNECTER, Etape
-from pages import (CreationEspacePage, DemandeEnregistreePage, ForgotPasswordPage, HomePage, MonEspacePage,
-                   MotDePasseModifiePage, NewPasswordPage)
-
+from pages import (
+    AccueilPage,
+    CreationEspacePage,
+    DemandeEnregistreePage,
+    MonEspacePage,
+    MotDePasseModifiePage,
+    MotDePasseOubliePage,
+    NouveauMotDePassePage,
+)
 
 SUJETS = {  # docs/ARCHITECTURE.md, "Mails"
     "identifiant": "Votre identifiant Extranet activité partielle",
@@ -23,8 +29,8 @@ SUJETS = {  # docs/ARCHITECTURE.md, "Mails"
 }
 
 
-def ouvrir_l_accueil(page: Page) -> HomePage:
-    home = HomePage(page)
+def ouvrir_l_accueil(page: Page) -> AccueilPage:
+    home = AccueilPage(page)
     home.ouvrir()
     home.attendre()
     return home
@@ -76,7 +82,7 @@ def recevoir_un_lien_de_reinitialisation(page: Page, journey: Any, inbox: Any, i
 
     The form must be on screen (reached from the home page, or opened directly).
     """
-    procedure = ForgotPasswordPage(page)
+    procedure = MotDePasseOubliePage(page)
     procedure.attendre()
     with inbox.expect("reinitialisation") as attente:
         procedure.demander_la_reinitialisation(identifiant)
@@ -90,10 +96,8 @@ def recevoir_un_lien_de_reinitialisation(page: Page, journey: Any, inbox: Any, i
 
 def choisir_le_nouveau_mot_de_passe(page: Page, lien: str, mot_de_passe: str) -> None:
     """Open the mailed link, type the new password twice, see « Mot de passe modifié »."""
-    formulaire = NewPasswordPage(page)
-    response = formulaire.ouvrir_lien(lien)
-    assert response is not None and response.status == 200, \
-        f"the reset link answered {response.status if response else 'nothing'}"
+    formulaire = NouveauMotDePassePage(page)
+    formulaire.ouvrir_lien(lien, statut=200)
     formulaire.expect_formulaire()
     formulaire.choisir_mot_de_passe(mot_de_passe)
     MotDePasseModifiePage(page).expect_confirmation()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.steps import CAS_1_ACTIVER, CAS_1_CREER, CAS_1_RENSEIGNER
-from pages import AccountFormPage, CompteActivePage, DemandeCreationEnregistreePage, NewPasswordPage
+from pages import CompteActivePage, CreationDuComptePage, DemandeCreationEnregistreePage, NouveauMotDePassePage
 
 from .parcours import creer_mon_espace, expect_mail, se_connecter
 
@@ -21,7 +21,7 @@ def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, opera
     creer_mon_espace(page, journey, operator, identity.siret)
 
     with journey.step(CAS_1_RENSEIGNER):
-        formulaire = AccountFormPage(page)
+        formulaire = CreationDuComptePage(page)
         formulaire.attendre()
         formulaire.renseigner_les_informations(identity)
 
@@ -41,10 +41,8 @@ def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, opera
         journey.secret(lien_activation)
 
     with journey.step(CAS_1_ACTIVER):
-        activation = NewPasswordPage(page)
-        response = activation.ouvrir_lien(lien_activation)
-        assert response is not None and response.status == 200, \
-            f"activation link answered {response.status if response else 'nothing'}"
+        activation = NouveauMotDePassePage(page)
+        activation.ouvrir_lien(lien_activation, statut=200)
         activation.expect_formulaire()
         with inbox.expect("habilitation") as attente_habilitation:
             activation.choisir_mot_de_passe(identity.password)

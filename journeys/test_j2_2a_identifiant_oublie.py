@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.steps import IDENTIFIANT_OUBLIE, LIRE_COURRIEL_IDENTIFIANT, SE_CONNECTER_IDENTIFIANT_RECU
-from pages import DemandeEnregistreePage, ForgotIdentifierPage
+from pages import DemandeEnregistreePage, IdentifiantOubliePage
 
 from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
 
@@ -19,7 +19,7 @@ def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbo
     with journey.step(IDENTIFIANT_OUBLIE):
         home = ouvrir_l_accueil(page)
         home.cliquer_j_ai_oublie_mon_identifiant()
-        procedure = ForgotIdentifierPage(page)
+        procedure = IdentifiantOubliePage(page)
         procedure.attendre()
         with inbox.expect("identifiant") as attente:
             procedure.demander_mon_identifiant(existing_account.siret, existing_account.courriel)

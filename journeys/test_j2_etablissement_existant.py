@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 
 from fixtures.steps import CAS_2_MESSAGE, SUIVRE_LIEN_DU_MESSAGE
-from pages import MOTIF_HABILITATION_EXTRANET, AccountExistsPage, AssistancePage, ForgotIdentifierPage, ForgotPasswordPage
+from pages import (
+    MOTIF_HABILITATION_EXTRANET,
+    AssistancePage,
+    CompteExistantPage,
+    IdentifiantOubliePage,
+    MotDePasseOubliePage,
+)
 
 from .parcours import creer_mon_espace
 
@@ -19,22 +25,22 @@ pytestmark = [pytest.mark.journey("J2"), pytest.mark.writes, pytest.mark.needs_o
 def test_message_un_compte_existe_deja(page, journey, existing_account, operator):
     creer_mon_espace(page, journey, operator, existing_account.siret)
     with journey.step(CAS_2_MESSAGE):
-        AccountExistsPage(page).expect_message_et_liens()
+        CompteExistantPage(page).expect_message_et_liens()
 
 
 @pytest.mark.parametrize("lien", ["identifiant", "mot_de_passe", "assistance"])
 def test_les_liens_du_message_menent_aux_procedures(page, journey, existing_account, operator, lien):
     creer_mon_espace(page, journey, operator, existing_account.siret)
     with journey.step(CAS_2_MESSAGE):
-        compte_existe = AccountExistsPage(page)
+        compte_existe = CompteExistantPage(page)
         compte_existe.expect_message_et_liens()
     with journey.step(SUIVRE_LIEN_DU_MESSAGE, lien=lien):
         if lien == "identifiant":
             compte_existe.cliquer_j_ai_oublie_mon_identifiant()
-            ForgotIdentifierPage(page).attendre()
+            IdentifiantOubliePage(page).attendre()
         elif lien == "mot_de_passe":
             compte_existe.cliquer_j_ai_oublie_mon_mot_de_passe()
-            ForgotPasswordPage(page).attendre()
+            MotDePasseOubliePage(page).attendre()
         else:
             compte_existe.cliquer_envoyer_une_demande_d_assistance()
             formulaire = AssistancePage(page)

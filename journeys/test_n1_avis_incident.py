@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.steps import (AVIS_INCIDENT_AFFICHE, AVIS_INCIDENT_RETIRE, PUBLIER_AVIS_INCIDENT, RELEVER_AVIS_INCIDENT,
-                            RETIRER_AVIS_INCIDENT)
+from fixtures.steps import (
+    AVIS_INCIDENT_AFFICHE,
+    AVIS_INCIDENT_RETIRE,
+    PUBLIER_AVIS_INCIDENT,
+    RELEVER_AVIS_INCIDENT,
+    RETIRER_AVIS_INCIDENT,
+)
 
 from .parcours import ouvrir_l_accueil
 

@@ -12,11 +12,24 @@ import uuid
 
 import pytest
 
-from fixtures.steps import (DEMANDER_UN_LIEN, LIEN_OUVERT_A_59_MINUTES, LIEN_REFUSE_A_60_MINUTES, LIEN_REFUSE_ENSUITE,
-                            REPONSE_IDENTIQUE_IDENTIFIANT, REPONSE_IDENTIQUE_MOT_DE_PASSE, UTILISER_LE_LIEN)
 from extranet.siret import random_siret
-from pages import (DemandeEnregistreePage, ForgotIdentifierPage, ForgotPasswordPage, InvalidLinkPage,
-                   MotDePasseModifiePage, NewPasswordPage)
+from fixtures.steps import (
+    DEMANDER_UN_LIEN,
+    LIEN_OUVERT_A_59_MINUTES,
+    LIEN_REFUSE_A_60_MINUTES,
+    LIEN_REFUSE_ENSUITE,
+    REPONSE_IDENTIQUE_IDENTIFIANT,
+    REPONSE_IDENTIQUE_MOT_DE_PASSE,
+    UTILISER_LE_LIEN,
+)
+from pages import (
+    DemandeEnregistreePage,
+    IdentifiantOubliePage,
+    LienInvalidePage,
+    MotDePasseModifiePage,
+    MotDePasseOubliePage,
+    NouveauMotDePassePage,
+)
 
 from .parcours import recevoir_un_lien_de_reinitialisation
 
@@ -24,12 +37,8 @@ pytestmark = [pytest.mark.journey("S1"), pytest.mark.writes, pytest.mark.needs_o
 
 
 def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
-    ForgotPasswordPage(page).ouvrir()
+    MotDePasseOubliePage(page).ouvrir()
     return recevoir_un_lien_de_reinitialisation(page, journey, inbox, identifiant)
-
-
-def statut(response) -> int | None:
-    return response.status if response is not None else None
 
 
 def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_account):
@@ -37,14 +46,14 @@ def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_
     with journey.step(DEMANDER_UN_LIEN):
         lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
     with journey.step(UTILISER_LE_LIEN):
-        formulaire = NewPasswordPage(page)
-        assert statut(formulaire.ouvrir_lien(lien)) == 200
+        formulaire = NouveauMotDePassePage(page)
+        formulaire.ouvrir_lien(lien, statut=200)
         formulaire.expect_formulaire()
         formulaire.choisir_mot_de_passe(existing_account.new_password())
         MotDePasseModifiePage(page).expect_confirmation()
     with journey.step(LIEN_REFUSE_ENSUITE):
-        assert statut(NewPasswordPage(page).ouvrir_lien(lien)) == 404
-        InvalidLinkPage(page).expect_lien_plus_valide()
+        NouveauMotDePassePage(page).ouvrir_lien(lien, statut=404)
+        LienInvalidePage(page).expect_lien_plus_valide()
 
 
 @pytest.mark.changes_target_state  # moves the clock
@@ -54,13 +63,13 @@ def test_lien_valable_60_minutes(page, journey, inbox, existing_account, operato
         lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
     with journey.step(LIEN_OUVERT_A_59_MINUTES):
         operator.advance_clock(59 * 60)
-        formulaire = NewPasswordPage(page)
-        assert statut(formulaire.ouvrir_lien(lien)) == 200
+        formulaire = NouveauMotDePassePage(page)
+        formulaire.ouvrir_lien(lien, statut=200)
         formulaire.expect_formulaire()
     with journey.step(LIEN_REFUSE_A_60_MINUTES):
         operator.advance_clock(61)
-        assert statut(NewPasswordPage(page).ouvrir_lien(lien)) == 410
-        InvalidLinkPage(page).expect_lien_expire()
+        NouveauMotDePassePage(page).ouvrir_lien(lien, statut=410)
+        LienInvalidePage(page).expect_lien_expire()
 
 
 def reponse_visible(page, envoyer) -> tuple[int | None, str]:
@@ -78,7 +87,7 @@ def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, exist
     reponses = {}
     with journey.step(REPONSE_IDENTIQUE_MOT_DE_PASSE):
         for cas, identifiant in (("connu", existing_account.identifiant), ("inconnu", inconnu)):
-            procedure = ForgotPasswordPage(page)
+            procedure = MotDePasseOubliePage(page)
             procedure.ouvrir()
             reponses[("mdp", cas)] = reponse_visible(
                 page, lambda i=identifiant: procedure.demander_la_reinitialisation(i))
@@ -88,7 +97,7 @@ def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, exist
                            ("siret inconnu", random_siret(), existing_account.courriel),
                            ("courriel faux", existing_account.siret, f"x-{uuid.uuid4().hex[:8]}@example.test"))
         for cas, siret, courriel in cas_identifiant:
-            procedure = ForgotIdentifierPage(page)
+            procedure = IdentifiantOubliePage(page)
             procedure.ouvrir()
             reponses[("id", cas)] = reponse_visible(
                 page, lambda s=siret, c=courriel: procedure.demander_mon_identifiant(s, c))

@@ -4,12 +4,19 @@ Locators use only roles, accessible names, labels and visible text, with the exa
 wording of docs/ARCHITECTURE.md (plus the one ``data-testid`` the contract gives: the request
 number). Methods read like the help page: ``home.cliquer_creer_mon_espace()``,
 ``creation.saisir_siret(...)``, ``creation.accepter_les_conditions()``, ``creation.valider()``.
+
+Naming rule (one language for the domain): the screens, their parts and their methods are
+named in French, with the help page's and the screen's own words (its heading, or the name
+the help page gives it), in CamelCase without accents, a screen ending in ``Page``:
+``AccueilPage``, ``MotDePasseOubliePage``, ``NouveauMotDePassePage``, ``LienInvalidePage``,
+``AvisIncident``. English is kept for the plumbing shared with Playwright (``BasePage``,
+``Page``, ``Locator``, ``expect_…`` assertions).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .accueil import HomePage, IncidentNotice
+from .accueil import AccueilPage, AvisIncident
 from .assistance import MOTIF_HABILITATION_A_L_EXTRANET, MOTIF_HABILITATION_EXTRANET, AssistancePage
 from .base import BasePage
 from .confirmations import (
@@ -21,9 +28,9 @@ from .confirmations import (
     DemandeEnregistreePage,
     MotDePasseModifiePage,
 )
-from .creation import AccountExistsPage, AccountFormPage, CreationEspacePage
-from .mon_espace import LoginResult, MonEspacePage
-from .recuperation import ForgotIdentifierPage, ForgotPasswordPage, InvalidLinkPage, NewPasswordPage
+from .creation import CompteExistantPage, CreationDuComptePage, CreationEspacePage
+from .mon_espace import MonEspacePage, ResultatConnexion
+from .recuperation import IdentifiantOubliePage, LienInvalidePage, MotDePasseOubliePage, NouveauMotDePassePage
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -41,11 +48,12 @@ def secret_fields(page: Page) -> list[Locator]:
     """
     return [locator for screen in _screens() for locator in screen(page).secret_fields()]
 
+
 __all__ = [
-    "AccountExistsPage", "AccountFormPage", "AssistancePage", "BasePage", "CompteActivePage",
-    "ConfirmationPage", "CreationEspacePage", "DemandeAssistanceEnregistreePage",
-    "DemandeCreationEnregistreePage", "DemandeEnregistreePage", "ForgotIdentifierPage",
-    "ForgotPasswordPage", "HomePage", "IncidentNotice", "InvalidLinkPage", "LoginResult",
-    "MOTIF_HABILITATION_A_L_EXTRANET", "MOTIF_HABILITATION_EXTRANET", "MonEspacePage",
-    "MotDePasseModifiePage", "NUMERO_DEMANDE", "NewPasswordPage", "secret_fields",
+    "AccueilPage", "AssistancePage", "AvisIncident", "BasePage", "CompteActivePage",
+    "CompteExistantPage", "ConfirmationPage", "CreationDuComptePage", "CreationEspacePage",
+    "DemandeAssistanceEnregistreePage", "DemandeCreationEnregistreePage", "DemandeEnregistreePage",
+    "IdentifiantOubliePage", "LienInvalidePage", "MOTIF_HABILITATION_A_L_EXTRANET",
+    "MOTIF_HABILITATION_EXTRANET", "MonEspacePage", "MotDePasseModifiePage", "MotDePasseOubliePage",
+    "NUMERO_DEMANDE", "NouveauMotDePassePage", "ResultatConnexion", "secret_fields",
 ]

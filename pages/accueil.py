@@ -11,7 +11,7 @@ from .base import BasePage
 TEXTE_ERREUR_CONNEXION = "Identifiant ou mot de passe incorrect."
 
 
-class IncidentNotice:
+class AvisIncident:
     """The « Avis d'incident » banner: ``<section role="alert" aria-label="Avis d'incident">``.
 
     Shown only when the operator (or the real portal) configured one. Its presence is a fact
@@ -40,13 +40,13 @@ class IncidentNotice:
         expect(self.bandeau()).to_have_count(0)
 
 
-class HomePage(BasePage):
+class AccueilPage(BasePage):
     chemin = "/"
     titre = "Extranet activité partielle"
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
-        self.avis_incident = IncidentNotice(page)
+        self.avis_incident = AvisIncident(page)
 
     # -- login form ----------------------------------------------------------------
     def champ_identifiant(self) -> Locator:

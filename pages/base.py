@@ -60,6 +60,16 @@ class BasePage:
             raise TypeError(f"{type(self).__name__} has no URL of its own: reach it through another screen")
         return self.page.goto(self.chemin)
 
+    def expect_statut(self, response: Response | None, statut: int, quoi: str = "the page") -> None:
+        """Assert a navigation answered ``statut``: one place for the check every mailed link needs.
+
+        The message says what answered what and what the screen shows.
+        """
+        recu = response.status if response is not None else None
+        if recu != statut:
+            raise AssertionError(f"expected {quoi} to answer {statut}, got {recu if recu is not None else 'no response'}; "
+                                 f"{ce_que_montre(self.page).decrire()}")
+
     def attendre(self) -> "BasePage":
         """Assert that this screen is the one displayed (its h1 is visible); returns self."""
         self.constater(f"the heading « {self.titre} »", lambda: expect(self.titre_principal()).to_be_visible())

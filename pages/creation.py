@@ -115,7 +115,7 @@ class _Etablissement(Protocol):
     telephone: str
 
 
-class AccountFormPage(BasePage):
+class CreationDuComptePage(BasePage):
     """Cas n°1: « Création du compte » (``/creer-mon-espace/compte``)."""
 
     chemin = "/creer-mon-espace/compte"
@@ -164,7 +164,7 @@ class AccountFormPage(BasePage):
         self.bouton_creer_mon_compte().click()
 
 
-class AccountExistsPage(BasePage):
+class CompteExistantPage(BasePage):
     """Cas n°2: « Un compte existe déjà » (same URL as the creation form, status 200)."""
 
     titre = "Un compte existe déjà"

@@ -34,4 +34,4 @@ class MonEspacePage(BasePage):
 
 
 # The name the brief uses for "the screen after « Se connecter »".
-LoginResult = MonEspacePage
+ResultatConnexion = MonEspacePage

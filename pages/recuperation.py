@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Locator, Response, expect
+from playwright.sync_api import Locator, expect
 
 from .base import BasePage
 
 
-class ForgotIdentifierPage(BasePage):
+class IdentifiantOubliePage(BasePage):
     chemin = "/identifiant-oublie"
     titre = "J'ai oublié mon identifiant"
 
@@ -35,7 +35,7 @@ class ForgotIdentifierPage(BasePage):
         self.bouton_envoyer().click()
 
 
-class ForgotPasswordPage(BasePage):
+class MotDePasseOubliePage(BasePage):
     chemin = "/mot-de-passe-oublie"
     titre = "J'ai oublié mon mot de passe"
 
@@ -59,15 +59,16 @@ class ForgotPasswordPage(BasePage):
         return [self.champ_identifiant()]
 
 
-class NewPasswordPage(BasePage):
+class NouveauMotDePassePage(BasePage):
     """« Nouveau mot de passe », reached from the reset link or the activation link of a mail."""
 
     titre = "Nouveau mot de passe"
     POLITIQUE = re.compile(r"au moins 12 caractères.*minuscule.*majuscule.*chiffre.*caractère spécial")
 
-    def ouvrir_lien(self, lien: str) -> Response | None:
-        """Open the link exactly as the mail gives it (absolute URL) and return the response."""
-        return self.page.goto(lien)
+    def ouvrir_lien(self, lien: str, *, statut: int = 200) -> None:
+        """Open the link exactly as the mail gives it (absolute URL); assert it answered ``statut``
+        (200 for a valid link, 410 expired, 404 used, forged or truncated)."""
+        self.expect_statut(self.page.goto(lien), statut, "the link")
 
     def champ_nouveau_mot_de_passe(self) -> Locator:
         return self.page.get_by_label("Nouveau mot de passe", exact=True)
@@ -109,7 +110,7 @@ class NewPasswordPage(BasePage):
         return [self.champ_nouveau_mot_de_passe(), self.champ_confirmation()]
 
 
-class InvalidLinkPage(BasePage):
+class LienInvalidePage(BasePage):
     """« Lien invalide »: a reset/activation link that expired (410) or was used, forged, cut (404)."""
 
     titre = "Lien invalide"

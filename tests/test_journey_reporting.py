@@ -25,11 +25,11 @@ pytestmark = pytest.mark.integration
 FAILING_JOURNEY = '''
 import json, os
 import pytest
-from pages import HomePage
+from pages import AccueilPage
 
 @pytest.mark.journey("X1")
 def test_logs_in_then_fails(page, journey, existing_account):
-    home = HomePage(page)
+    home = AccueilPage(page)
     home.ouvrir()
     with open(os.environ["SECRETS_OUT"], "w") as fh:
         json.dump([existing_account.identifiant, existing_account.password], fh)

@@ -6,7 +6,7 @@ from typing import Iterator
 import pytest
 
 from fixtures.engines import resolve_engine
-from pages import BasePage, HomePage, MonEspacePage, NewPasswordPage, secret_fields
+from pages import BasePage, AccueilPage, MonEspacePage, NouveauMotDePassePage, secret_fields
 
 pytestmark = pytest.mark.integration
 
@@ -42,5 +42,5 @@ def test_every_screen_s_secret_fields_are_masked_on_the_screen_that_is_open(chro
 
 
 def test_the_screens_that_hold_secrets_declare_them() -> None:
-    for screen in (HomePage, MonEspacePage, NewPasswordPage):
+    for screen in (AccueilPage, MonEspacePage, NouveauMotDePassePage):
         assert screen.secret_fields is not BasePage.secret_fields, screen
