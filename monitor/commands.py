@@ -116,6 +116,9 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
     print(f"  schedule: every {format_duration(cfg.interval)} ± {format_duration(cfg.jitter)}, run at start: {cfg.run_at_start}")
     print(f"  journeys: {', '.join(cfg.journeys)}; browsers: {', '.join(cfg.browsers)}; retries: {cfg.retries} "
           f"({', '.join(cfg.retry_outcomes)}); cycle timeout {format_duration(cfg.cycle_timeout)}")
+    if cfg.connect:
+        from fixtures.remote import public_endpoint
+        print("  remote browsers: " + ", ".join(f"{e} (remote: {public_endpoint(u)})" for e, u in cfg.connect.items()))
     print(f"  store: {cfg.db_path}; artifacts: {cfg.artifacts_dir}")
     print(f"  exporter: {cfg.listen_host}:{cfg.listen_port}; windows: {', '.join(format_duration(w) for w in cfg.windows)}")
     return 0

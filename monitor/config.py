@@ -106,6 +106,7 @@ class Config:
     python: str = sys.executable
     workdir: Path = PROJECT_ROOT
     extra_args: tuple[str, ...] = ()
+    connect: dict[str, str] = field(default_factory=dict)  # engine -> launch-server endpoint (a credential)
     # [store]
     db_path: Path = Path("monitor-data/monitor.db")
     artifacts_dir: Path = Path("monitor-data/artifacts")
@@ -191,6 +192,16 @@ def _durations(v: Any, key: str) -> tuple[float, ...]:
     return tuple(parse_duration(x, key) for x in _list(v, key))
 
 
+def _connect(v: Any, key: str) -> dict[str, str]:
+    """["chromium=ws://host:3000/token", …] → {engine: endpoint} (the suite's --connect values)."""
+    from fixtures.remote import ConnectError, parse_connect
+    try:
+        return parse_connect(_list(v, key))
+    except ConnectError as exc:
+        raise ConfigError(key, str(exc), 'write e.g. ["chromium=ws://pool.example:3000/<token>"], one per engine, '
+                                          "as `playwright launch-server` printed them") from None
+
+
 SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "schedule": {
         "interval": ("interval", parse_duration),
@@ -209,6 +220,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "python": ("python", _str),
         "workdir": ("workdir", _path),
         "extra_args": ("extra_args", _argv),
+        "connect": ("connect", _connect),
     },
     "store": {
         "path": ("db_path", _path),
@@ -312,6 +324,10 @@ def validate(cfg: Config) -> Config:
     for b in cfg.browsers:
         if b not in ENGINE_NAMES:
             raise ConfigError("[run] browsers", f"unknown browser {b!r}", f"use Playwright engine names: {', '.join(ENGINE_NAMES)}")
+    for engine in cfg.connect:
+        if engine not in cfg.browsers:
+            raise ConfigError("[run] connect", f"a browser server is given for {engine}, which [run] browsers does not run",
+                              f"add {engine} to [run] browsers or remove its endpoint")
     if len(set(cfg.browsers)) != len(cfg.browsers):
         raise ConfigError("[run] browsers", "a browser is listed twice", "list each browser once")
     if not cfg.journeys:

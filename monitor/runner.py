@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from fixtures.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
+from fixtures.remote import CONNECT_ENV, format_connect
 from monitor.classify import (CYCLE_TIMEOUT, RUNNER_CRASHED, SUCCESS, Run, aggregate, exit_code, fold_attempts,
                               needs_retry, prober_failure)
 from monitor.config import Config
@@ -160,8 +161,12 @@ def describe_exit(returncode: int | None) -> str:
 
 
 def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path, timeout: float,
-              kill_grace: float, stop: StopRequest) -> ChildRun:
-    """Start the child in its own session, wait for exit, timeout or stop; read its results."""
+              kill_grace: float, stop: StopRequest, env: dict[str, str] | None = None) -> ChildRun:
+    """Start the child in its own session, wait for exit, timeout or stop; read its results.
+
+    ``env`` is added to the monitor's environment: what must stay off the logged command line
+    (remote browser endpoints, whose path is a token) travels there.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     results_json.unlink(missing_ok=True)
     start = time.monotonic()
@@ -171,6 +176,7 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
         out.flush()
         try:
             proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, **env} if env else None,
                                     start_new_session=True, preexec_fn=die_with_parent())
         except OSError as exc:
             return ChildRun(argv, None, False, False, 0.0, log_path, error=f"could not start the child: {exc}")
@@ -273,7 +279,8 @@ class CycleRunner:
                                  browsers=plan.browsers, targets=plan.targets, k_expr=plan.k_expr,
                                  journeys=cfg.journeys if plan.whole_suite else ())
             child = run_child(argv, cwd=cfg.workdir, results_json=adir / "results.json", log_path=adir / "child.log",
-                              timeout=deadline - time.monotonic(), kill_grace=cfg.kill_grace, stop=self.stop)
+                              timeout=deadline - time.monotonic(), kill_grace=cfg.kill_grace, stop=self.stop,
+                              env={CONNECT_ENV: format_connect(cfg.connect)} if cfg.connect else None)
             if child.aborted:
                 report.status = "interrupted"
                 report.errors.append(f"attempt {attempt} aborted: {self.stop.reason}")

@@ -106,3 +106,38 @@ def test_parse_connect_forms() -> None:
     assert public_endpoint("ws://user:pw@host:3000/token?k=v") == "ws://host:3000"
     with pytest.raises(ConnectError, match="two endpoints"):
         parse_connect(["chromium=ws://a:1/t", "chromium=ws://b:1/t"])
+
+
+@pytest.mark.integration
+def test_the_monitor_runs_its_journeys_through_the_servers(tmp_path: Path, servers: dict[str, str]) -> None:
+    import sys
+
+    from monitor.config import Config
+    from monitor.runner import CycleRunner
+    from monitor.store import Store
+    cfg = Config(journeys=("N1",), browsers=("chromium", "firefox"), pytest_k=N1_READ_ONLY, retries=0,
+                 cycle_timeout=240.0, python=sys.executable, workdir=ROOT, connect=dict(servers),
+                 db_path=tmp_path / "m.db", artifacts_dir=tmp_path / "artifacts")
+    with Store.open_writer(cfg.db_path) as store:
+        report = CycleRunner(cfg, store).run_cycle("once")
+    assert {(r.browser, r.outcome) for _a, r in report.attempts} == {("chromium", "success"), ("firefox", "success")}
+    for _attempt, result in report.attempts:
+        assert f"remote: {public_endpoint(servers[result.browser])}" in (result.engine or ""), result
+    logs = "".join(p.read_text(errors="replace") for p in (tmp_path / "artifacts").rglob("*.log"))
+    assert "N1" in logs or "passed" in logs  # the child's log is there, and the tokens are not in it
+    for url in servers.values():
+        assert url.rsplit("/", 1)[1] not in logs
+
+
+def test_monitor_connect_config_is_validated(tmp_path: Path) -> None:
+    from monitor.config import ConfigError, load_config
+    p = tmp_path / "m.toml"
+    p.write_text('[run]\nbrowsers = ["chromium"]\nconnect = ["chromium=ws://pool:3000/tok"]\n')
+    assert load_config(p, env={}).connect == {"chromium": "ws://pool:3000/tok"}
+    assert load_config(p, env={"MONITOR_RUN_CONNECT": "chromium=ws://other:1/t"}).connect == {"chromium": "ws://other:1/t"}
+    for bad, key_fix in (('["firefox=ws://pool:3001/t"]', "add firefox to [run] browsers"),
+                         ('["chromium=http://pool:3000/t"]', "as `playwright launch-server` printed them")):
+        p.write_text(f'[run]\nbrowsers = ["chromium"]\nconnect = {bad}\n')
+        with pytest.raises(ConfigError) as exc:
+            load_config(p, env={})
+        assert exc.value.key == "[run] connect" and key_fix in exc.value.fix
