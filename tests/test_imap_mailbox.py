@@ -160,3 +160,10 @@ def test_full_mailbox_is_a_probe_error(stack: MailStack) -> None:
     assert waiter.value.placement is Placement.INBOX
     error = _probe_error(ImapSource(settings))
     assert error.failure_class == "imap_mailbox_full" and "imap.user" in str(error)
+
+
+def test_an_error_of_the_action_is_not_blamed_on_the_mailbox(stack: MailStack) -> None:
+    """The ``with`` body is the journey's action: its errors (an OSError too) pass through untouched."""
+    with pytest.raises(ConnectionResetError):
+        with ImapSource(stack.settings()).expect(MailQuery(address("action"), SUBJECT_WORD), timeout=5):
+            raise ConnectionResetError("the site hung up")
