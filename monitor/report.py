@@ -303,15 +303,15 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
 {_e(_when(data.last_cycle_at)) if data.last_cycle_at else 'none yet'}. Cycles in the last {_e(data.windows[-1].label)}:
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
 <p class="callout {cls}" id="headline"><strong>[{_e(main.label)}]</strong> {_e(headline)}</p>"""]
+    if data.drops:  # first thing after the verdict: where each browser drops out, and why
+        b.append(f'<h2>Where browsers fail, last {_e(data.windows[-1].label)}</h2><ul id="drops">'
+                 + "".join(f"<li>{_e(d)}</li>" for d in data.drops) + "</ul>")
     b.append("<h2>Success rate per browser, with 95 % intervals</h2>")
     for w in data.windows:
         b.append(f'<figure>{svg_rates(w.browsers, f"Last {w.label}")}<figcaption>'
                  + "<br>".join(_e(s) for s in w.sentences) + "</figcaption></figure>")
     if data.journey_alerts:
         b.append("<h2>Journeys where browsers differ</h2><ul>" + "".join(f"<li>{_e(a)}</li>" for a in data.journey_alerts) + "</ul>")
-    if data.drops:
-        b.append(f'<h2>Where browsers fail, last {_e(data.windows[-1].label)}</h2><ul id="drops">'
-                 + "".join(f"<li>{_e(d)}</li>" for d in data.drops) + "</ul>")
     longest = data.windows[-1]
     if longest.journeys:
         browsers = [r.label for r in longest.browsers]
