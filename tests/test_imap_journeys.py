@@ -84,6 +84,7 @@ def test_j2_2a_and_j2_2b_read_the_mail_over_imap_from_the_inbox(stack: MailStack
         assert [m["placement"] for m in result["mail_latencies"]] == ["inbox"], result
         assert result["mail_in_junk"] is False
     assert "mail placement (IMAP): 2 in inbox" in proc.stdout
+    assert f"mail: IMAP {stack.dovecot.host}:{stack.dovecot.imaps_port} (tls implicit" in proc.stdout
     assert stack.password not in proc.stdout + proc.stderr
 
 
