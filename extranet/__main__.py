@@ -13,6 +13,10 @@ from .settings import SettingsError, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["accounts"]:  # operator's tool: test accounts straight in the database
+        from .accounts_cli import main as accounts_main
+        return accounts_main(argv[1:])
     try:
         settings = load_settings(argv)
     except SettingsError as exc:

@@ -10,7 +10,8 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from fixtures.steps import ETAPE_1, ETAPE_2, SE_CONNECTER, Etape
+from fixtures.steps import (ETAPE_1, ETAPE_2, RECUPERER_COMPTE_DE_TEST, RETROUVER_MOT_DE_PASSE_COMPTE_DE_TEST,
+                            SE_CONNECTER, Etape)
 from pages import (
     AccueilPage,
     CreationEspacePage,
@@ -101,3 +102,27 @@ def choisir_le_nouveau_mot_de_passe(page: Page, lien: str, mot_de_passe: str) ->
     formulaire.expect_formulaire()
     formulaire.choisir_mot_de_passe(mot_de_passe)
     MotDePasseModifiePage(page).expect_confirmation()
+
+
+def preparer_le_compte_de_test(page: Page, journey: Any, inbox: Any, compte: Any) -> None:
+    """A target's test account whose last rotation was interrupted (a killed run, a failed
+    journey) has two candidate passwords: find the one that works, or, if neither does,
+    recover the account through « J'ai oublié mon mot de passe » as its owner would.
+    Nothing to do for an account the operator seeded, or one whose last rotation completed."""
+    bail = getattr(compte, "test_account", None)  # the lease of a test account, None when seeded
+    if bail is None or not bail.unsure:
+        return
+    with journey.step(RETROUVER_MOT_DE_PASSE_COMPTE_DE_TEST):
+        for candidat in bail.candidates:
+            if ouvrir_l_accueil(page).se_connecter_et_savoir_si_accepte(compte.identifiant, candidat):
+                MonEspacePage(page).se_deconnecter()
+                bail.works(candidat)
+                compte.password = candidat
+                return
+    with journey.step(RECUPERER_COMPTE_DE_TEST):
+        ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_mot_de_passe()
+        lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, compte.identifiant)
+        nouveau = compte.new_password()  # written back before it is typed
+        choisir_le_nouveau_mot_de_passe(page, lien, nouveau)
+        bail.works(nouveau)
+        compte.password = nouveau

@@ -10,12 +10,13 @@ import pytest
 from fixtures.steps import IDENTIFIANT_OUBLIE, LIRE_COURRIEL_IDENTIFIANT, SE_CONNECTER_IDENTIFIANT_RECU
 from pages import DemandeEnregistreePage, IdentifiantOubliePage
 
-from .parcours import expect_mail, ouvrir_l_accueil, se_connecter
+from .parcours import expect_mail, ouvrir_l_accueil, preparer_le_compte_de_test, se_connecter
 
 pytestmark = [pytest.mark.journey("J2.2a"), pytest.mark.writes]
 
 
 def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbox, existing_account):
+    preparer_le_compte_de_test(page, journey, inbox, existing_account)
     with journey.step(IDENTIFIANT_OUBLIE):
         home = ouvrir_l_accueil(page)
         home.cliquer_j_ai_oublie_mon_identifiant()

@@ -18,13 +18,15 @@ from fixtures.steps import (
 )
 from pages import DemandeEnregistreePage, LienInvalidePage, MotDePasseOubliePage, NouveauMotDePassePage
 
-from .parcours import choisir_le_nouveau_mot_de_passe, expect_mail, ouvrir_l_accueil, se_connecter
+from .parcours import (choisir_le_nouveau_mot_de_passe, expect_mail, ouvrir_l_accueil, preparer_le_compte_de_test,
+                       se_connecter)
 
 pytestmark = [pytest.mark.journey("J2.2b"), pytest.mark.writes]
 
 
 def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_account):
     journey.secret(existing_account.identifiant)
+    preparer_le_compte_de_test(page, journey, inbox, existing_account)
     with journey.step(MOT_DE_PASSE_OUBLIE):
         home = ouvrir_l_accueil(page)
         home.cliquer_j_ai_oublie_mon_mot_de_passe()

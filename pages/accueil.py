@@ -68,6 +68,14 @@ class AccueilPage(BasePage):
     def expect_erreur_connexion(self) -> None:
         self.expect_erreur(TEXTE_ERREUR_CONNEXION)
 
+    def se_connecter_et_savoir_si_accepte(self, identifiant: str, mot_de_passe: str) -> bool:
+        """Log in and tell whether the target accepted (« Mon espace ») or refused (the login
+        error): finds which of two passwords a test account has after an interrupted rotation."""
+        self.se_connecter(identifiant, mot_de_passe)
+        accepte = self.page.get_by_role("button", name="Se déconnecter", exact=True)
+        expect(accepte.or_(self.alerte(TEXTE_ERREUR_CONNEXION))).to_be_visible()
+        return accepte.is_visible()
+
     # -- links -----------------------------------------------------------------------
     def lien_identifiant_oublie(self) -> Locator:
         return self.contenu().get_by_role("link", name="J'ai oublié mon identifiant", exact=True)

@@ -36,7 +36,7 @@ def test_environment_overrides_file_and_options_override_environment(tmp_path):
     ('mail_domain = "a@b"', "mail_domain"),
     ('allow_writes = "perhaps"', "allow_writes"),
     ('reference = true', "reference"),
-    ('[test_account]\nidentifiant = "AP1"', "test_account"),
+    ('[test_account]\nidentifiant = "AP1"', "credentials file"),
 ])
 def test_bad_settings_name_their_key(tmp_path, content, key):
     file = tmp_path / "bad.toml"
@@ -60,8 +60,8 @@ def test_missing_or_broken_file_is_reported(tmp_path):
         load_target_config(broken, env={})
 
 
-def test_test_account_is_read_whole(tmp_path):
+def test_credentials_file_is_relative_to_the_target_file(tmp_path):
     file = tmp_path / "t.toml"
-    file.write_text('base_url = "https://x.example"\n[test_account]\nidentifiant = "AP12345678"\n'
-                    'password = "pw"\nsiret = "73282932000074"\ncourriel = "qa@example.org"\n')
-    assert load_target_config(file, env={}).test_account.siret == "73282932000074"
+    file.write_text('base_url = "https://x.example"\ncredentials_file = "secrets/credentials.toml"\n')
+    assert load_target_config(file, env={}).credentials_file == str(tmp_path / "secrets" / "credentials.toml")
+    assert load_target_config(env={"SENTINEL_CREDENTIALS_FILE": "/c.toml"}).credentials_file == "/c.toml"
