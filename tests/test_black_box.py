@@ -64,7 +64,7 @@ def target_file(tmp_path: Path, extranet: ExtranetService, mailpit: MailpitServi
     lines = ["[target]", f'base_url = "{extranet.base_url}"', f'mailpit_url = "{mailpit.http_url}"',
              f"allow_writes = {'true' if writes else 'false'}", "mail_timeout_seconds = 15"]
     if credentials:
-        lines.append(f'test_accounts = "{credentials}"')
+        lines.append(f'credentials_file = "{credentials}"')
     lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
     path = tmp_path / "target.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -200,7 +200,7 @@ def test_an_account_changed_behind_our_back_is_recovered_by_forgot_password(tmp_
 
 def load_target(target: Path) -> str:
     import tomllib
-    return tomllib.loads(target.read_text())["target"]["test_accounts"]
+    return tomllib.loads(target.read_text())["target"]["credentials_file"]
 
 
 # -- bad input -------------------------------------------------------------------------------

@@ -96,3 +96,14 @@ def test_cli_unknown_env_override_exits_2(tmp_path: Path) -> None:
                           env={"PATH": "/usr/bin:/bin", "MONITOR_RUN_BROWSER": "firefox"}, timeout=60)
     assert proc.returncode == 2
     assert "MONITOR_RUN_BROWSER" in proc.stderr and "MONITOR_RUN_BROWSERS" in proc.stderr
+
+
+def test_a_target_config_in_extra_args_is_found_from_where_the_monitor_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "target.toml").write_text('[target]\nbase_url = "http://127.0.0.1:9"\n')
+    (tmp_path / "m.toml").write_text('[run]\nextra_args = ["--target-config", "target.toml"]\n')
+    monkeypatch.chdir(tmp_path)  # the child runs in [run] workdir (the project root), not here
+    assert load_config(tmp_path / "m.toml", env={}).extra_args == ("--target-config", str(tmp_path / "target.toml"))
+    (tmp_path / "m.toml").write_text('[run]\nextra_args = ["--target-config=absent.toml"]\n')
+    with pytest.raises(ConfigError, match=r"\[run\] extra_args.*absent.toml: no such file"):
+        load_config(tmp_path / "m.toml", env={})
