@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extranet.security import verify_password  # noqa: E402
 from extranet.store import Store as ExtranetStore  # noqa: E402
-from fixtures.credentials import load_accounts  # noqa: E402
+from fixtures.accounts import load_accounts  # noqa: E402
 from fixtures.mailpit import MailpitClient  # noqa: E402
 from fixtures.processes import start_extranet, start_mailpit  # noqa: E402
 
