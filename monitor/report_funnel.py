@@ -90,7 +90,8 @@ def funnel_html(funnels: Sequence[JourneyFunnel], window: str, link: Callable[[s
         parts.append("</table>")
         groups = [g for b in f.browsers for g in f.top_signatures(b, TOP_SIGNATURES)]
         if groups:
-            parts.append("<table><tr><th>browser</th><th>signature</th><th>details (latest)</th><th>seen</th>"
+            parts.append('<table style="margin-top:.6em"><tr><th>browser</th><th>signature</th><th>details (latest)</th>'
+                         "<th>seen</th>"
                          "<th>screenshot / trace</th></tr>")
             for g in groups:
                 files = " ".join(link(p) for p in (g.screenshot, g.trace) if p) or "–"
