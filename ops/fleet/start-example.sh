@@ -16,7 +16,8 @@ RUN=.run/fleet
 command -v prometheus >/dev/null || { echo "prometheus is not installed (apt-get install prometheus)" >&2; exit 2; }
 mkdir -p "$RUN"
 pids=()
-stop() { trap - EXIT INT TERM; [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true; wait || true; }
+stopping=
+stop() { stopping=1; trap - EXIT INT TERM; [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true; wait || true; }
 trap stop EXIT INT TERM
 start() {  # name, command...: in the background, its output in .run/fleet/<name>.log
   local name=$1; shift
@@ -41,4 +42,4 @@ for site in paris-1 lyon-2; do
 done
 echo "central Prometheus: http://127.0.0.1:9090 — Ctrl-C stops the fleet"
 wait -n "${pids[@]}" || true
-echo "a process of the fleet exited; stopping the others (see the logs in $RUN)" >&2
+[ -n "$stopping" ] || echo "a process of the fleet exited; stopping the others (see the logs in $RUN)" >&2
