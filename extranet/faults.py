@@ -23,8 +23,8 @@ Faults (defaults mean "behave normally"):
     them in Playwright, so they do not tell the engines apart.)
 
 ``engine_failure_rates: {"chromium": 0.3, "firefox": 0.02, "webkit": 0.2}`` with
-    ``failure_step`` (default ``reset_submit``) — a synthetic failure with a *known true rate*
-    per engine: that step answers HTTP 500 (error page) with that probability. Here, and only
+    ``failure_endpoint`` (default ``reset_submit``) — a synthetic failure with a *known true rate*
+    per engine: that endpoint answers HTTP 500 (error page) with that probability. Here, and only
     here, the server tells engines apart from request headers (``Sec-CH-UA`` naming Chromium,
     else ``User-Agent``: ``Firefox/`` → firefox, ``AppleWebKit`` without ``Chrome`` → webkit),
     because the point is a truth known per engine to calibrate the monitor's statistics; no
@@ -39,13 +39,14 @@ Faults (defaults mean "behave normally"):
     "100% GUARANTEED", "CLICK HERE"), HTML-only body with no text part, no Date and no
     Message-ID, a From display name unlike its address.
 
-``step_errors: {"<step>": status}`` — that step answers the status (400-599) with the error
-    page. ``step_delays_seconds: {"<step>": s}`` — that step answers s seconds late.
+``endpoint_errors: {"<endpoint>": status}`` — that endpoint answers the status (400-599) with the error
+    page. ``endpoint_delays_seconds: {"<endpoint>": s}`` — that endpoint answers s seconds late.
 
 ``incident_text: "..."`` — shows the incident notice with this text; ``""`` forces it off;
     absent/null leaves the operator's or the flag's notice as it is.
 
-Steps (``STEPS``): a name per user action, mapped from method and path by ``step_of``.
+Endpoints (``ENDPOINTS``): a name per request the extranet answers (method + path), found by
+``endpoint_of``. Not the journeys' steps (``fixtures/steps.py``): one step may send several requests.
 """
 from __future__ import annotations
 
@@ -60,8 +61,8 @@ from typing import Any, Mapping
 ENGINES = ("chromium", "firefox", "webkit")
 MAX_DELAY_SECONDS = 600.0
 
-#: step name → (method, path pattern)
-STEPS: dict[str, tuple[str, str]] = {
+#: endpoint name → (method, path pattern)
+ENDPOINTS: dict[str, tuple[str, str]] = {
     "home": ("GET", r"/"),
     "login": ("POST", r"/connexion"),
     "create_form": ("GET", r"/creer-mon-espace"),
@@ -77,16 +78,16 @@ STEPS: dict[str, tuple[str, str]] = {
     "activation_submit": ("POST", r"/activation/.+"),
     "assistance_submit": ("POST", r"/assistance(-technique)?"),
 }
-_STEP_RE = {name: (method, re.compile(pattern + r"\Z")) for name, (method, pattern) in STEPS.items()}
+_ENDPOINT_RE = {name: (method, re.compile(pattern + r"\Z")) for name, (method, pattern) in ENDPOINTS.items()}
 
 
 class FaultProfileError(ValueError):
     """The submitted profile is not a JSON object of known faults; the message names the key."""
 
 
-def step_of(method: str, path: str) -> str | None:
-    """The step a request is, or None (operator routes, static files, health are never faulted)."""
-    for name, (step_method, pattern) in _STEP_RE.items():
+def endpoint_of(method: str, path: str) -> str | None:
+    """The endpoint a request is, or None (operator routes, static files, health are never faulted)."""
+    for name, (step_method, pattern) in _ENDPOINT_RE.items():
         if method == step_method and pattern.match(path):
             return name
     return None
@@ -128,9 +129,9 @@ def _bool(key: str, value: Any) -> bool:
     return value
 
 
-def _step(key: str, value: Any) -> str:
-    if value not in STEPS:
-        raise FaultProfileError(f"{key}: unknown step {value!r}; known: {', '.join(STEPS)}")
+def _endpoint(key: str, value: Any) -> str:
+    if value not in ENDPOINTS:
+        raise FaultProfileError(f"{key}: unknown endpoint {value!r}; known: {', '.join(ENDPOINTS)}")
     return str(value)
 
 
@@ -146,13 +147,13 @@ class FaultProfile:
 
     reset_requires_client_hints: bool = False
     engine_failure_rates: dict[str, float] = field(default_factory=dict)
-    failure_step: str = "reset_submit"
+    failure_endpoint: str = "reset_submit"
     seed: int | None = None
     mail_delay_seconds: float = 0.0
     mail_drop_rate: float = 0.0
     spammy_mail: bool = False
-    step_errors: dict[str, int] = field(default_factory=dict)
-    step_delays_seconds: dict[str, float] = field(default_factory=dict)
+    endpoint_errors: dict[str, int] = field(default_factory=dict)
+    endpoint_delays_seconds: dict[str, float] = field(default_factory=dict)
     incident_text: str | None = None
 
     @classmethod
@@ -175,8 +176,8 @@ class FaultProfile:
                 if bad:
                     raise FaultProfileError(f"{key}: unknown engine(s) {', '.join(bad)}; known: {', '.join(ENGINES)}")
                 values[key] = {engine: _rate(f"{key}.{engine}", rate) for engine, rate in rates.items()}
-            elif key == "failure_step":
-                values[key] = _step(key, value)
+            elif key == "failure_endpoint":
+                values[key] = _endpoint(key, value)
             elif key == "seed":
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise FaultProfileError(f"seed: must be an integer or null, got {value!r}")
@@ -185,17 +186,17 @@ class FaultProfile:
                 values[key] = _seconds(key, value)
             elif key == "mail_drop_rate":
                 values[key] = _rate(key, value)
-            elif key == "step_errors":
+            elif key == "endpoint_errors":
                 out = {}
-                for step, status in _mapping(key, value).items():
-                    _step(f"{key}.{step}", step)
+                for endpoint, status in _mapping(key, value).items():
+                    _endpoint(f"{key}.{endpoint}", endpoint)
                     if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-                        raise FaultProfileError(f"{key}.{step}: must be an HTTP status 400-599, got {status!r}")
-                    out[step] = status
+                        raise FaultProfileError(f"{key}.{endpoint}: must be an HTTP status 400-599, got {status!r}")
+                    out[endpoint] = status
                 values[key] = out
-            elif key == "step_delays_seconds":
-                values[key] = {_step(f"{key}.{step}", step): _seconds(f"{key}.{step}", s)
-                               for step, s in _mapping(key, value).items()}
+            elif key == "endpoint_delays_seconds":
+                values[key] = {_endpoint(f"{key}.{endpoint}", endpoint): _seconds(f"{key}.{endpoint}", s)
+                               for endpoint, s in _mapping(key, value).items()}
             elif key == "incident_text":
                 if not isinstance(value, str):
                     raise FaultProfileError(f"incident_text: must be text, \"\" (notice off) or null, got {value!r}")

@@ -14,7 +14,7 @@ import time
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .faults import engine_of, step_of
+from .faults import engine_of, endpoint_of
 from .rendering import page
 from .security import log_ref
 from .state import extranet_of
@@ -32,39 +32,39 @@ def redact_path(path: str) -> str:
 
 
 class FaultInjection:
-    """Step faults of the profile in force: delay, forced error status, per-engine failures.
+    """Endpoint faults of the profile in force: delay, forced error status, per-engine failures.
 
     Sits inside the session middleware so that the error page is the app's own. Operator
-    routes, static files and /healthz are never faulted (``step_of`` gives them no step).
+    routes, static files and /healthz are never faulted (``endpoint_of`` gives them no endpoint).
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        step = step_of(scope["method"], scope["path"]) if scope["type"] == "http" else None
-        if step is None:
+        endpoint = endpoint_of(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if endpoint is None:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
         extranet = extranet_of(request)
         state = extranet.faults()
         profile = state.profile
-        delay = profile.step_delays_seconds.get(step, 0.0)
+        delay = profile.endpoint_delays_seconds.get(endpoint, 0.0)
         if delay:
-            log.warning("fault: step %s delayed by %s s", step, delay)
+            log.warning("fault: endpoint %s delayed by %s s", endpoint, delay)
             await asyncio.sleep(delay)
-        status = profile.step_errors.get(step)
-        if status is None and profile.engine_failure_rates and step == profile.failure_step:
+        status = profile.endpoint_errors.get(endpoint)
+        if status is None and profile.engine_failure_rates and endpoint == profile.failure_endpoint:
             engine = engine_of(request.headers)
             rate = profile.failure_rate(engine)
             if extranet.draw_fault(state, rate):
-                log.warning("fault: step %s failed for engine %s (rate %s)", step, engine, rate)
+                log.warning("fault: endpoint %s failed for engine %s (rate %s)", endpoint, engine, rate)
                 status = 500
         if status is None:
             await self.app(scope, receive, send)
             return
-        log.warning("fault: step %s answers %d", step, status)
+        log.warning("fault: endpoint %s answers %d", endpoint, status)
         response = page(request, "erreur.html", status, title="Erreur",
                         message="Une erreur est survenue, veuillez réessayer plus tard.")
         await response(scope, receive, send)

@@ -1,7 +1,7 @@
 """``python -m monitor calibrate``: does the monitor measure a failure rate we *know*?
 
 The reference extranet can fail a step with a known probability per engine (fault profile
-``engine_failure_rates`` + ``failure_step`` + ``seed``, see ``extranet/faults.py``). This
+``engine_failure_rates`` + ``failure_endpoint`` + ``seed``, see ``extranet/faults.py``). This
 module runs real monitor cycles against such an extranet and checks the monitor's own
 statistics against the truth:
 
@@ -48,7 +48,7 @@ from monitor.store import Store
 
 JOURNEY = "N1"
 PYTEST_K = "signale_s_il_est_affiche"  # N1's read-only test: exactly one GET /
-FAILURE_STEP = "home"
+FAILURE_ENDPOINT = "home"
 
 
 class CalibrationError(RuntimeError):
@@ -243,7 +243,7 @@ class RealRun:
 def run_real(cfg: Config, store: Store, target: ReferenceTarget, failure_rates: dict[str, float], *, cycles: int,
              seed: int, stop: StopRequest, progress: Callable[[str], None] = lambda _s: None) -> RealRun:
     """``cycles`` real monitor cycles under the profile; first-attempt outcomes per engine."""
-    target.set_profile({"engine_failure_rates": failure_rates, "failure_step": FAILURE_STEP, "seed": seed})
+    target.set_profile({"engine_failure_rates": failure_rates, "failure_endpoint": FAILURE_ENDPOINT, "seed": seed})
     runner = CycleRunner(cfg, store, stop)
     firsts: dict[str, list[str]] = {b: [] for b in cfg.browsers}
     t0 = time.monotonic()
@@ -297,7 +297,7 @@ def calibrate(cfg: Config, *, failure_rates: dict[str, float], cycles: int, seed
 
     rates_txt = ", ".join(f"{b} {failure_rates[b]:g}" for b in browsers)
     out(f"Calibration of the monitor's statistics (α = {alpha:g}, 95 % Wilson intervals, Fisher's exact test)")
-    out(f"  fault profile: engine_failure_rates {rates_txt}; failure_step \"{FAILURE_STEP}\"; seed {seed}")
+    out(f"  fault profile: engine_failure_rates {rates_txt}; failure_endpoint \"{FAILURE_ENDPOINT}\"; seed {seed}")
     out(f"  journey {JOURNEY} (-k {PYTEST_K}: one GET / per engine per cycle = one trial), retries off, "
         f"first attempts counted as in the report")
     out(f"  cost: {main.cycles} cycles ({', '.join(browsers)} in one child each) in {main.seconds:.0f} s = "

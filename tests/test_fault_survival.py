@@ -292,7 +292,7 @@ def test_monitor_sigkilled_mid_cycle_keeps_history_and_marks_the_cycle_interrupt
     # The home page now answers after 2 minutes: cycle 2's child is certainly still running
     # when the monitor is killed, so only dying with its parent can end it within the wait.
     operator = OperatorClient(extranet.base_url, KEY)
-    operator.set_faults({"step_delays_seconds": {"home": 120}})
+    operator.set_faults({"endpoint_delays_seconds": {"home": 120}})
     monitor = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(conf), "run", "--no-exporter"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     child_log = artifacts / "cycle-000002" / "attempt-1" / "child.log"

@@ -64,10 +64,10 @@ def ask_reset(client: ExtranetClient, identifiant: str) -> None:
 def test_operator_route_validates_and_combines(operator: OperatorClient, client: ExtranetClient) -> None:
     refused = client.op("POST", "faults", json={"spammy_mail": True, "mail_dorp_rate": 0.5})
     assert refused.status_code == 400 and "mail_dorp_rate" in refused.json()["error"]
-    bad_value = client.op("POST", "faults", json={"step_errors": {"home": 200}})
-    assert bad_value.status_code == 400 and "step_errors.home" in bad_value.json()["error"]
+    bad_value = client.op("POST", "faults", json={"endpoint_errors": {"home": 200}})
+    assert bad_value.status_code == 400 and "endpoint_errors.home" in bad_value.json()["error"]
     assert client.op("GET", "faults").json() == {}, "a refused profile must change nothing"
-    combined = {"spammy_mail": True, "mail_delay_seconds": 1.5, "step_delays_seconds": {"login": 0.1},
+    combined = {"spammy_mail": True, "mail_delay_seconds": 1.5, "endpoint_delays_seconds": {"login": 0.1},
                 "engine_failure_rates": {"chromium": 0.3}, "seed": 3}
     assert operator.set_faults(combined) == combined
     assert operator.faults() == combined
@@ -77,7 +77,7 @@ def test_operator_route_validates_and_combines(operator: OperatorClient, client:
 
 # -- step faults -------------------------------------------------------------------------------------------
 def test_step_error_answers_the_status_with_the_error_page(operator: OperatorClient, client: ExtranetClient) -> None:
-    operator.set_faults({"step_errors": {"home": 503, "forgot_password_submit": 500}})
+    operator.set_faults({"endpoint_errors": {"home": 503, "forgot_password_submit": 500}})
     home = client.get("/")
     assert home.status == 503 and home.h1 == "Erreur" and "réessayer plus tard" in home.alerts[0]
     assert client.get("/mot-de-passe-oublie").status == 200, "other steps are untouched"
@@ -89,7 +89,7 @@ def test_step_error_answers_the_status_with_the_error_page(operator: OperatorCli
 
 
 def test_step_delay(operator: OperatorClient, client: ExtranetClient) -> None:
-    operator.set_faults({"step_delays_seconds": {"forgot_password_form": 1.5}})
+    operator.set_faults({"endpoint_delays_seconds": {"forgot_password_form": 1.5}})
     started = time.monotonic()
     assert client.get("/mot-de-passe-oublie").status == 200
     assert time.monotonic() - started >= 1.5
@@ -99,14 +99,14 @@ def test_step_delay(operator: OperatorClient, client: ExtranetClient) -> None:
 
 
 def test_engine_failure_rates_are_per_engine_and_seeded(operator: OperatorClient, extranet: ExtranetService) -> None:
-    operator.set_faults({"engine_failure_rates": {"chromium": 1.0, "firefox": 0.0}, "failure_step": "home"})
+    operator.set_faults({"engine_failure_rates": {"chromium": 1.0, "firefox": 0.0}, "failure_endpoint": "home"})
     with httpx.Client(base_url=extranet.base_url, timeout=10) as http:
         assert http.get("/", headers=CHROMIUM).status_code == 500
         assert http.get("/", headers=FIREFOX).status_code == 200
-        assert http.get("/mot-de-passe-oublie", headers=CHROMIUM).status_code == 200, "only failure_step fails"
+        assert http.get("/mot-de-passe-oublie", headers=CHROMIUM).status_code == 200, "only failure_endpoint fails"
 
         def run() -> list[int]:
-            operator.set_faults({"engine_failure_rates": {"chromium": 0.3}, "failure_step": "home", "seed": 11})
+            operator.set_faults({"engine_failure_rates": {"chromium": 0.3}, "failure_endpoint": "home", "seed": 11})
             return [http.get("/", headers=CHROMIUM).status_code for _ in range(300)]
 
         first = run()

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from extranet.faults import STEPS, FaultProfile, FaultProfileError, FaultState, engine_of, step_of
+from extranet.faults import ENDPOINTS, FaultProfile, FaultProfileError, FaultState, engine_of, endpoint_of
 from extranet.mailer import build_message, render
 from extranet.settings import SettingsError, load_settings
 
@@ -18,8 +18,8 @@ def test_empty_profile_is_normal_behaviour() -> None:
 
 def test_faults_combine_and_round_trip() -> None:
     data = {"reset_requires_client_hints": True, "engine_failure_rates": {"chromium": 0.3, "firefox": 0.02},
-            "failure_step": "reset_submit", "seed": 7, "mail_delay_seconds": 2, "mail_drop_rate": 0.1,
-            "spammy_mail": True, "step_errors": {"home": 503}, "step_delays_seconds": {"login": 0.5},
+            "failure_endpoint": "reset_submit", "seed": 7, "mail_delay_seconds": 2, "mail_drop_rate": 0.1,
+            "spammy_mail": True, "endpoint_errors": {"home": 503}, "endpoint_delays_seconds": {"login": 0.5},
             "incident_text": "Incident"}
     profile = FaultProfile.from_dict(data)
     assert FaultProfile.from_dict(json.loads(json.dumps(profile.to_dict()))) == profile
@@ -35,10 +35,10 @@ def test_faults_combine_and_round_trip() -> None:
     ({"spammy_mail": "yes"}, "spammy_mail"),
     ({"engine_failure_rates": {"edge": 0.1}}, "edge"),
     ({"engine_failure_rates": {"firefox": 2}}, "engine_failure_rates.firefox"),
-    ({"failure_step": "nowhere"}, "failure_step"),
-    ({"step_errors": {"home": 302}}, "step_errors.home"),
-    ({"step_errors": {"cuisine": 500}}, "step_errors.cuisine"),
-    ({"step_delays_seconds": {"home": "slow"}}, "step_delays_seconds.home"),
+    ({"failure_endpoint": "nowhere"}, "failure_endpoint"),
+    ({"endpoint_errors": {"home": 302}}, "endpoint_errors.home"),
+    ({"endpoint_errors": {"cuisine": 500}}, "endpoint_errors.cuisine"),
+    ({"endpoint_delays_seconds": {"home": "slow"}}, "endpoint_delays_seconds.home"),
     ({"incident_text": 3}, "incident_text"),
     ({"seed": 1.5}, "seed"),
 ])
@@ -79,11 +79,11 @@ def test_settings_flag_and_environment() -> None:
     ("POST", "/__operator__/faults", None), ("GET", "/static/extranet.css", None), ("GET", "/mon-espace", None),
 ])
 def test_step_of(method: str, path: str, step: str | None) -> None:
-    assert step_of(method, path) == step
+    assert endpoint_of(method, path) == step
 
 
 def test_every_step_name_is_reachable() -> None:
-    assert set(STEPS) == {step_of(m, p.replace(".+", "x").replace("(-technique)?", "")) for m, p in STEPS.values()}
+    assert set(ENDPOINTS) == {endpoint_of(m, p.replace(".+", "x").replace("(-technique)?", "")) for m, p in ENDPOINTS.values()}
 
 
 @pytest.mark.parametrize("headers, engine", [

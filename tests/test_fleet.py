@@ -49,7 +49,7 @@ FLEET = ROOT / "ops" / "fleet"
 KEY = "fleet-" + uuid.uuid4().hex[:12]
 N1_READ_ONLY = "signale_s_il_est_affiche"  # N1's read-only test: one GET /, the cheapest real journey
 #: lyon-2's extranet fails Chromium's home page with a known probability: a location worse than the other.
-FAULTS = {"paris-1": {}, "lyon-2": {"engine_failure_rates": {"chromium": 0.5}, "failure_step": "home", "seed": 12}}
+FAULTS = {"paris-1": {}, "lyon-2": {"engine_failure_rates": {"chromium": 0.5}, "failure_endpoint": "home", "seed": 12}}
 T = TypeVar("T")
 
 

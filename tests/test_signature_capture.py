@@ -82,7 +82,7 @@ def test_client_hints_fault_signs_firefox_and_webkit_at_the_reset_step_and_chrom
 
 @pytest.mark.skipif(not available("chromium"), reason="chromium unavailable")
 def test_a_server_error_on_chromium_is_signed_with_its_status_and_error_page(tmp_path) -> None:
-    faults = json.dumps({"engine_failure_rates": {"chromium": 1.0}, "failure_step": "reset_submit"})
+    faults = json.dumps({"engine_failure_rates": {"chromium": 1.0}, "failure_endpoint": "reset_submit"})
     proc, results, junit = run_j22b(tmp_path, faults, ["chromium"])
     result = results["chromium"]
     assert result["outcome"] == "failure", (proc.stdout + proc.stderr)[-3000:]

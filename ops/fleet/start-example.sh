@@ -34,7 +34,7 @@ start central prometheus --config.file=ops/fleet/central/prometheus.yml --web.en
 port=9101
 for site in paris-1 lyon-2; do
   faults='{}'
-  [ "$site" = lyon-2 ] && faults='{"engine_failure_rates": {"chromium": 0.3, "firefox": 0.3, "webkit": 0.3}, "failure_step": "home"}'
+  [ "$site" = lyon-2 ] && faults='{"engine_failure_rates": {"chromium": 0.3, "firefox": 0.3, "webkit": 0.3}, "failure_endpoint": "home"}'
   start "monitor-$site" env EXTRANET_FAULTS="$faults" "$PY" -m monitor --config "ops/fleet/sites/$site/monitor.toml" run
   start "agent-$site" prometheus --enable-feature=agent --config.file="ops/fleet/sites/$site/agent.yml" \
     --storage.agent.path="$RUN/$site/agent" --web.listen-address=127.0.0.1:$port
