@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="real calibrations repeated under equal rates (slow: K × --cycles cycles; default 1, 0 = skip)")
     cal.add_argument("--simulations", type=int, default=2000, help="simulated repetitions (default 2000)")
     cal.add_argument("--alpha", type=float, default=None, help="significance level (default: [stats] alpha)")
+    cal.add_argument("--continuous", action="store_true",
+                     help="continuous monitoring: false alarms per week and detection delay, verdict read after "
+                          "every cycle, old Fisher window vs the sequential test (simulated, then a short real run)")
+    cal.add_argument("--weeks", type=int, default=1000, help="--continuous: simulated weeks (default 1000)")
+    cal.add_argument("--journeys", type=int, default=8, help="--continuous: journeys per browser per cycle (default 8)")
+    cal.add_argument("--real-cycles", type=int, default=8, metavar="N",
+                     help="--continuous: real cycles, a jump half way (default 8, 0 = simulation only)")
     chk = sub.add_parser("check-config", help="validate the configuration and print the effective values")
     _common(chk)
     return ap

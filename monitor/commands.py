@@ -125,6 +125,8 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
+    if args.continuous:
+        return cmd_calibrate_continuous(cfg, args)
     from fixtures.outcomes import ServiceStartError
     from monitor.calibrate import CalibrationError, calibrate, parse_rates
     default = {"chromium": 0.3, "firefox": 0.02, "webkit": 0.2}
@@ -149,6 +151,25 @@ def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
         calibrate(cfg, failure_rates=rates, cycles=args.cycles, seed=args.seed, equal_rate=equal,
                   real_repeats=args.real_repeats, simulations=args.simulations, alpha=alpha,
                   db=Path(args.db) if getattr(args, "db", None) else None, progress=log.info, stop=stop)
+    except ServiceStartError as exc:
+        print(f"monitor: calibration could not start its reference extranet: {exc}", file=sys.stderr)
+        return EXIT_PROBER
+    return EXIT_PROBER if stop.is_set() else 0
+
+
+def cmd_calibrate_continuous(cfg: Config, args: argparse.Namespace) -> int:
+    """The verdict read after every cycle: Fisher's window vs the sequential test (monitor.continuous)."""
+    from fixtures.outcomes import ServiceStartError
+    from monitor.continuous import run_continuous
+    alpha = args.alpha if args.alpha is not None else cfg.alpha
+    if args.weeks < 1 or args.journeys < 1 or args.real_cycles < 0 or not 0 < alpha < 0.5:
+        raise ConfigError("calibrate --continuous", "--weeks and --journeys must be ≥ 1, --real-cycles ≥ 0, "
+                          "--alpha in (0, 0.5)", "e.g. --weeks 1000 --journeys 8 --real-cycles 8 --alpha 0.05")
+    stop = StopRequest()
+    stop.install()
+    try:
+        run_continuous(cfg, weeks=args.weeks, journeys=args.journeys, alpha=alpha, real_cycles=args.real_cycles,
+                       seed=args.seed, db=getattr(args, "db", None), progress=log.info, stop=stop)
     except ServiceStartError as exc:
         print(f"monitor: calibration could not start its reference extranet: {exc}", file=sys.stderr)
         return EXIT_PROBER

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
 from monitor.sequential import Design, detect, grid_starts, log_evalues
+
+if TYPE_CHECKING:
+    from monitor.browser_difference import CycleOutcomes
 
 CYCLES_PER_DAY = 96  # 15-minute cycles
 FISHER_WINDOW = 96  # the report's 24 h window, in cycles
@@ -187,3 +190,92 @@ def print_simulation(figures: dict[str, Figures], *, design: Design, journeys: i
         f"(one browser {low:g} → {high:g} after one day, counted from the jump)")
     out(f"recovery seen: Fisher 24 h {f.recovery_text()}; sequential {s.recovery_text()} "
         f"(the browser back to {low:g} after a bad day)")
+
+
+# --- the whole mode ---------------------------------------------------------------------------
+def verdict_after_each_cycle(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: Design,
+                             alpha: float) -> list[tuple[int, str, str]]:
+    """For each cycle i, both verdicts read on cycles 0..i: (cycle id, Fisher, sequential)."""
+    from monitor.browser_difference import evaluate
+    from monitor.calibrate import rates_from_outcomes
+    from monitor.stats import compare, display, format_p
+    out = []
+    for i in range(len(cycles)):
+        seen = cycles[:i + 1]
+        firsts: dict[str, list[str]] = {b: [] for b in browsers}
+        for c in seen:
+            for (_j, b), o in c.outcomes.items():
+                if b in firsts:
+                    firsts[b].append(o)
+        comps = compare(rates_from_outcomes(firsts), alpha)
+        fisher = "–" if not comps else (
+            f"{display(comps[0].worse.label)} worse ({format_p(comps[0].p_adjusted)})" if comps[0].significant
+            else f"no difference ({format_p(comps[0].p_adjusted)})")
+        grid = grid_starts(len(seen), design.restart, design.window)
+        verdicts = evaluate(seen, browsers, design, grid=grid)
+        top = verdicts[0] if verdicts else None
+        seq = "–" if top is None else (
+            f"{display(top.worse)} worse (evidence {top.evidence:.3g} ≥ {top.threshold:.0f})" if top.alarm
+            else f"no difference (evidence {top.evidence:.3g} < {top.threshold:.0f})")
+        out.append((seen[-1].cycle_id, fisher, seq))
+    return out
+
+
+def run_continuous(cfg, *, weeks: int, journeys: int, alpha: float, real_cycles: int, seed: int,
+                   sim_seed: int = 1, equal_rate: float = 0.10, low: float = 0.02, high: float = 0.30,
+                   db=None, out: Callable[[str], None] = print,
+                   progress: Callable[[str], None] = lambda _s: None, stop=None) -> dict:  # type: ignore[no-untyped-def]
+    """Simulation (both methods, side by side), then a short real run; returns the figures."""
+    import tempfile
+    from pathlib import Path
+
+    from monitor.browser_difference import cycles_from_runs, design_for
+    from monitor.calibrate import calibration_config, run_real, start_reference_target
+    from monitor.runner import StopRequest
+    from monitor.store import Store
+    stop = stop or StopRequest()
+    design = design_for(15 * 60.0, alpha, 2)
+    figures = simulate(weeks=weeks, journeys=journeys, alpha=alpha, design=design, equal_rate=equal_rate,
+                       low=low, high=high, seed=sim_seed)
+    print_simulation(figures, design=design, journeys=journeys, alpha=alpha, equal_rate=equal_rate, low=low,
+                     high=high, out=out)
+    browsers = list(cfg.browsers)
+    if len(browsers) > 2:
+        bigger = design_for(15 * 60.0, alpha, len(browsers))
+        out(f"  with {len(browsers)} browsers ({bigger.pairs} pairs watched) the threshold is {bigger.threshold:.0f}: "
+            f"about {math.log(bigger.pairs) / 1.36:.1f} cycle more delay at this jump")
+    result = {"figures": figures, "design": design, "real": None}
+    if real_cycles <= 0 or len(browsers) < 2:
+        out("  REAL: not run (--real-cycles 0)" if real_cycles <= 0 else "  REAL: needs two browsers")
+        return result
+    worse = browsers[0]
+    half = max(1, real_cycles // 2)
+    real_design = Design(alpha=alpha, horizon=design.horizon, window=design.window, restart=min(4, design.window),
+                         lookback=design.lookback, pairs=len(browsers) * (len(browsers) - 1) // 2)
+    with tempfile.TemporaryDirectory(prefix="monitor-calibrate-continuous-") as tmp:
+        workdir = Path(tmp)
+        target = start_reference_target(workdir)
+        try:
+            ccfg = calibration_config(cfg, target.target_config, workdir, Path(db) if db else None)
+            with Store.open_writer(ccfg.db_path, busy_timeout=ccfg.busy_timeout) as store:
+                equal = {b: low for b in browsers}
+                jumped = {**equal, worse: high}
+                run_real(ccfg, store, target, equal, cycles=half, seed=seed, stop=stop, progress=progress)
+                if not stop.is_set():
+                    run_real(ccfg, store, target, jumped, cycles=real_cycles - half, seed=seed + 1, stop=stop,
+                             progress=progress)
+                cycles = cycles_from_runs(store.runs())
+        finally:
+            target.close()
+    lines = verdict_after_each_cycle(cycles, browsers, real_design, alpha)
+    out(f"Continuous monitoring, REAL short run: {len(cycles)} cycles through the monitor's runner and store, "
+        f"one paired N1 run per browser per cycle; {worse} {low:g} → {high:g} after cycle {half}; "
+        f"restart every {real_design.restart} cycles (short run), threshold {real_design.threshold:.0f}")
+    for line in real_lines(lines):
+        out(line)
+    first_seq = next((i + 1 for i, (_c, _f, s) in enumerate(lines) if "worse" in s), None)
+    first_fis = next((i + 1 for i, (_c, f, _s) in enumerate(lines) if "worse" in f), None)
+    out(f"  REAL: first 'worse' verdict at cycle {first_fis or 'never'} (Fisher) and {first_seq or 'never'} "
+        f"(sequential); with one pair per cycle a short run shows the plumbing, the simulation the rates")
+    result["real"] = lines
+    return result
