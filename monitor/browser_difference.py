@@ -21,9 +21,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from monitor.classify import TARGET_FAILURES, TARGET_OUTCOMES
-from monitor.stats import display
-from monitor.sequential import Design, crossing, detect, difference_interval, log_evalues
+from fixtures.engine_names import display_name
+from fixtures.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES
+from monitor.sequential import BASELINE_LOOKBACK, Design, crossing, detect, difference_interval, log_evalues
 
 WEEK = 7 * 86400.0
 WINDOW = 12 * 3600.0  # lifetime of an e-process: old evidence expires, a recovery shows within ~16 h
@@ -51,8 +51,8 @@ def cycles_from_runs(runs: Iterable[tuple[float, int, object]]) -> list[CycleOut
 def paired_counts(cycles: Sequence[CycleOutcomes], a: str, b: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
     """Per cycle: A's failures, B's failures, pairs, and the pairs' differences (xa − xb).
 
-    A pair is a journey with a counted first attempt (success, failure, mail_not_received) in
-    both browsers in the same cycle; a probe_error or unavailable on either side drops the pair.
+    A pair is a journey whose first attempt judged the target (success, failure,
+    mail_not_received) in both browsers in the same cycle; any other outcome drops the pair.
     """
     fa, fb, n, diffs = [], [], [], []
     for c in cycles:
@@ -60,7 +60,7 @@ def paired_counts(cycles: Sequence[CycleOutcomes], a: str, b: str) -> tuple[np.n
         xa, xb = [], []
         for j in journeys:
             oa, ob = c.outcomes.get((j, a)), c.outcomes.get((j, b))
-            if oa in TARGET_OUTCOMES and ob in TARGET_OUTCOMES:
+            if oa in JUDGED_OUTCOMES and ob in JUDGED_OUTCOMES:
                 xa.append(oa in TARGET_FAILURES)
                 xb.append(ob in TARGET_FAILURES)
         fa.append(sum(xa))
@@ -100,12 +100,12 @@ class PairVerdict:
     interval: tuple[float, float]  # always-valid interval for failure rate(worse) − failure rate(better)
     pairs: int  # paired runs behind the evidence
     history_start: float | None = None
-    alarm_runs_from_start: bool = False  # the alarm already held at the oldest cycle read
+    alarm_runs_from_start: bool = False  # crossed before a full window was read: may be older
     alpha: float = 0.05
 
     def sentence(self) -> str:
         """The statistics clause of the verdict (the report adds rates and descriptive lines)."""
-        w, bt = display(self.worse), display(self.better)
+        w, bt = display_name(self.worse), display_name(self.better)
         lo, hi = self.interval
         ci = f"difference in failure rate {_pp(lo)} to {_pp(hi)} points (always-valid {100 * (1 - self.alpha):g} %)"
         if self.alarm:
@@ -145,10 +145,15 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
         d = sign * np.concatenate(diffs[first:]) if len(diffs[first:]) else np.zeros(0)
         # The interval is read at every start cycle of the week too: same budget as the detector.
         iv = difference_interval(d, design.alpha / design.processes)
+        # A crossing before the detector had a full window of history may be older than what was read.
+        live = np.flatnonzero(origin >= 0)
+        warm = np.searchsorted([c.started_at for c in cycles],
+                               cycles[int(live[0])].started_at + design.window_seconds) if live.size else len(cycles)
         v = PairVerdict(worse, better, math.exp(min(top, 700.0)), design.threshold, bool(alarm[-1]),
                         cycles[cross].started_at if cross is not None else None,
                         cycles[cross].cycle_id if cross is not None else None,
-                        cycles[first].started_at, iv, int(d.size), cycles[0].started_at, cross == 0, design.alpha)
+                        cycles[first].started_at, iv, int(d.size), cycles[0].started_at,
+                        cross is not None and cross <= warm, design.alpha)
         out.append(v)
     out.sort(key=lambda v: -v.evidence)
     return out
@@ -161,12 +166,13 @@ def design_for(interval: float, alpha: float, browsers: int) -> Design:
 
 
 def history_seconds(design: Design) -> float:
-    """How far back the report must read: two windows (to date an alarm) plus the plug-in's lookback."""
-    return 2 * design.window_seconds + (design.lookback + 1) * design.interval
+    """How far back the report must read: two windows (to date an alarm) plus the plug-ins' lookback."""
+    return 2 * design.window_seconds + (max(design.lookback, BASELINE_LOOKBACK) + 1) * design.interval
 
 
 def _pp(x: float) -> str:
-    return f"{100 * x:+.0f}"
+    points = round(100 * x)
+    return f"{points:+d}" if points else "0"
 
 
 def _e(x: float) -> str:

@@ -92,7 +92,7 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
     windows = [parse_duration(w, "--window") for w in args.window] if args.window else list(cfg.windows)
     with Store.open_reader(cfg.db_path, busy_timeout=cfg.busy_timeout) as store:
         data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures,
-                       location=cfg.location)
+                       location=cfg.location, interval=cfg.interval)
     sys.stdout.write(render_text(data))
     if args.html:
         write_html(data, args.html)

@@ -198,7 +198,8 @@ def verdict_after_each_cycle(cycles: Sequence[CycleOutcomes], browsers: Sequence
     """For each cycle i, both verdicts read on cycles 0..i: (cycle id, Fisher, sequential)."""
     from monitor.browser_difference import evaluate
     from monitor.calibrate import rates_from_outcomes
-    from monitor.stats import compare, display, format_p
+    from fixtures.engine_names import display_name
+    from monitor.stats import compare, format_p
     out = []
     for i in range(len(cycles)):
         seen = cycles[:i + 1]
@@ -209,16 +210,21 @@ def verdict_after_each_cycle(cycles: Sequence[CycleOutcomes], browsers: Sequence
                     firsts[b].append(o)
         comps = compare(rates_from_outcomes(firsts), alpha)
         fisher = "–" if not comps else (
-            f"{display(comps[0].worse.label)} worse ({format_p(comps[0].p_adjusted)})" if comps[0].significant
+            f"{display_name(comps[0].worse.label)} worse ({format_p(comps[0].p_adjusted)})" if comps[0].significant
             else f"no difference ({format_p(comps[0].p_adjusted)})")
         grid = grid_starts(len(seen), design.restart, design.window)
         verdicts = evaluate(seen, browsers, design, grid=grid)
         top = verdicts[0] if verdicts else None
         seq = "–" if top is None else (
-            f"{display(top.worse)} worse (evidence {top.evidence:.3g} ≥ {top.threshold:.0f})" if top.alarm
+            f"{display_name(top.worse)} worse (evidence {top.evidence:.3g} ≥ {top.threshold:.0f})" if top.alarm
             else f"no difference (evidence {top.evidence:.3g} < {top.threshold:.0f})")
         out.append((seen[-1].cycle_id, fisher, seq))
     return out
+
+
+def real_lines(per_cycle: Sequence[tuple[int, str, str]]) -> list[str]:
+    """Lines of the real run: cycle, Fisher verdict, sequential verdict."""
+    return [f"  cycle {i:>3}: Fisher (all cycles so far): {fis}; sequential: {seq}" for i, fis, seq in per_cycle]
 
 
 def run_continuous(cfg, *, weeks: int, journeys: int, alpha: float, real_cycles: int, seed: int,

@@ -17,6 +17,7 @@ from typing import Sequence
 
 from fixtures.engine_names import display_name
 from fixtures.outcomes import NOT_RUN_OUTCOMES, RATE_RULE
+from monitor.browser_difference import PairVerdict, cycles_from_runs, design_for, evaluate, history_seconds
 from monitor.classify import SUCCESS
 from monitor.config import format_duration
 from monitor.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
@@ -27,8 +28,10 @@ from monitor.store import Store, StoredResult, to_journey_result
 
 BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42c1"}
 DEFINITION = (f"{RATE_RULE[0].upper()}{RATE_RULE[1:]}; both are shown apart. Flaky = failed first, passed on retry "
-              "(counted as a failure in the rate). Intervals: 95 % Wilson. Browsers compared by Fisher's exact "
-              "test (two-sided); with more than two browsers, each against the best, Holm-adjusted.")
+              "(counted as a failure in the rate). Intervals: 95 % Wilson. Browsers compared continuously by an "
+              "always-valid sequential test (paired by journey and cycle; false alarms under α per week however "
+              "often the report is read; see README, Statistics). Fisher's exact test per window (two-sided; with "
+              "more than two browsers each against the best, Holm-adjusted) is shown as a descriptive figure only.")
 
 
 @dataclass
@@ -56,6 +59,16 @@ class ReportData:
     funnels: list[JourneyFunnel] = field(default_factory=list)  # per-step funnel, longest window
     drops: list[str] = field(default_factory=list)  # where each browser fails, per journey (longest window)
     placements: list[PlacementRow] = field(default_factory=list)  # inbox/junk per journey × browser (IMAP)
+    sequential: list[PairVerdict] = field(default_factory=list)  # the verdict: one per browser pair, strongest first
+
+    @property
+    def headline(self) -> str:
+        """The verdict people read first: the browser pair with the most evidence."""
+        return self.sequential[0].sentence() if self.sequential else "No browser pair has paired runs yet."
+
+    @property
+    def alarm(self) -> bool:
+        return any(v.alarm for v in self.sequential)
 
 
 def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str]) -> tuple[list[Rate], dict[str, list[Rate]]]:
@@ -71,18 +84,21 @@ def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str
 
 
 def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] = (), alpha: float = 0.05,
-            days: int = 14, failures: int = 20, now: float | None = None, location: str = "") -> ReportData:
-    """Everything both renderers show, read once from the store."""
+            days: int = 14, failures: int = 20, now: float | None = None, location: str = "",
+            interval: float = 900.0) -> ReportData:
+    """Everything both renderers show, read once from the store (``interval``: seconds per cycle)."""
     now = now or time.time()
     longest = max(windows)
-    all_runs = store.runs(since=min(now - longest, now - days * 86400))
+    design = design_for(interval, alpha, len(browsers) or 2)
+    all_runs = store.runs(since=min(now - longest, now - days * 86400, now - history_seconds(design)))
     ws = []
     for seconds in sorted(windows):
         runs = [r for r in all_runs if r[0] >= now - seconds]
         rates, journeys = _rates_for(runs, browsers)
         label = format_duration(seconds)
         comps = compare(rates, alpha)
-        ws.append(WindowStats(label, seconds, rates, journeys, verdict(rates, alpha), any(c.significant for c in comps)))
+        ws.append(WindowStats(label, seconds, rates, journeys, verdict(rates, alpha, descriptive=True),
+                              any(c.significant for c in comps)))
     funnels = {f.journey: f for f in build(_funnel_runs(store, now - longest), browsers)}
     # Per-journey differences worth acting on, in the longest window, with the step the worse browser drops at.
     alerts = []
@@ -91,8 +107,10 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
             if c.significant:
                 clause = drop_clause(funnels[journey], c.worse.label, display_name(c.worse.label)) \
                     if journey in funnels else None
-                alerts.append(f"[{ws[-1].label}] {journey}: {c.worse.text()} vs {c.better.text()}: significant "
-                              f"({format_p(c.p_adjusted)})" + (f"; {clause}" if clause else "") + ".")
+                alerts.append(f"[{ws[-1].label}] {journey}: {c.worse.text()} vs {c.better.text()}: Fisher "
+                              f"{format_p(c.p_adjusted)} (descriptive, one look)" + (f"; {clause}" if clause else "") + ".")
+    recent = cycles_from_runs(r for r in all_runs if r[0] >= now - history_seconds(design))
+    sequential = evaluate(recent, list(browsers) or sorted({b for c in recent for _j, b in c.outcomes}), design)
     daily: dict[str, dict[str, Rate]] = {}
     for ts, _cid, run in all_runs:
         if ts < now - days * 86400:
@@ -113,7 +131,8 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                       store.last_completed_cycle_ts(), alerts, location,
                       sorted(newest.values(), key=lambda r: (r.journey, r.browser)), list(funnels.values()),
                       [s for f in funnels.values() for s in drop_sentences(f, display_name)],
-                      placement_rows(store.results(since=now - longest, where="mail_latencies LIKE '%placement%'")))
+                      placement_rows(store.results(since=now - longest, where="mail_latencies LIKE '%placement%'")),
+                      sequential)
 
 
 def _funnel_runs(store: Store, since: float) -> list[FunnelRun]:
@@ -163,7 +182,9 @@ def render_text(data: ReportData) -> str:
                 lo, hi = r.interval
                 cells.append(f"{pct(r.ratio)} % [{pct(lo)}–{pct(hi)}] {r.trials}" if r.trials else "–")
             out.append(f"{j:<8}" + "".join(f"{c:>24}" for c in cells))
-    out += ["", "Verdict"]
+    out += ["", "Verdict (always-valid, read after every cycle: false alarms under α per week)"]
+    out += [f"  {v.sentence()}" for v in data.sequential] or ["  No browser pair has paired runs yet."]
+    out += ["", "Per window (descriptive: Fisher's exact test for one look, not a verdict)"]
     for w in data.windows:
         out += [f"  [{w.label}] {s}" for s in w.sentences]
     out += [f"  {a}" for a in data.journey_alerts]
@@ -286,9 +307,7 @@ def _cell_colour(r: Rate) -> str:
 
 def render_html(data: ReportData, html_path: Path) -> str:
     html_dir = html_path.resolve().parent
-    main = next((w for w in data.windows if w.label == "24h"), data.windows[-1])
-    headline = main.sentences[0] if main.sentences else "No data yet."
-    cls = "bad" if main.significant else "ok"
+    cls = "bad" if data.alarm else "ok"
     b = [f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Extranet monitor — success rates per browser</title>
 <style>
@@ -302,7 +321,9 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
 <p class="muted">{'Location <strong id="location">' + _e(data.location) + '</strong>. ' if data.location else ''}Generated {_e(_when(data.generated_at))} from {_e(data.db_path)}. Last completed cycle:
 {_e(_when(data.last_cycle_at)) if data.last_cycle_at else 'none yet'}. Cycles in the last {_e(data.windows[-1].label)}:
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
-<p class="callout {cls}" id="headline"><strong>[{_e(main.label)}]</strong> {_e(headline)}</p>"""]
+<p class="callout {cls}" id="headline">{_e(data.headline)}</p>"""]
+    if len(data.sequential) > 1:
+        b.append('<ul id="pairs">' + "".join(f"<li>{_e(v.sentence())}</li>" for v in data.sequential[1:]) + "</ul>")
     if data.drops:  # first thing after the verdict: where each browser drops out, and why
         b.append(f'<h2>Where browsers fail, last {_e(data.windows[-1].label)}</h2><ul id="drops">'
                  + "".join(f"<li>{_e(d)}</li>" for d in data.drops) + "</ul>")
@@ -311,7 +332,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
         b.append(f'<figure>{svg_rates(w.browsers, f"Last {w.label}")}<figcaption>'
                  + "<br>".join(_e(s) for s in w.sentences) + "</figcaption></figure>")
     if data.journey_alerts:
-        b.append("<h2>Journeys where browsers differ</h2><ul>" + "".join(f"<li>{_e(a)}</li>" for a in data.journey_alerts) + "</ul>")
+        b.append("<h2>Journeys where the window's Fisher p is below α (descriptive, one look)</h2><ul>" + "".join(f"<li>{_e(a)}</li>" for a in data.journey_alerts) + "</ul>")
     longest = data.windows[-1]
     if longest.journeys:
         browsers = [r.label for r in longest.browsers]

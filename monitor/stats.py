@@ -157,14 +157,17 @@ class Comparison:
     def significant(self) -> bool:
         return self.p_adjusted < self.alpha
 
-    def sentence(self, adjusted_by: str | None = None) -> str:
-        """A sentence a person can act on."""
+    def sentence(self, adjusted_by: str | None = None, descriptive: bool = False) -> str:
+        """A sentence a person can act on; ``descriptive``: the window's figure only, no verdict
+        (a monitor reads it after every cycle, so "significant" would cry wolf: see monitor.sequential)."""
         head = f"{self.worse.text()} vs {self.better.text()}"
         if self.worse.trials == 0 or self.better.trials == 0:
             return f"{head}: cannot compare, one side has no counted runs."
         pv = format_p(self.p_adjusted)
         if adjusted_by:
             pv += f", {adjusted_by}"
+        if descriptive:
+            return f"{head}: Fisher's exact test on this window {pv} (descriptive, one look)."
         if self.significant:
             return (f"{head}: significant ({pv}). {display_name(self.worse.label)} fails more often than "
                     f"{display_name(self.better.label)}: look at {display_name(self.worse.label)}'s recent failures.")
@@ -187,8 +190,9 @@ def compare(rates: list[Rate], alpha: float = 0.05) -> list[Comparison]:
     return comps
 
 
-def verdict(rates: list[Rate], alpha: float = 0.05, window: str | None = None) -> list[str]:
-    """Sentences comparing browsers, plus what was left out and why."""
+def verdict(rates: list[Rate], alpha: float = 0.05, window: str | None = None,
+            descriptive: bool = False) -> list[str]:
+    """Sentences comparing browsers, plus what was left out and why (``descriptive``: see Comparison)."""
     comps = compare(rates, alpha)
     prefix = f"[{window}] " if window else ""
     if not comps:
@@ -199,7 +203,7 @@ def verdict(rates: list[Rate], alpha: float = 0.05, window: str | None = None) -
             lines = [f"{prefix}{counted[0].text()}: only one browser has counted runs, nothing to compare."]
     else:
         how = "Holm-adjusted vs best" if len(comps) > 1 else None
-        lines = [prefix + c.sentence(how) for c in comps]
+        lines = [prefix + c.sentence(how, descriptive) for c in comps]
     excl = [f"{display_name(r.label)}: {r.excluded_text()}" for r in rates if r.excluded_text()]
     note = ("Rates count first attempts of success, failure and mail_not_received; probe_error and "
             "journeys not run (unavailable, not_run) are left out")

@@ -36,7 +36,16 @@ def test_terminal_report(db: Path) -> None:
     with Store.open_reader(db) as store:
         text = render_text(compute(store, [3600, 86400, 7 * 86400]))
     assert re.search(r"24h\s+Chromium\s+\d+ %\s+\[\d+–\d+\]", text)
-    assert re.search(r"\[24h\] Chromium \d+ % \[\d+–\d+\] vs Firefox \d+ % \[\d+–\d+\]: significant \(p<0\.0001\)", text)
+    # The verdict is the sequential one: which browser, since when, the always-valid interval.
+    verdict = re.search(r"Chromium fails more often than Firefox: evidence (\S+) ≥ (\S+) since (at least )?"
+                        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \(cycle \d+\); the change began after .*?; difference in "
+                        r"failure rate ([+-]?\d+) to \+(\d+) points \(always-valid 95 %\)", text)
+    assert verdict, text
+    assert int(verdict.group(4)) <= 27 <= int(verdict.group(5))  # truth: 98 % − 71 % = 27 points
+    # Fisher stays as a descriptive figure per window, never the word "significant".
+    assert re.search(r"\[24h\] Chromium \d+ % \[\d+–\d+\] vs Firefox \d+ % \[\d+–\d+\]: Fisher's exact test on "
+                     r"this window p<0\.0001 \(descriptive, one look\)", text)
+    assert "significant" not in text
     assert "probe_error and journeys not run (unavailable, not_run) are left out" in text
     assert "J3     firefox   #1 failure" in text
 
@@ -48,7 +57,7 @@ def test_html_report_via_cli(db: Path, tmp_path: Path, capsys: pytest.CaptureFix
     page = out.read_text()
     assert page.count("<svg") >= 4  # one chart per window + the daily trend
     headline = re.search(r'<p class="callout (\w+)" id="headline">(.*?)</p>', page, re.S)
-    assert headline and headline.group(1) == "bad" and "significant" in headline.group(2)
+    assert headline and headline.group(1) == "bad" and "Chromium fails more often than Firefox" in headline.group(2)
     assert "<script>" not in page and "&lt;script&gt;" in page  # messages are escaped
     assert 'href="../artifacts/shot.png"' in page  # artifacts linked relative to the report
     assert "(removed)" in page  # synthetic artifacts that no longer exist are marked
