@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fixtures.contract import JourneyResult, MailLatency
-from monitor.report import compute, render_text
+from monitor.report import compute, render_html, render_text
 from monitor.store import Store
 
 
@@ -23,7 +23,8 @@ def test_placement_counted_and_reported_per_journey_and_browser(tmp_path: Path) 
         store.finish_cycle(cycle, "completed")
         counters = {(n, tuple(sorted(labels.items()))): v for n, labels, v in store.counters()
                     if n == "mail_placement_total"}
-        text = render_text(compute(store, [3600]))
+        data = compute(store, [3600])
+        text, page = render_text(data), render_html(data, tmp_path / "report.html")
     assert counters == {("mail_placement_total", (("folder", "inbox"), ("journey", "J2.2a"))): 1.0,
                         ("mail_placement_total", (("folder", "junk"), ("journey", "J2.2a"))): 1.0,
                         ("mail_placement_total", (("folder", "inbox"), ("journey", "J2.2b"))): 1.0}
@@ -32,3 +33,4 @@ def test_placement_counted_and_reported_per_journey_and_browser(tmp_path: Path) 
     assert ["J2.2a", "Chromium", "inbox", "1"] in lines
     assert ["J2.2a", "Firefox", "junk", "1", "WARNING:", "1", "in", "junk"] in lines
     assert not any(line[:2] == ["J2.2b", "Firefox"] for line in lines)  # nothing measured, nothing shown
+    assert "Mail placement (IMAP mailbox), last 1h" in page and page.count("⚠ filed as junk") == 1
