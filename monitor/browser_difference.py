@@ -102,6 +102,7 @@ class PairVerdict:
     history_start: float | None = None
     alarm_runs_from_start: bool = False  # crossed before a full window was read: may be older
     alpha: float = 0.05
+    reverse_evidence: float = 1.0  # e-value of the other direction ("better" fails more often than "worse")
 
     def sentence(self) -> str:
         """The statistics clause of the verdict (the report adds rates and descriptive lines)."""
@@ -138,7 +139,9 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
         for worse, better, x, y, sign in ((a, b, fa, fb, 1.0), (b, a, fb, fa, -1.0)):
             evidence, origin = detect(log_evalues(x, y, n, design.lookback), starts, ends)
             sides.append((evidence[-1], worse, better, evidence, origin, sign))
-        top, worse, better, evidence, origin, sign = max(sides, key=lambda s: s[0])
+        chosen = 0 if sides[0][0] >= sides[1][0] else 1
+        top, worse, better, evidence, origin, sign = sides[chosen]
+        other = sides[1 - chosen][0]
         alarm = evidence >= design.log_threshold
         cross = crossing(alarm)
         first = int(origin[-1]) if origin[-1] >= 0 else 0
@@ -153,10 +156,24 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
                         cycles[cross].started_at if cross is not None else None,
                         cycles[cross].cycle_id if cross is not None else None,
                         cycles[first].started_at, iv, int(d.size), cycles[0].started_at,
-                        cross is not None and cross <= warm, design.alpha)
+                        cross is not None and cross <= warm, design.alpha, math.exp(min(other, 700.0)))
         out.append(v)
     out.sort(key=lambda v: -v.evidence)
     return out
+
+
+def evidence_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, str], float]:
+    """{(browser, versus): e-value that browser fails more often than versus}, both directions."""
+    out = {}
+    for v in verdicts:
+        out[(v.worse, v.better)] = v.evidence
+        out[(v.better, v.worse)] = v.reverse_evidence
+    return out
+
+
+def read_verdicts(store, browsers: Sequence[str], design: Design, now: float) -> list[PairVerdict]:  # type: ignore[no-untyped-def]
+    """The verdicts after the last stored cycle, reading only the history they need."""
+    return evaluate(cycles_from_runs(store.runs(since=now - history_seconds(design))), browsers, design)
 
 
 def design_for(interval: float, alpha: float, browsers: int) -> Design:

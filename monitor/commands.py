@@ -22,7 +22,8 @@ log = logging.getLogger("monitor")
 def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
     from monitor.exporter import ExporterServer, StoreCollector
     collector = StoreCollector(cfg.db_path, journeys=cfg.journeys, browsers=cfg.browsers,
-                               busy_timeout=cfg.busy_timeout, errors=errors)  # type: ignore[arg-type]
+                               busy_timeout=cfg.busy_timeout, errors=errors,  # type: ignore[arg-type]
+                               interval=cfg.interval, alpha=cfg.alpha)
     try:
         return ExporterServer(collector, cfg.listen_host, cfg.listen_port)
     except OSError as exc:

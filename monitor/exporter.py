@@ -61,8 +61,10 @@ class StoreCollector(Collector):
     """Builds every metric family of ``monitor.metrics.EXPORTED`` from the store's counters and gauges."""
 
     def __init__(self, db_path: Path, *, journeys: Sequence[str] = (), browsers: Sequence[str] = (),
-                 busy_timeout: float = 5.0, errors: InProcessErrors | None = None) -> None:
+                 busy_timeout: float = 5.0, errors: InProcessErrors | None = None, interval: float = 900.0,
+                 alpha: float = 0.05) -> None:
         self.db_path = Path(db_path)
+        self.interval, self.alpha = interval, alpha  # the sequential verdict's design (cycle length, α per week)
         self.journeys, self.browsers = list(journeys), list(browsers)
         self.busy_timeout = busy_timeout
         self.errors = errors or InProcessErrors()
@@ -75,6 +77,7 @@ class StoreCollector(Collector):
             with Store.open_reader(self.db_path, busy_timeout=self.busy_timeout) as store:
                 counters = store.counters()
                 gauges = store.gauges()
+                difference = self._difference(store)
         except StoreError as exc:
             log.error("scrape: %s", exc)
             yield _family(metrics.STORE_UP, {(): 0.0})
@@ -91,6 +94,18 @@ class StoreCollector(Collector):
             elif metric.key:
                 yield _family(metric, {_values(metric, labels): value
                                        for name, labels, value in gauge_rows if name == metric.key})
+            elif metric in difference:
+                yield _family(metric, difference[metric])
+
+    def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
+        """The sequential verdict's evidence per browser pair and direction, and its threshold."""
+        from monitor.browser_difference import design_for, evidence_by_direction, read_verdicts
+        browsers = self.browsers or sorted({run.browser for _ts, _cid, run in store.runs(since=time.time() - 86400)})
+        design = design_for(self.interval, self.alpha, max(2, len(browsers)))
+        verdicts = read_verdicts(store, browsers, design, time.time())
+        evidence = {pair: value for pair, value in sorted(evidence_by_direction(verdicts).items())}
+        return {metrics.BROWSER_DIFFERENCE_EVIDENCE: evidence,
+                metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): design.threshold}}
 
     def _with_in_process_errors(self, counters: Rows) -> Rows:
         """Self-errors the store could not hold, added as if they were rows of ``CYCLE_ERRORS``."""

@@ -92,6 +92,15 @@ INCIDENT_NOTICE = Metric("extranet_incident_notice", "gauge",
 LAST_CYCLE = Metric("extranet_monitor_last_cycle_timestamp_seconds", "gauge",
                     "Unix time the last completed cycle ended (pushed: the pushed cycle, whatever its status)",
                     key="last_cycle_timestamp_seconds")
+BROWSER_DIFFERENCE_EVIDENCE = Metric(
+    "extranet_browser_difference_evidence", "gauge",
+    "E-value that `browser` fails more often than `versus` (always-valid sequential test, monitor.sequential: "
+    "largest live e-process, paired by journey and cycle); the claim holds while it is >= "
+    "extranet_browser_difference_evidence_threshold", ("browser", "versus"))
+BROWSER_DIFFERENCE_THRESHOLD = Metric(
+    "extranet_browser_difference_evidence_threshold", "gauge",
+    "Evidence needed to claim a browser fails more often: e-processes read per week / alpha, so false alarms "
+    "stay under alpha per week however often this is read")
 
 # -- pushed only: one cycle's view, for ``once`` in CI or cron ------------------------------------
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
@@ -103,7 +112,8 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 
 #: What ``/metrics`` serves, in this order.
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, MAIL_DELIVERY,
-                                MAIL_PLACEMENT, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE)
+                                MAIL_PLACEMENT, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, SPAM_SCORE,
                               LAST_CYCLE, CYCLE_STATUS, INCIDENT_NOTICE)

@@ -16,7 +16,7 @@ from fixtures.signature import Signature
 from fixtures.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
 from monitor.store import Store
 
-ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step"}
+ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus"}
 
 
 def scrape(db: Path, **kw) -> dict:
@@ -175,3 +175,17 @@ def test_step_failures_count_first_attempts_by_fixed_step_id_with_zeros_for_the_
     assert value(fams, family, journey="J2.2b", browser="chromium", step=reset.id) == 0
     assert value(fams, family, journey="J2.2b", browser="firefox", step="forgot_password") == 0
     assert value(fams, family, journey="J2", browser="firefox", step="other") == 1
+
+
+def test_browser_difference_evidence_per_pair_and_direction_with_its_threshold(tmp_path: Path) -> None:
+    # Three days of synthetic history: Chromium ~71 % vs Firefox ~98 %, every 30 minutes.
+    from synthetic import populate
+    path = tmp_path / "diff.db"
+    with Store.open_writer(path) as store:
+        populate(store, cycles=2 * 24 * 3, step=1800)
+    fams = scrape(path, browsers=["chromium", "firefox"])
+    threshold = value(fams, "extranet_browser_difference_evidence_threshold")
+    assert threshold == pytest.approx(2 * 45 / 0.05)  # both directions × e-processes live in a week / α
+    worse = value(fams, "extranet_browser_difference_evidence", browser="chromium", versus="firefox")
+    better = value(fams, "extranet_browser_difference_evidence", browser="firefox", versus="chromium")
+    assert worse >= threshold > better
