@@ -31,6 +31,7 @@ calibration never mixes synthetic failures into an operator's history.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import random
 import secrets
@@ -39,7 +40,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from monitor.config import Config
 from monitor.runner import CycleRunner, StopRequest
@@ -103,7 +104,7 @@ class EngineCheck:
         return lo <= self.true_success <= hi
 
 
-def rates_from_outcomes(outcomes: dict[str, Iterable[str]]) -> list[Rate]:
+def rates_from_outcomes(outcomes: Mapping[str, Iterable[str]]) -> list[Rate]:
     """First-attempt outcomes per browser → ``Rate`` objects, counted as the report counts them."""
     out = []
     for browser, firsts in outcomes.items():
@@ -262,6 +263,10 @@ def run_real(cfg: Config, store: Store, target: ReferenceTarget, failure_rates: 
     return RealRun(checks, done, seconds)
 
 
+def _prefixed(progress: Callable[[str], None], prefix: str, line: str) -> None:
+    progress(prefix + line)
+
+
 def calibrate(cfg: Config, *, failure_rates: dict[str, float], cycles: int, seed: int, equal_rate: float,
               real_repeats: int, simulations: int, alpha: float, db: Path | None = None, sim_seed: int = 1,
               out: Callable[[str], None] = print, progress: Callable[[str], None] = lambda _s: None,
@@ -284,7 +289,7 @@ def calibrate(cfg: Config, *, failure_rates: dict[str, float], cycles: int, seed
                     if stop.is_set():
                         break
                     rep = run_real(ccfg, store, target, equal, cycles=cycles, seed=seed + 1 + k, stop=stop,
-                                   progress=lambda s, k=k: progress(f"equal-rates repetition {k + 1}: {s}"))
+                                   progress=functools.partial(_prefixed, progress, f"equal-rates repetition {k + 1}: "))
                     real_claims += claims_difference([c.rate for c in rep.checks], alpha)
                     real_done += 1
                     real_seconds += rep.seconds

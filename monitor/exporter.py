@@ -206,7 +206,9 @@ class ExporterServer:
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
-        self.host, self.port = self.httpd.server_address[:2]
+        bound_host, bound_port = self.httpd.server_address[:2]  # port 0 asked: the one the kernel gave
+        self.host: str = bound_host if isinstance(bound_host, str) else bytes(bound_host).decode()
+        self.port: int = bound_port
         self._thread: threading.Thread | None = None
 
     def _default_health(self) -> tuple[bool, dict]:

@@ -63,7 +63,8 @@ class Scheduler:
         if jitter >= 1:
             lo, hi = max(1, round(interval - jitter)), round(interval + jitter)
             return self._sched.every(lo).to(hi).seconds.do(self._cycle)
-        return self._sched.every(interval).seconds.do(self._cycle)
+        # schedule takes any number of seconds (it builds a timedelta); its annotation says int.
+        return self._sched.every(interval).seconds.do(self._cycle)  # type: ignore[arg-type]
 
     def run_forever(self, max_cycles: int | None = None) -> int:
         """Loop until stopped (or ``max_cycles`` ran); return the number of cycles run."""

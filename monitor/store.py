@@ -329,7 +329,9 @@ class Store:
                 cur = c.execute("INSERT INTO cycles (started_at, status, mode, journeys, browsers, pid) "
                                 "VALUES (?, 'running', ?, ?, ?, ?)",
                                 (now or time.time(), mode, json.dumps(list(journeys)), json.dumps(list(browsers)), os.getpid()))
-                return int(cur.lastrowid)
+                if cur.lastrowid is None:  # sqlite3 always gives the rowid of an INSERT
+                    raise StoreError(f"{self.path}: the new cycle got no row id")
+                return cur.lastrowid
         return self._run(go)
 
     def finish_cycle(self, cycle_id: int, status: str, message: str | None = None, now: float | None = None) -> None:

@@ -24,8 +24,9 @@ class AssistancePage(BasePage):
 
     def ouvrir(self, motif: str | None = None) -> Response | None:
         """Open the form; ``motif`` preselects the reason through ``?motif=``."""
-        chemin = self.chemin if motif is None else f"{self.chemin}?{urlencode({'motif': motif})}"
-        return self.page.goto(chemin)
+        if motif is None:
+            return super().ouvrir()
+        return self.page.goto(f"{self.chemin}?{urlencode({'motif': motif})}")
 
     def liste_motif(self) -> Locator:
         return self.page.get_by_role("combobox", name="Motif de la demande", exact=True)

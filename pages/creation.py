@@ -107,7 +107,7 @@ class CreationEspacePage(BasePage):
 
 
 class _Etablissement(Protocol):
-    denomination: str
+    denomination: str | None
     civilite: str
     nom: str
     prenom: str
@@ -151,6 +151,8 @@ class CreationDuComptePage(BasePage):
 
     def renseigner_les_informations(self, etablissement: _Etablissement) -> None:
         """« Renseignez les informations nécessaires à la création du compte »."""
+        if etablissement.denomination is None:
+            raise ValueError("an establishment to create needs a dénomination")
         self.champ_denomination().fill(etablissement.denomination)
         expect(self.compte_principal_utilisateur()).to_be_visible()
         self.liste_civilite().select_option(label=etablissement.civilite)

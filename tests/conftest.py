@@ -13,12 +13,9 @@ import pytest
 from fixtures.mailpit import MailpitClient
 from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
 
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from extranet_helpers import OPERATOR_KEY
-    from service_helpers import start_or_skip
-except ImportError:  # pragma: no cover
-    from tests.extranet_helpers import OPERATOR_KEY
-    from tests.service_helpers import start_or_skip
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from extranet_helpers import OPERATOR_KEY
+from service_helpers import start_or_skip
 
 
 @pytest.fixture(scope="module")

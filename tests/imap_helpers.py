@@ -20,10 +20,7 @@ from fixtures.imap import ImapSettings
 from fixtures.postfix import PostfixService, start_postfix_relay
 from fixtures.spamd import start_spamd
 
-try:
-    from service_helpers import start_or_skip
-except ImportError:  # pragma: no cover
-    from tests.service_helpers import start_or_skip
+from service_helpers import start_or_skip  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 DOMAIN = "sentinel.invalid"
 FULL_USER = "plein"  # a mailbox whose quota is used up by one mail

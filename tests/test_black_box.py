@@ -25,12 +25,9 @@ from fixtures.accounts import CredentialsFile, load_accounts
 from fixtures.outcomes import CredentialsError
 from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
 
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from child_pytest import ROOT, run_pytest
-    from service_helpers import start_or_skip
-except ImportError:  # pragma: no cover
-    from tests.child_pytest import ROOT, run_pytest
-    from tests.service_helpers import start_or_skip
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from child_pytest import ROOT, run_pytest
+from service_helpers import start_or_skip
 
 pytestmark = pytest.mark.integration
 

@@ -21,10 +21,7 @@ from extranet.siret import random_siret
 from fixtures.mailpit import Mail, MailpitClient
 from fixtures.ports import free_port
 from fixtures.processes import ExtranetService, start_extranet
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from extranet_helpers import OPERATOR_KEY, ExtranetClient, Page, account_form_data, db_counts
-except ImportError:  # pragma: no cover
-    from tests.extranet_helpers import OPERATOR_KEY, ExtranetClient, Page, account_form_data, db_counts
+from extranet_helpers import OPERATOR_KEY, ExtranetClient, Page, account_form_data, db_counts  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

@@ -29,10 +29,7 @@ from extranet.siret import random_siret
 from extranet.store import Store
 from fixtures.processes import ExtranetService
 
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from extranet_helpers import OPERATOR_KEY, ExtranetClient, Page
-except ImportError:  # pragma: no cover
-    from tests.extranet_helpers import OPERATOR_KEY, ExtranetClient, Page
+from extranet_helpers import OPERATOR_KEY, ExtranetClient, Page  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 PASSWORD = "Motdepasse-Session-1"
 

@@ -20,10 +20,7 @@ from fixtures.mailpit import MailpitClient
 from fixtures.outcomes import MailNotReceived
 from fixtures.operator import OperatorClient
 from fixtures.processes import ExtranetService, MailpitService, start_extranet
-try:
-    from extranet_helpers import OPERATOR_KEY, ExtranetClient
-except ImportError:  # pragma: no cover
-    from tests.extranet_helpers import OPERATOR_KEY, ExtranetClient
+from extranet_helpers import OPERATOR_KEY, ExtranetClient  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

@@ -22,12 +22,9 @@ from fixtures.operator import OperatorClient
 from fixtures.processes import ExtranetService, start_extranet
 from monitor.exporter import StoreCollector, make_registry
 
-try:
-    from child_pytest import run_pytest
-    from imap_helpers import DOMAIN, MailStack, mail_stack
-except ImportError:  # pragma: no cover
-    from tests.child_pytest import run_pytest
-    from tests.imap_helpers import DOMAIN, MailStack, mail_stack
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from child_pytest import run_pytest
+from imap_helpers import DOMAIN, MailStack, mail_stack
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,10 +21,7 @@ from fixtures.imap import ImapError, ImapSource
 from fixtures.mail import MailQuery, Placement
 from fixtures.outcomes import MailNotReceived, Outcome, classify
 
-try:
-    from imap_helpers import BARE_USER, DOMAIN, FULL_USER, MailStack, mail_stack
-except ImportError:  # pragma: no cover
-    from tests.imap_helpers import BARE_USER, DOMAIN, FULL_USER, MailStack, mail_stack
+from imap_helpers import BARE_USER, DOMAIN, FULL_USER, MailStack, mail_stack  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 SUBJECT_WORD = "Réinitialisation"

@@ -14,10 +14,7 @@ import pytest
 from fixtures.artifacts import SecretRegistry
 from fixtures.ports import free_port
 
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from child_pytest import ROOT, run_pytest
-except ImportError:  # pragma: no cover
-    from tests.child_pytest import ROOT, run_pytest
+from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

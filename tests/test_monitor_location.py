@@ -18,10 +18,7 @@ from monitor.report import compute, render_text, write_html
 from monitor.store import Store
 from synthetic import populate
 
-try:
-    from test_monitor_cli import config, free_port, monitor, wait_for
-except ImportError:  # run from the project root as a package
-    from tests.test_monitor_cli import config, free_port, monitor, wait_for
+from test_monitor_cli import config, free_port, monitor, wait_for  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 
 def test_location_from_toml_and_environment(tmp_path: Path) -> None:

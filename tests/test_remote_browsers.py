@@ -21,10 +21,7 @@ from fixtures.ports import free_port
 from fixtures.processes import ManagedProcess, spawn, wait_until_ready
 from fixtures.remote import ConnectError, parse_connect, public_endpoint
 
-try:
-    from child_pytest import ROOT, run_pytest
-except ImportError:  # pragma: no cover
-    from tests.child_pytest import ROOT, run_pytest
+from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 DRIVER = Path(playwright.__file__).parent / "driver"
 POOL = ROOT / "ops" / "browser-pool"

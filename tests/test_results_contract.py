@@ -22,10 +22,7 @@ from monitor.report import compute, render_text
 from monitor.runner import CycleRunner
 from monitor.store import Store
 
-try:
-    from test_monitor_runner import make_cfg, spec
-except ImportError:  # pragma: no cover
-    from tests.test_monitor_runner import make_cfg, spec
+from test_monitor_runner import make_cfg, spec  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 
 def test_every_outcome_has_a_group_and_only_judged_ones_count():

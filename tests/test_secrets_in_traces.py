@@ -24,10 +24,7 @@ from fixtures.artifacts import MASK, SecretRegistry, scrub_trace, start_tracing
 from fixtures.credentials import SECRET_HEADERS
 from fixtures.engines import resolve_engine
 
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from trace_viewer import viewer_actions
-except ImportError:  # pragma: no cover
-    from tests.trace_viewer import viewer_actions
+from trace_viewer import viewer_actions  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

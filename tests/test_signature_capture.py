@@ -17,10 +17,7 @@ import pytest
 from fixtures.engines import resolve_engine
 from fixtures.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
 
-try:
-    from child_pytest import run_pytest
-except ImportError:  # pragma: no cover
-    from tests.child_pytest import run_pytest
+from child_pytest import run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 ALERT = "La vérification de sécurité de votre navigateur a échoué"

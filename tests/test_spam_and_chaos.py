@@ -22,12 +22,9 @@ from fixtures.operator import OperatorClient
 from fixtures.processes import start_extranet, start_mailpit
 from fixtures.spamd import SpamdService, spamd_pong, start_spamd
 
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from child_pytest import run_pytest
-    from service_helpers import start_or_skip
-except ImportError:  # pragma: no cover
-    from tests.child_pytest import run_pytest
-    from tests.service_helpers import start_or_skip
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from child_pytest import run_pytest
+from service_helpers import start_or_skip
 
 pytestmark = pytest.mark.integration
 KEY = "spam-key-" + uuid.uuid4().hex[:8]

@@ -18,10 +18,7 @@ from fixtures.markers import MARKERS
 from fixtures.outcomes import EngineUnavailable, NotRun
 from monitor import config as monitor_config
 
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from child_pytest import ROOT, run_pytest
-except ImportError:  # pragma: no cover
-    from tests.child_pytest import ROOT, run_pytest
+from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 PRODUCT = ("fixtures", "monitor", "pages", "journeys", "extranet")
 
