@@ -22,7 +22,6 @@ from bench._common import banner, busy_cores, cpu_ticks
 from fixtures.engines import resolve_engine
 from fixtures.processes import reference_stack
 
-
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 

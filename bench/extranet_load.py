@@ -38,7 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import ROOT, banner, percentile  # noqa: E402
+from bench._common import banner, percentile  # noqa: E402
 from fixtures.identity import new_identity  # noqa: E402
 from fixtures.operator import OperatorClient  # noqa: E402
 from fixtures.processes import reference_stack  # noqa: E402

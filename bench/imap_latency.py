@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from imap_helpers import DOMAIN, mail_stack  # noqa: E402
+from test_imap_mailbox import send  # noqa: E402
+
 from bench._common import banner, ms, percentile  # noqa: E402
 from fixtures.imap import ImapSource  # noqa: E402
 from fixtures.mail import MailQuery  # noqa: E402
-from imap_helpers import DOMAIN, mail_stack  # noqa: E402
-from test_imap_mailbox import send  # noqa: E402
 
 
 def main() -> int:

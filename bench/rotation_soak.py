@@ -90,7 +90,7 @@ def main() -> int:
                     with client.expect_mail('subject:"Réinitialisation"', timeout=120) as waiter:
                         proc = subprocess.Popen(cmd, cwd=work, env=env, start_new_session=True,
                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    waiter.value  # the reset mail arrived: the journey is mid-reset
+                    _ = waiter.value  # the reset mail arrived: the journey is mid-reset
                     os.killpg(proc.pid, signal.SIGKILL)
                     code = proc.wait()
                 outcome = "(killed: no summary)"

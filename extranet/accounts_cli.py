@@ -89,7 +89,7 @@ def add(args: argparse.Namespace) -> int:
     except BadRequest as exc:
         print(f"extranet accounts add: {exc}", file=sys.stderr)
         return 2
-    for entry, item in zip(entries, valid):
+    for entry, item in zip(entries, valid, strict=True):
         entry["siret"] = item["siret"]
     store = Store(args.database)
     for item in valid:  # an account already on that SIRET would be replaced: refuse instead

@@ -14,7 +14,7 @@ import time
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .faults import engine_of, endpoint_of
+from .faults import endpoint_of, engine_of
 from .rendering import page
 from .security import log_ref
 from .state import extranet_of

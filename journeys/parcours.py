@@ -10,8 +10,14 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from fixtures.steps import (ETAPE_1, ETAPE_2, RECUPERER_COMPTE_DE_TEST, RETROUVER_MOT_DE_PASSE_COMPTE_DE_TEST,
-                            SE_CONNECTER, Etape)
+from fixtures.steps import (
+    ETAPE_1,
+    ETAPE_2,
+    RECUPERER_COMPTE_DE_TEST,
+    RETROUVER_MOT_DE_PASSE_COMPTE_DE_TEST,
+    SE_CONNECTER,
+    Etape,
+)
 from pages import (
     AccueilPage,
     CreationEspacePage,

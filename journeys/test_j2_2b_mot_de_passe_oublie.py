@@ -18,8 +18,13 @@ from fixtures.steps import (
 )
 from pages import DemandeEnregistreePage, LienInvalidePage, MotDePasseOubliePage, NouveauMotDePassePage
 
-from .parcours import (choisir_le_nouveau_mot_de_passe, expect_mail, ouvrir_l_accueil, preparer_le_compte_de_test,
-                       se_connecter)
+from .parcours import (
+    choisir_le_nouveau_mot_de_passe,
+    expect_mail,
+    ouvrir_l_accueil,
+    preparer_le_compte_de_test,
+    se_connecter,
+)
 
 pytestmark = [pytest.mark.journey("J2.2b"), pytest.mark.writes]
 

@@ -90,7 +90,7 @@ def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, exist
             procedure = MotDePasseOubliePage(page)
             procedure.ouvrir()
             reponses[("mdp", cas)] = reponse_visible(
-                page, lambda i=identifiant: procedure.demander_la_reinitialisation(i))
+                page, lambda i=identifiant, p=procedure: p.demander_la_reinitialisation(i))
         assert reponses[("mdp", "connu")] == reponses[("mdp", "inconnu")]
     with journey.step(REPONSE_IDENTIQUE_IDENTIFIANT):
         cas_identifiant = (("connu", existing_account.siret, existing_account.courriel),
@@ -100,5 +100,5 @@ def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, exist
             procedure = IdentifiantOubliePage(page)
             procedure.ouvrir()
             reponses[("id", cas)] = reponse_visible(
-                page, lambda s=siret, c=courriel: procedure.demander_mon_identifiant(s, c))
+                page, lambda s=siret, c=courriel, p=procedure: p.demander_mon_identifiant(s, c))
         assert len({reponses[("id", cas)] for cas, _, _ in cas_identifiant}) == 1, reponses

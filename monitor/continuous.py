@@ -196,9 +196,9 @@ def print_simulation(figures: dict[str, Figures], *, design: Design, journeys: i
 def verdict_after_each_cycle(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: Design,
                              alpha: float) -> list[tuple[int, str, str]]:
     """For each cycle i, both verdicts read on cycles 0..i: (cycle id, Fisher, sequential)."""
+    from fixtures.engine_names import display_name
     from monitor.browser_difference import evaluate
     from monitor.calibrate import rates_from_outcomes
-    from fixtures.engine_names import display_name
     from monitor.stats import compare, format_p
     out = []
     for i in range(len(cycles)):

@@ -23,15 +23,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from prometheus_client.core import (CollectorRegistry, CounterMetricFamily, GaugeMetricFamily,
-                                    HistogramMetricFamily, Metric)
+from prometheus_client.core import (
+    CollectorRegistry,
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from fixtures.outcomes import OUTCOMES
-from monitor.classify import CYCLE_ERROR_REASONS
 from monitor import metrics
+from monitor.classify import CYCLE_ERROR_REASONS
 from monitor.metrics import bucket_label, label_key
 from monitor.store import CYCLE_STATUSES, Store, StoreError
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from fixtures.contract import JourneyResult
-from fixtures.steps import ETAPES, HORS_ETAPE, step_label
 from fixtures.outcomes import JUDGED_OUTCOMES, Outcome
+from fixtures.steps import ETAPES, HORS_ETAPE, step_label
 
 
 @dataclass(frozen=True)

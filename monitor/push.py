@@ -15,7 +15,8 @@ import urllib.request
 
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
-from fixtures.outcomes import JUDGED_OUTCOMES as TARGET_OUTCOMES, NOT_RUN_OUTCOMES
+from fixtures.outcomes import JUDGED_OUTCOMES as TARGET_OUTCOMES
+from fixtures.outcomes import NOT_RUN_OUTCOMES
 from monitor import metrics
 from monitor.classify import PROBE_ERROR, SUCCESS
 from monitor.runner import CycleReport

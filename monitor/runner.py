@@ -27,12 +27,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from fixtures.contract import JourneyResult, ResultsFileError, load_results
 from fixtures.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
 from fixtures.remote import CONNECT_ENV, format_connect
-from monitor.classify import (CYCLE_TIMEOUT, RUNNER_CRASHED, SUCCESS, Run, aggregate, exit_code, fold_attempts,
-                              needs_retry, prober_failure)
+from monitor.classify import (
+    CYCLE_TIMEOUT,
+    RUNNER_CRASHED,
+    SUCCESS,
+    Run,
+    aggregate,
+    exit_code,
+    fold_attempts,
+    needs_retry,
+    prober_failure,
+)
 from monitor.config import Config
-from fixtures.contract import JourneyResult, ResultsFileError, load_results
 from monitor.store import Store
 
 log = logging.getLogger("monitor.runner")

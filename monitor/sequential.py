@@ -164,7 +164,7 @@ def detect(log_e: np.ndarray, starts: Sequence[int] | np.ndarray,
     starts, ends = np.asarray(starts, dtype=int), np.asarray(ends, dtype=int)
     evidence = np.full(log_e.shape[1:], -np.inf)
     origin = np.full(log_e.shape[1:], -1, dtype=int)
-    for start, end in zip(starts.tolist(), ends.tolist()):  # one block of cycles per e-process
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):  # one block of cycles per e-process
         stop = min(end, T - 1) + 1
         if start >= stop:
             continue

@@ -185,7 +185,7 @@ def compare(rates: list[Rate], alpha: float = 0.05) -> list[Comparison]:
     others = [r for r in usable if r is not best]
     raw = [fisher_exact(best.successes, best.failures, r.successes, r.failures) for r in others]
     adjusted = holm(raw) if len(others) > 1 else raw
-    comps = [Comparison(worse=r, better=best, p_value=p, p_adjusted=q, alpha=alpha) for r, p, q in zip(others, raw, adjusted)]
+    comps = [Comparison(worse=r, better=best, p_value=p, p_adjusted=q, alpha=alpha) for r, p, q in zip(others, raw, adjusted, strict=True)]
     comps.sort(key=lambda c: c.p_adjusted)
     return comps
 

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from fixtures.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES
-from monitor.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_attempts, journey_label
-from fixtures.steps import step_label
-from monitor.funnel import failed_step_ids
 from fixtures.contract import JourneyResult, MailLatency, Step, parse_result
+from fixtures.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES
+from fixtures.steps import step_label
 from monitor import metrics
+from monitor.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_attempts, journey_label
+from monitor.funnel import failed_step_ids
 from monitor.metrics import Metric, bucket_label, label_key
 
 SCHEMA_VERSION = 2  # 2: outcomes checked by the results contract; the whole record kept as JSON
@@ -474,7 +474,7 @@ class Store:
                 files.append((st.st_mtime, st.st_size, f))
             files.sort()
             total = sum(s for _, s, _ in files)
-            for mtime, size, f in files:
+            for mtime, _size, f in files:
                 too_old = artifacts_max_age > 0 and mtime < now - artifacts_max_age
                 too_big = artifacts_max_bytes > 0 and total > artifacts_max_bytes
                 if not (too_old or too_big):
@@ -487,11 +487,11 @@ class Store:
 
     # --- reading -------------------------------------------------------------------
     def counters(self) -> list[tuple[str, dict[str, str], float]]:
-        return self._run(lambda: [(n, json.loads(l), v) for n, l, v in
+        return self._run(lambda: [(n, json.loads(labels), v) for n, labels, v in
                                   self.conn.execute("SELECT name, labels, value FROM counters ORDER BY name, labels")])
 
     def gauges(self) -> list[tuple[str, dict[str, str], float, float]]:
-        return self._run(lambda: [(n, json.loads(l), v, t) for n, l, v, t in
+        return self._run(lambda: [(n, json.loads(labels), v, t) for n, labels, v, t in
                                   self.conn.execute("SELECT name, labels, value, ts FROM gauges ORDER BY name, labels")])
 
     def cycles(self, limit: int = 50) -> list[CycleRow]:
@@ -590,7 +590,7 @@ def _delete_inside(path: Path, root: Path | None, done: dict[str, int]) -> int:
 
 
 def _prune_empty_dirs(root: Path) -> None:
-    for dirpath, dirs, files in os.walk(root, topdown=False):
+    for dirpath, _dirs, _files in os.walk(root, topdown=False):
         p = Path(dirpath)
         if p != root and not any(p.iterdir()):
             try:

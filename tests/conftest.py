@@ -10,12 +10,12 @@ from typing import Iterator
 
 import pytest
 
-from fixtures.mailpit import MailpitClient
-from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
-
 # tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
 from extranet_helpers import OPERATOR_KEY
 from service_helpers import start_or_skip
+
+from fixtures.mailpit import MailpitClient
+from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
 
 
 @pytest.fixture(scope="module")

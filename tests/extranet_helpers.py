@@ -9,10 +9,9 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-import uuid
 
 import httpx
 

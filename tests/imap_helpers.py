@@ -11,16 +11,16 @@ import secrets
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import parse_qs, urlparse
+
+from service_helpers import start_or_skip  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.dovecot import DovecotService, MailboxUser, start_dovecot
 from fixtures.imap import ImapSettings
 from fixtures.postfix import PostfixService, start_postfix_relay
 from fixtures.spamd import start_spamd
-
-from service_helpers import start_or_skip  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 DOMAIN = "sentinel.invalid"
 FULL_USER = "plein"  # a mailbox whose quota is used up by one mail

@@ -10,7 +10,6 @@ the target's rate limit are one-line errors with the right outcome.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -19,15 +18,15 @@ from typing import Iterator
 
 import pytest
 
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from child_pytest import ROOT, run_pytest
+from service_helpers import start_or_skip
+
 from extranet.security import verify_password
 from extranet.store import Store as ExtranetStore
 from fixtures.accounts import CredentialsFile, load_accounts
 from fixtures.outcomes import CredentialsError
 from fixtures.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
-
-# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
-from child_pytest import ROOT, run_pytest
-from service_helpers import start_or_skip
 
 pytestmark = pytest.mark.integration
 
@@ -132,7 +131,7 @@ def test_writes_allowed_recovery_journeys_pass_on_test_accounts(tmp_path: Path, 
         assert runs_of(summary) == {"J2.2a": ("success", None), "J2.2b": ("success", None),
                                     "J1": ("not_run", "needs_operator"), "N1": ("success", None)}
         after = load_accounts(credentials)
-        assert sum(a.password != b for a, b in zip(after, before)) == 1  # J2.2b rotated one account
+        assert sum(a.password != b for a, b in zip(after, before, strict=True)) == 1  # J2.2b rotated one account
         assert account_works(extranet.database, credentials) == ["password", "password"]
         assert oct(credentials.stat().st_mode & 0o777) == "0o600"
         secrets = [s for a in after for s in (a.identifiant, a.password)] + before

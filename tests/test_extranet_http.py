@@ -16,12 +16,18 @@ from typing import Iterator
 
 import httpx
 import pytest
+from extranet_helpers import (  # tests/ is on sys.path (pytest's rootdir-relative import)
+    OPERATOR_KEY,
+    ExtranetClient,
+    Page,
+    account_form_data,
+    db_counts,
+)
 
 from extranet.siret import random_siret
 from fixtures.mailpit import Mail, MailpitClient
 from fixtures.ports import free_port
 from fixtures.processes import ExtranetService, start_extranet
-from extranet_helpers import OPERATOR_KEY, ExtranetClient, Page, account_form_data, db_counts  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

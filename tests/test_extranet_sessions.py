@@ -17,6 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
+from extranet_helpers import (  # tests/ is on sys.path (pytest's rootdir-relative import)
+    OPERATOR_KEY,
+    ExtranetClient,
+    Page,
+)
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,8 +33,6 @@ from extranet.sessions import COOKIE, IDLE_SECONDS, TOUCH_SECONDS, ServerSession
 from extranet.siret import random_siret
 from extranet.store import Store
 from fixtures.processes import ExtranetService
-
-from extranet_helpers import OPERATOR_KEY, ExtranetClient, Page  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 PASSWORD = "Motdepasse-Session-1"
 

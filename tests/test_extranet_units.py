@@ -2,6 +2,7 @@
 under the operator clock offset, cryptogram challenges, mail rendering, settings."""
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import random
@@ -277,7 +278,7 @@ def test_bad_settings_name_the_key(argv: list[str], env: dict[str, str], expecte
 def test_settings_are_frozen_and_validated_on_construction() -> None:
     with pytest.raises(SettingsError):
         Settings(port=0)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().port = 1  # type: ignore[misc]
 
 

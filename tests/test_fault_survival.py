@@ -33,8 +33,18 @@ import pytest
 
 from fixtures.engines import resolve_engine
 from fixtures.operator import OperatorClient
-from fixtures.processes import (ExtranetService, MailpitService, ManagedProcess, _http_ok, _smtp_ok, reference_stack,
-                                spawn, start_extranet, start_mailpit, wait_until_ready)
+from fixtures.processes import (
+    ExtranetService,
+    MailpitService,
+    ManagedProcess,
+    _http_ok,
+    _smtp_ok,
+    reference_stack,
+    spawn,
+    start_extranet,
+    start_mailpit,
+    wait_until_ready,
+)
 from monitor.config import Config
 from monitor.runner import CycleRunner
 from monitor.store import Store
@@ -246,7 +256,7 @@ def test_smtp_refusal_by_mailpit_chaos_is_stored_as_mail_not_received(tmp_path) 
             with Store.open_writer(cfg.db_path) as store:
                 report = CycleRunner(cfg, store).run_cycle("once")
                 row = only_row(store, report.cycle_id, "J2.2a")
-                runs = {n: v for n, l, v in store.counters() if n == "runs_total" and l["outcome"] == "mail_not_received"}
+                runs = {n: v for n, lab, v in store.counters() if n == "runs_total" and lab["outcome"] == "mail_not_received"}
         finally:
             extranet.stop()
     finally:
@@ -331,5 +341,5 @@ def test_monitor_sigkilled_mid_cycle_keeps_history_and_marks_the_cycle_interrupt
         rows = store.results()
         assert [(r.id, r.cycle_id, r.outcome) for r in rows if r.cycle_id == 1] == history  # history intact
         assert [(r.cycle_id, r.outcome) for r in rows if r.cycle_id != 1] == [(3, "success")]
-        errors = {l["reason"]: v for n, l, v in store.counters() if n == "cycle_errors_total"}
+        errors = {lab["reason"]: v for n, lab, v in store.counters() if n == "cycle_errors_total"}
         assert errors == {"interrupted": 1}

@@ -14,13 +14,13 @@ from typing import Iterator
 
 import httpx
 import pytest
+from extranet_helpers import OPERATOR_KEY, ExtranetClient  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.identity import new_identity
 from fixtures.mailpit import MailpitClient
-from fixtures.outcomes import MailNotReceived
 from fixtures.operator import OperatorClient
+from fixtures.outcomes import MailNotReceived
 from fixtures.processes import ExtranetService, MailpitService, start_extranet
-from extranet_helpers import OPERATOR_KEY, ExtranetClient  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from extranet.faults import ENDPOINTS, FaultProfile, FaultProfileError, FaultState, engine_of, endpoint_of
+from extranet.faults import ENDPOINTS, FaultProfile, FaultProfileError, FaultState, endpoint_of, engine_of
 from extranet.mailer import build_message, render
 from extranet.settings import SettingsError, load_settings
 

@@ -35,8 +35,8 @@ from typing import Any, Callable, Iterator, TypeVar
 import pytest
 
 from fixtures.engines import resolve_engine
-from fixtures.ports import free_port
 from fixtures.outcomes import JUDGED_OUTCOMES
+from fixtures.ports import free_port
 from fixtures.processes import ManagedProcess, _http_ok, reference_stack, spawn, wait_until_ready
 from monitor.store import Store
 

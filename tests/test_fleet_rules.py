@@ -63,7 +63,7 @@ def _wilson_unit_test() -> str:
         for outcome, count in (("success", s), ("failure", n - s)):
             series.append(f"      - series: 'extranet_journey_runs_total{{journey=\"J1\",browser=\"chromium\","
                           f"outcome=\"{outcome}\",location=\"{loc}\"}}'\n        values: '0 {count}'\n")
-        for bound, value in zip(("lower", "upper"), wilson_interval(s, n)):
+        for bound, value in zip(("lower", "upper"), wilson_interval(s, n), strict=True):
             checks.append(f"      - expr: abs(location_browser:extranet_journey_success:wilson_{bound}95_1h"
                           f"{{location=\"{loc}\"}} - {value!r}) < bool 1e-12\n"
                           f"        eval_time: 1h\n        exp_samples:\n"

@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from child_pytest import run_pytest
+from imap_helpers import DOMAIN, MailStack, mail_stack
 from prometheus_client import generate_latest
 
 from fixtures.engines import resolve_engine
 from fixtures.operator import OperatorClient
 from fixtures.processes import ExtranetService, start_extranet
 from monitor.exporter import StoreCollector, make_registry
-
-# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
-from child_pytest import run_pytest
-from imap_helpers import DOMAIN, MailStack, mail_stack
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,17 +11,21 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
+from imap_helpers import (  # tests/ is on sys.path (pytest's rootdir-relative import)
+    BARE_USER,
+    DOMAIN,
+    FULL_USER,
+    MailStack,
+    mail_stack,
+)
 
 from extranet.mailer import build_message, render
 from fixtures.imap import ImapError, ImapSource
 from fixtures.mail import MailQuery, Placement
 from fixtures.outcomes import MailNotReceived, Outcome, classify
-
-from imap_helpers import BARE_USER, DOMAIN, FULL_USER, MailStack, mail_stack  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 SUBJECT_WORD = "Réinitialisation"

@@ -10,11 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.artifacts import SecretRegistry
 from fixtures.ports import free_port
-
-from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import smtplib
-from email.utils import formatdate
 import threading
 import time
 import uuid
 from email.message import EmailMessage
+from email.utils import formatdate
 
 import pytest
 

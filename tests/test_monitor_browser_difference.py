@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitor.browser_difference import (CycleOutcomes, design_for, evaluate, paired_counts, time_grid)
+from monitor.browser_difference import CycleOutcomes, design_for, evaluate, paired_counts, time_grid
 
 JOURNEYS = [f"J{i}" for i in range(8)]
 T0 = 1_790_000_000.0 - 1_790_000_000.0 % (4 * 3600)  # on a 4 h boundary, so the grid is easy to read
@@ -56,7 +56,7 @@ def test_start_cycles_do_not_move_with_the_moment_of_reading() -> None:
     later, _ = time_grid(ts[5:], 4 * 3600, 12 * 3600)
     assert 0 not in starts  # the oldest period read may have begun before what was read
     assert [ts[i] for i in starts if i >= 16] == [ts[5:][i] for i in later if ts[5:][i] >= ts[16]]
-    assert all(ts[e] < ts[s] + 12 * 3600 <= (ts[e + 1] if e + 1 < len(ts) else np.inf) for s, e in zip(starts, ends))
+    assert all(ts[e] < ts[s] + 12 * 3600 <= (ts[e + 1] if e + 1 < len(ts) else np.inf) for s, e in zip(starts, ends, strict=True))
     # The verdict after the last cycle is the same whichever earlier moment the history starts at,
     # as long as it covers the live e-processes and their plug-ins' lookback (history_seconds).
     cycles = history([{"chromium": 0.02, "firefox": 0.3}] * 80, seed=2)

@@ -12,8 +12,17 @@ from pathlib import Path
 import pytest
 
 from fixtures.engines import resolve_engine
-from monitor.calibrate import (CalibrationError, EngineCheck, claims_difference, parse_rates, proportion_text,
-                               rates_from_outcomes, simulate_claims, table, verdict_lines)
+from monitor.calibrate import (
+    CalibrationError,
+    EngineCheck,
+    claims_difference,
+    parse_rates,
+    proportion_text,
+    rates_from_outcomes,
+    simulate_claims,
+    table,
+    verdict_lines,
+)
 from monitor.stats import Rate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,6 +2,7 @@
 the run loop (non-overlapping cycles, idle without busy-wait, SIGTERM mid-cycle and idle)."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -15,9 +16,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from fake_child import COMMAND
 from prometheus_client.parser import text_string_to_metric_families
 
-from fake_child import COMMAND
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,7 +155,7 @@ def test_run_loop_cycles_without_overlap_then_exits(tmp_path: Path) -> None:
     with Store.open_reader(tmp_path / "m.db") as store:
         cycles = sorted(store.cycles(), key=lambda c: c.id)
     assert [c.status for c in cycles] == ["completed"] * 3
-    for a, b in zip(cycles, cycles[1:]):
+    for a, b in itertools.pairwise(cycles):
         assert b.started_at >= a.finished_at + 0.9  # never overlapping, spaced by the interval
     assert time.monotonic() - t0 < 30
 

@@ -10,10 +10,10 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.exporter import ExporterServer, InProcessErrors, StoreCollector, make_registry
 from fixtures.contract import JourneyResult, MailLatency, Step
 from fixtures.signature import Signature
 from fixtures.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
+from monitor.exporter import ExporterServer, InProcessErrors, StoreCollector, make_registry
 from monitor.store import Store
 
 ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus"}

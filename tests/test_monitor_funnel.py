@@ -4,8 +4,12 @@ from __future__ import annotations
 import html
 
 from fixtures.signature import Signature
-from fixtures.steps import (LIRE_COURRIEL_REINITIALISATION, MOT_DE_PASSE_OUBLIE, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE,
-                            SE_CONNECTER_NOUVEAU_MOT_DE_PASSE)
+from fixtures.steps import (
+    LIRE_COURRIEL_REINITIALISATION,
+    MOT_DE_PASSE_OUBLIE,
+    OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE,
+    SE_CONNECTER_NOUVEAU_MOT_DE_PASSE,
+)
 from monitor.funnel import FunnelRun, build, drop_clause
 
 STEPS = [MOT_DE_PASSE_OUBLIE, LIRE_COURRIEL_REINITIALISATION, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE,

@@ -10,15 +10,19 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from synthetic import populate
+from test_monitor_cli import (  # tests/ is on sys.path (pytest's rootdir-relative import)
+    config,
+    free_port,
+    monitor,
+    wait_for,
+)
 
 from monitor.__main__ import main
 from monitor.config import ConfigError, load_config
 from monitor.push import grouping_key
 from monitor.report import compute, render_text, write_html
 from monitor.store import Store
-from synthetic import populate
-
-from test_monitor_cli import config, free_port, monitor, wait_for  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 
 def test_location_from_toml_and_environment(tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from synthetic import populate
 
 from monitor.exporter import ExporterServer, StoreCollector
 from monitor.report import compute
 from monitor.store import Store
-from synthetic import populate
 
 PROMETHEUS = shutil.which("prometheus")
 RULES = Path(__file__).resolve().parent.parent / "ops" / "prometheus" / "extranet-monitor.rules.yml"

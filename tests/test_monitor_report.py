@@ -7,13 +7,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from synthetic import populate
 
+from fixtures.contract import JourneyResult
 from monitor.__main__ import main
 from monitor.report import compute, render_text, svg_rates
-from fixtures.contract import JourneyResult
 from monitor.stats import Rate
 from monitor.store import Store
-from synthetic import populate
 
 
 @pytest.fixture()

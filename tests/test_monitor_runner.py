@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fake_child import COMMAND
 
 from monitor.config import Config
-from fake_child import COMMAND
 from monitor.runner import CycleRunner, StopRequest, build_command
 from monitor.store import Store
 
@@ -93,7 +93,7 @@ def test_child_crash_records_every_pair_as_runner_crashed(tmp_path: Path, monkey
             (j, b, "probe_error", "runner_crashed") for j in ("J1", "N1") for b in ("chromium", "firefox")}
         assert "killed by SIGABRT" in report.errors[0]
         assert report.exit_code == 3  # the prober broke, not the target
-        errs = {l["reason"]: v for n, l, v in store.counters() if n == "cycle_errors_total"}
+        errs = {lab["reason"]: v for n, lab, v in store.counters() if n == "cycle_errors_total"}
         assert errs == {"runner_crashed": 1}
 
 
@@ -113,7 +113,7 @@ def test_missing_results_are_a_monitor_error_not_a_failure(tmp_path: Path, monke
         report = CycleRunner(cfg, store).run_cycle()
         assert {r.journey for r in report.runs} == {"J1"} and report.exit_code == 0
         assert "no result for N1/chromium, N1/firefox" in report.errors[0]
-        errs = {l["reason"]: v for n, l, v in store.counters() if n == "cycle_errors_total"}
+        errs = {lab["reason"]: v for n, lab, v in store.counters() if n == "cycle_errors_total"}
         assert errs == {"missing_result": 2}
 
 

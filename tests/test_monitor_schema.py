@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from monitor.classify import (Run, aggregate, browser_label, exit_code, fold_attempts, journey_label, needs_retry,
-                              prober_failure)
 from fixtures.contract import JourneyResult, ResultsFileError, load_results, parse_results
+from monitor.classify import (
+    Run,
+    aggregate,
+    browser_label,
+    exit_code,
+    fold_attempts,
+    journey_label,
+    needs_retry,
+    prober_failure,
+)
 
 GOOD = {
     "run_id": "abc", "started_at": 1.0, "finished_at": 2.0,

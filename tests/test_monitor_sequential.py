@@ -9,8 +9,18 @@ import numpy as np
 import pytest
 
 from monitor.continuous import FisherTables, sequential_claims
-from monitor.sequential import (JUMPS, WEIGHTS, Design, crossing, detect, difference_interval, grid_starts,
-                                log_evalue, log_evalues, plug_in)
+from monitor.sequential import (
+    JUMPS,
+    WEIGHTS,
+    Design,
+    crossing,
+    detect,
+    difference_interval,
+    grid_starts,
+    log_evalue,
+    log_evalues,
+    plug_in,
+)
 from monitor.stats import fisher_exact
 
 GRID = (0.01, 0.05, 0.2, 0.5, 0.8, 0.97)
@@ -89,7 +99,7 @@ def test_detect_matches_a_brute_force_maximum() -> None:
     evidence, origin = detect(log_e, starts, ends)
     for t in range(30):
         best, where = -np.inf, -1
-        for s, e in zip(starts, ends):
+        for s, e in zip(starts, ends, strict=True):
             if s <= t <= e:
                 v = math.log(sum(w * math.exp(log_e[c, s:t + 1].sum()) for c, w in enumerate(WEIGHTS)))
                 if v > best:
@@ -144,7 +154,7 @@ def test_fisher_tables_match_the_exact_integer_test() -> None:
     tables = [(3, 5, 7, 1), (10, 0, 0, 10), (0, 4, 0, 4), (5, 5, 5, 5), (700, 68, 690, 78), (1, 9, 11, 3)]
     ft = FisherTables(2000)
     got = ft.pvalues(*(np.array([t[i] for t in tables]) for i in range(4)))
-    for t, p in zip(tables, got):
+    for t, p in zip(tables, got, strict=True):
         assert p == pytest.approx(fisher_exact(*t), rel=1e-9, abs=1e-15)
 
 

@@ -55,7 +55,7 @@ def test_kill_9_mid_cycle_keeps_committed_rows_and_marks_cycle_interrupted(tmp_p
         assert "found at start-up" in (cycle.message or "")
         rows = store.results()
         assert len(rows) >= committed  # everything reported as committed is there
-        counters = {(n, tuple(sorted(l.items()))): v for n, l, v in store.counters()}
+        counters = {(n, tuple(sorted(lab.items()))): v for n, lab, v in store.counters()}
         runs = sum(v for (n, _), v in counters.items() if n == "runs_total")
         assert runs == len(rows)  # counters moved in the same transactions as the rows
         assert counters[("cycle_errors_total", (("reason", "interrupted"),))] == 1
@@ -165,5 +165,5 @@ def test_retention_by_age_and_size_keeps_counters_and_stays_inside_artifacts(tmp
         assert outside.exists()  # never delete outside the artifacts directory
         assert [f.exists() for f in new] == [False, False, True, True, True]  # oldest went first
         assert [c.id for c in store.cycles()] == [cid2]
-        counters = {(n, tuple(sorted(l.items()))): v for n, l, v in store.counters()}
+        counters = {(n, tuple(sorted(lab.items()))): v for n, lab, v in store.counters()}
         assert counters[("runs_total", (("browser", "chromium"), ("journey", "J1"), ("outcome", "failure")))] == 1

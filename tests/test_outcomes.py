@@ -5,8 +5,16 @@ import httpx
 import pytest
 
 from fixtures.identity import random_password
-from fixtures.outcomes import (BrowserCrashed, EngineUnavailable, MailNotReceived, MailpitUnreachable,
-                               Outcome, ServiceStartError, TargetUnreachable, classify)
+from fixtures.outcomes import (
+    BrowserCrashed,
+    EngineUnavailable,
+    MailNotReceived,
+    MailpitUnreachable,
+    Outcome,
+    ServiceStartError,
+    TargetUnreachable,
+    classify,
+)
 
 
 class Error(Exception):

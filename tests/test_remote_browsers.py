@@ -16,12 +16,11 @@ from typing import Iterator
 
 import playwright
 import pytest
+from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.ports import free_port
 from fixtures.processes import ManagedProcess, spawn, wait_until_ready
 from fixtures.remote import ConnectError, parse_connect, public_endpoint
-
-from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 DRIVER = Path(playwright.__file__).parent / "driver"
 POOL = ROOT / "ops" / "browser-pool"

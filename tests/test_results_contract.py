@@ -12,17 +12,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_monitor_runner import make_cfg, spec  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.contract import JourneyResult, ResultsFileError, TargetLockHold, parse_result, parse_results
-from fixtures.outcomes import (NOT_RUN_REASONS, EngineUnavailable, Group, NeedsOperator, Outcome, WriteGuarded,
-                               classify, success_rate)
-from monitor.summary import summary_text, write_junit
-from fake_child import COMMAND
+from fixtures.outcomes import (
+    NOT_RUN_REASONS,
+    EngineUnavailable,
+    Group,
+    NeedsOperator,
+    Outcome,
+    WriteGuarded,
+    classify,
+    success_rate,
+)
 from monitor.report import compute, render_text
 from monitor.runner import CycleRunner
 from monitor.store import Store
-
-from test_monitor_runner import make_cfg, spec  # tests/ is on sys.path (pytest's rootdir-relative import)
+from monitor.summary import summary_text, write_junit
 
 
 def test_every_outcome_has_a_group_and_only_judged_ones_count():

@@ -6,7 +6,7 @@ from typing import Iterator
 import pytest
 
 from fixtures.engines import resolve_engine
-from pages import BasePage, AccueilPage, MonEspacePage, NouveauMotDePassePage, secret_fields
+from pages import AccueilPage, BasePage, MonEspacePage, NouveauMotDePassePage, secret_fields
 
 pytestmark = pytest.mark.integration
 

@@ -13,13 +13,7 @@ from urllib.parse import quote, unquote_to_bytes
 
 import pytest
 
-from fixtures.artifacts import (
-    MASK,
-    SecretLeak,
-    SecretRegistry,
-    mask_credentials,
-    scrub_tree,
-)
+from fixtures.artifacts import MASK, SecretLeak, SecretRegistry, mask_credentials, scrub_tree
 from fixtures.secret_forms import base64_cores
 
 IDENTIFIER = "AP7K2M9Q4X"

@@ -19,12 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from trace_viewer import viewer_actions  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.artifacts import MASK, SecretRegistry, scrub_trace, start_tracing
 from fixtures.credentials import SECRET_HEADERS
 from fixtures.engines import resolve_engine
-
-from trace_viewer import viewer_actions  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 

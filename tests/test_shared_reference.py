@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from child_pytest import run_pytest
 from extranet_helpers import OPERATOR_KEY
+
 from fixtures.engines import resolve_engine
 
 pytestmark = [pytest.mark.integration,

@@ -13,11 +13,10 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from child_pytest import run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.engines import resolve_engine
 from fixtures.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
-
-from child_pytest import run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 pytestmark = pytest.mark.integration
 ALERT = "La vérification de sécurité de votre navigateur a échoué"

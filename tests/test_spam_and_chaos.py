@@ -15,16 +15,16 @@ from typing import Iterator
 
 import pytest
 
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from child_pytest import run_pytest
+from service_helpers import start_or_skip
+
 from fixtures.engines import resolve_engine
 from fixtures.identity import new_identity
 from fixtures.mailpit import MailpitClient
 from fixtures.operator import OperatorClient
 from fixtures.processes import start_extranet, start_mailpit
 from fixtures.spamd import SpamdService, spamd_pong, start_spamd
-
-# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
-from child_pytest import run_pytest
-from service_helpers import start_or_skip
 
 pytestmark = pytest.mark.integration
 KEY = "spam-key-" + uuid.uuid4().hex[:8]

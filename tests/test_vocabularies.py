@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures import engine_names, engines, procedure
 from fixtures.markers import MARKERS
 from fixtures.outcomes import EngineUnavailable, NotRun
 from monitor import config as monitor_config
-
-from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 PRODUCT = ("fixtures", "monitor", "pages", "journeys", "extranet")
 

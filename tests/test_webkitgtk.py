@@ -7,7 +7,6 @@ talk to the target. Every wait is bounded; none of these may hang.
 """
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

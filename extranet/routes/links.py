@@ -15,14 +15,7 @@ from starlette.routing import Route
 
 from .. import mailer as mail
 from ..rendering import field, page, read_form, session_expired
-from ..security import (
-    PASSWORD_POLICY_TEXT,
-    hash_password,
-    log_ref,
-    looks_like_token,
-    password_problems,
-    token_hash,
-)
+from ..security import PASSWORD_POLICY_TEXT, hash_password, log_ref, looks_like_token, password_problems, token_hash
 from ..state import extranet_of
 
 log = logging.getLogger("extranet")
