@@ -156,7 +156,7 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
                         cycles[cross].started_at if cross is not None else None,
                         cycles[cross].cycle_id if cross is not None else None,
                         cycles[first].started_at, iv, int(d.size), cycles[0].started_at,
-                        cross is not None and cross <= warm, design.alpha, math.exp(min(other, 700.0)))
+                        bool(cross is not None and cross <= warm), design.alpha, math.exp(min(other, 700.0)))
         out.append(v)
     out.sort(key=lambda v: -v.evidence)
     return out

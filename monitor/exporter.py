@@ -108,7 +108,7 @@ class StoreCollector(Collector):
         browsers = self.browsers or sorted({run.browser for _ts, _cid, run in store.runs(since=time.time() - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))
         verdicts = read_verdicts(store, browsers, design, time.time())
-        evidence = {pair: value for pair, value in sorted(evidence_by_direction(verdicts).items())}
+        evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))
         return {metrics.BROWSER_DIFFERENCE_EVIDENCE: evidence,
                 metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): design.threshold}}
 

@@ -124,9 +124,9 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
     for r in store.results(where=f"outcome IN ({not_run_sql})", since=now - longest, limit=1000, newest_first=True):
         newest.setdefault((r.journey, r.browser), r)
     cycles: dict[str, int] = {}
-    for c in store.cycles(limit=100000):
-        if c.started_at >= now - longest:
-            cycles[c.status] = cycles.get(c.status, 0) + 1
+    for cycle in store.cycles(limit=100000):
+        if cycle.started_at >= now - longest:
+            cycles[cycle.status] = cycles.get(cycle.status, 0) + 1
     return ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
                       store.last_completed_cycle_ts(), alerts, location,
                       sorted(newest.values(), key=lambda r: (r.journey, r.browser)), list(funnels.values()),
@@ -239,7 +239,7 @@ def svg_rates(rates: Sequence[Rate], title: str) -> str:
         y = top + i * row_h
         c = _colour(r.label)
         parts.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end">{_e(display_name(r.label))}</text>')
-        if not r.trials:
+        if r.ratio is None:
             parts.append(f'<text x="{left + 4}" y="{y + 20}" fill="#666">no counted runs</text>')
             continue
         lo, hi = r.interval
@@ -300,9 +300,10 @@ def _artifact_link(path: str, html_dir: Path) -> str:
 
 
 def _cell_colour(r: Rate) -> str:
-    if not r.trials:
+    ratio = r.ratio
+    if ratio is None:  # no trials
         return "#f4f4f4"
-    return "#f8d7da" if r.ratio < 0.8 else "#fff3cd" if r.ratio < 0.95 else "#d4edda"
+    return "#f8d7da" if ratio < 0.8 else "#fff3cd" if ratio < 0.95 else "#d4edda"
 
 
 def render_html(data: ReportData, html_path: Path) -> str:
@@ -352,9 +353,9 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     b.append("<h2>Trend per day (UTC)</h2>" + svg_trend(data.daily, all_browsers))
     if data.daily:
         b.append("<table><tr><th>day</th>" + "".join(f"<th>{_e(display_name(x))}</th>" for x in all_browsers) + "</tr>")
-        for day, rates in data.daily:
+        for day, day_rates in data.daily:
             b.append(f"<tr><td>{_e(day)}</td>" + "".join(
-                f"<td>{_e(rates[x].text().split(' ', 1)[1]) + ' n=' + str(rates[x].trials) if x in rates and rates[x].trials else '–'}</td>"
+                f"<td>{_e(day_rates[x].text().split(' ', 1)[1]) + ' n=' + str(day_rates[x].trials) if x in day_rates and day_rates[x].trials else '–'}</td>"
                 for x in all_browsers) + "</tr>")
         b.append("</table>")
     b.append(funnel_html(data.funnels, data.windows[-1].label, lambda p: _artifact_link(p, html_dir)))
