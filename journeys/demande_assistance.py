@@ -1,16 +1,17 @@
 """Sending an assistance request and checking its acknowledgement (Cas 2.1 and Cas n°3)."""
 from __future__ import annotations
 
-from typing import Any
-
 from playwright.sync_api import Page
 
+from fixtures.identity import Identity
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
 from fixtures.steps import CHOISIR_MOTIF, LIRE_ACCUSE_RECEPTION, RENSEIGNER_ET_ENVOYER
 from pages import NUMERO_DEMANDE, AssistancePage, DemandeAssistanceEnregistreePage
 
 
-def envoyer_la_demande(page: Page, journey: Any, inbox: Any, formulaire: AssistancePage, motif: str,
-                       etablissement: Any) -> str:
+def envoyer_la_demande(page: Page, journey: JourneyRecord, inbox: Inbox, formulaire: AssistancePage, motif: str,
+                       etablissement: Identity) -> str:
     """Choose the reason, fill the form, send; return the request number shown on screen,
     after checking the acknowledgement mail carries the same number."""
     with journey.step(CHOISIR_MOTIF, motif=motif):

@@ -6,10 +6,13 @@ each test module reads like its branch of the help page.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from playwright.sync_api import Page
 
+from fixtures.identity import Identity
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
+from fixtures.mail import Mail
+from fixtures.operator import OperatorClient
 from fixtures.steps import (
     ETAPE_1,
     ETAPE_2,
@@ -43,7 +46,7 @@ def ouvrir_l_accueil(page: Page) -> AccueilPage:
     return home
 
 
-def creer_mon_espace(page: Page, journey: Any, operator: Any, siret: str) -> None:
+def creer_mon_espace(page: Page, journey: JourneyRecord, operator: OperatorClient, siret: str) -> None:
     """Help page steps 1) and 2), up to the click on VALIDER.
 
     The cryptogram is a real image captcha: the answer typed is the one the reference
@@ -64,7 +67,7 @@ def creer_mon_espace(page: Page, journey: Any, operator: Any, siret: str) -> Non
         creation.valider()
 
 
-def se_connecter(page: Page, journey: Any, identifiant: str, mot_de_passe: str,
+def se_connecter(page: Page, journey: JourneyRecord, identifiant: str, mot_de_passe: str,
                  denomination: str | None = None, etape: Etape = SE_CONNECTER) -> MonEspacePage:
     """Log in from the home page and land on « Mon espace »."""
     journey.secret(identifiant)
@@ -77,14 +80,14 @@ def se_connecter(page: Page, journey: Any, identifiant: str, mot_de_passe: str,
     return espace
 
 
-def expect_mail(mail: Any, kind: str) -> None:
+def expect_mail(mail: Mail, kind: str) -> None:
     """The mail is of the expected kind, with the contract's subject."""
     assert mail.kind == kind, f"expected a mail of kind {kind!r}, got {mail.kind!r} ('{mail.subject}')"
     if kind in SUJETS:
         assert mail.subject == SUJETS[kind], f"subject of the {kind} mail: {mail.subject!r}"
 
 
-def recevoir_un_lien_de_reinitialisation(page: Page, journey: Any, inbox: Any, identifiant: str) -> str:
+def recevoir_un_lien_de_reinitialisation(page: Page, journey: JourneyRecord, inbox: Inbox, identifiant: str) -> str:
     """« J'ai oublié mon mot de passe », from its form: the identifier, then the mail's link.
 
     The form must be on screen (reached from the home page, or opened directly).
@@ -110,7 +113,7 @@ def choisir_le_nouveau_mot_de_passe(page: Page, lien: str, mot_de_passe: str) ->
     MotDePasseModifiePage(page).expect_confirmation()
 
 
-def preparer_le_compte_de_test(page: Page, journey: Any, inbox: Any, compte: Any) -> None:
+def preparer_le_compte_de_test(page: Page, journey: JourneyRecord, inbox: Inbox, compte: Identity) -> None:
     """A target's test account whose last rotation was interrupted (a killed run, a failed
     journey) has two candidate passwords: find the one that works, or, if neither does,
     recover the account through « J'ai oublié mon mot de passe » as its owner would.
@@ -118,16 +121,18 @@ def preparer_le_compte_de_test(page: Page, journey: Any, inbox: Any, compte: Any
     bail = getattr(compte, "test_account", None)  # the lease of a test account, None when seeded
     if bail is None or not bail.unsure:
         return
+    identifiant = compte.identifiant
+    assert identifiant is not None, "a test account comes with its identifier"
     with journey.step(RETROUVER_MOT_DE_PASSE_COMPTE_DE_TEST):
         for candidat in bail.candidates:
-            if ouvrir_l_accueil(page).se_connecter_et_savoir_si_accepte(compte.identifiant, candidat):
+            if ouvrir_l_accueil(page).se_connecter_et_savoir_si_accepte(identifiant, candidat):
                 MonEspacePage(page).se_deconnecter()
                 bail.works(candidat)
                 compte.password = candidat
                 return
     with journey.step(RECUPERER_COMPTE_DE_TEST):
         ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_mot_de_passe()
-        lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, compte.identifiant)
+        lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, identifiant)
         nouveau = compte.new_password()  # written back before it is typed
         choisir_le_nouveau_mot_de_passe(page, lien, nouveau)
         bail.works(nouveau)
