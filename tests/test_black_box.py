@@ -194,6 +194,18 @@ def test_an_account_changed_behind_our_back_is_recovered_by_forgot_password(tmp_
     assert account_works(db, credentials) == ["password"]
 
 
+def test_without_test_accounts_the_recovery_journeys_are_not_run_with_the_reason(tmp_path: Path,
+                                                                                   one_account_box) -> None:
+    target, _ = one_account_box
+    no_accounts = tmp_path / "target.toml"
+    no_accounts.write_text("\n".join(line for line in target.read_text().splitlines()
+                                     if not line.startswith("credentials_file")))
+    proc, results = j2_2(tmp_path, no_accounts, "J2.2b")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert [(r["outcome"], r["failure_class"]) for r in results] == [("not_run", "needs_test_account")]
+    assert "[[account]]" in results[0]["message"]
+
+
 def load_target(target: Path) -> str:
     import tomllib
     return tomllib.loads(target.read_text())["target"]["credentials_file"]
