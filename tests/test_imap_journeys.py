@@ -1,4 +1,5 @@
-"""J2.2a and J2.2b read their mail over IMAP from a real mailbox, as a monitor of the portal would.
+"""J2.2a and J2.2b read their mail over IMAP from a real mailbox, as a monitor of the portal would
+(also on a black box: no operator key, a test account created by the extranet's own CLI).
 
 The reference extranet sends by SMTP to Postfix, which delivers by LMTP to Dovecot, whose Sieve
 rule files what SpamAssassin calls spam into Junk. The suite runs as users run it (``pytest
@@ -11,6 +12,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Iterator
 
@@ -150,3 +152,44 @@ def test_a_refused_imap_login_is_a_probe_error_naming_the_setting(stack: MailSta
     assert (result["outcome"], result["failure_class"]) == ("probe_error", "imap_login_refused"), result
     assert "imap.password" in result["message"] and "\n" not in result["message"]
     assert wrong not in proc.stdout + proc.stderr + result["message"]
+
+
+def test_a_black_box_with_a_test_account_reads_its_single_address_mailbox(stack: MailStack,
+                                                                         tmp_path: Path) -> None:
+    """No operator key: the account is created by the extranet's own CLI, as a portal's operator would,
+    its mailbox is the IMAP box's single address, its secrets and the IMAP password share one file."""
+    extranet = start_extranet(tmp_path / "black-box", smtp_host=stack.postfix.smtp_host,
+                              smtp_port=stack.postfix.smtp_port, operator_key=None)
+    try:
+        credentials = tmp_path / "credentials.toml"
+        credentials.write_text(f'[imap]\npassword = "{stack.password}"\n')
+        credentials.chmod(0o600)
+        added = subprocess.run([sys.executable, "-m", "extranet", "accounts", "add", "--database",
+                                str(extranet.database), "--credentials", str(credentials),
+                                "--mailbox", f"aparts@{DOMAIN}"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=60)
+        assert added.returncode == 0, added.stderr
+        target = tmp_path / "target.toml"
+        target.write_text(f"""[target]
+base_url = "{extranet.base_url}"
+allow_writes = true
+mail_timeout_seconds = 60
+credentials_file = "{credentials}"
+
+[target.imap]
+host = "{stack.dovecot.host}"
+port = {stack.dovecot.imaps_port}
+ca_file = "{stack.dovecot.ca_file}"
+user = "aparts"
+address = "aparts@{DOMAIN}"
+""")
+        proc, results = run_pytest(tmp_path, "journeys", "--target-config", str(target), "--journey", "J2.2a",
+                                   "--journey", "J2.2b", "--browser", "chromium")
+    finally:
+        extranet.stop()
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert {r["journey"]: r["outcome"] for r in results} == {"J2.2a": "success", "J2.2b": "success"}, results
+    assert [m["placement"] for r in results for m in r["mail_latencies"]] == ["inbox", "inbox"]
+    # J2.2b rotated the account's password in the shared file: the IMAP secret is still there, still 0600.
+    assert tomllib.loads(credentials.read_text())["imap"] == {"password": stack.password}
+    assert credentials.stat().st_mode & 0o777 == 0o600
