@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh Debian machine (see README):
 #   make demo   install what is missing, then run the journeys against the reference extranet
 #   make test   install what is missing, then run the test suite
-.PHONY: setup demo test journeys clean
+.PHONY: setup demo test lint journeys clean
 PY := .venv/bin/python
 
 setup:
@@ -10,8 +10,13 @@ setup:
 demo: setup
 	@$(PY) -m pytest journeys -n 2 -q --results-json test-results/demo-results.json
 
-test: setup
+test: setup lint
 	@$(PY) -m pytest tests journeys -q
+
+# Linter and type checker, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: setup
+	@$(PY) -m ruff check .
+	@$(PY) -m mypy
 
 journeys: setup
 	@$(PY) -m pytest journeys

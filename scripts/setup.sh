@@ -88,7 +88,7 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python packages into .venv"
   "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
-  "$ROOT/.venv/bin/python" -m pip install -q -e "$ROOT"
+  "$ROOT/.venv/bin/python" -m pip install -q -e "$ROOT[dev]"  # dev: ruff and mypy, run by make test
   echo "$want" > "$stamp"
 fi
 
