@@ -31,13 +31,13 @@ def own_processes() -> dict[int, tuple[float, float]]:
     renderers). Why not machine-wide CPU: on a shared machine other people's load would be
     counted as ours; the browsers are alive through a measurement, so none is reparented."""
     stats: dict[int, tuple[int, float, float]] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for name in filter(str.isdigit, os.listdir("/proc")):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         ppid, cpu = int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
-        stats[int(pid)] = (ppid, cpu, int(fields[21]) * PAGE_KB / 1024)
+        stats[int(name)] = (ppid, cpu, int(fields[21]) * PAGE_KB / 1024)
     mine, frontier = {os.getpid()}, [os.getpid()]
     while frontier:
         parent = frontier.pop()
@@ -74,7 +74,8 @@ def worker(engine: str, url: str, stop: threading.Event, ready: threading.Barrie
 
 
 def measure(engine: str, url: str, k: int, seconds: float) -> None:
-    stop, counts, errors = threading.Event(), [0] * k, []
+    stop, counts = threading.Event(), [0] * k
+    errors: list[str] = []
     ready = threading.Barrier(k + 1)
     threads = [threading.Thread(target=worker, args=(engine, url, stop, ready, counts, i, errors)) for i in range(k)]
     for t in threads:

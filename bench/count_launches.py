@@ -60,7 +60,11 @@ def pytest_configure(config: pytest.Config) -> None:
         _state["per_test"][_state["current"] or "<outside a test>"] += 1
 
     _wrap(BrowserType, "launch", launched)
-    _wrap(BrowserType, "launch_persistent_context", lambda bt: (launched(bt), context_made(bt)))
+    def launched_with_context(owner: Any) -> None:  # a persistent context is a launch and a context
+        launched(owner)
+        context_made(owner)
+
+    _wrap(BrowserType, "launch_persistent_context", launched_with_context)
     _wrap(Browser, "new_context", context_made)
     # timed only (for bench/overhead.py): closing, tracing
     _wrap(Browser, "close", lambda _: None)
@@ -118,7 +122,7 @@ def _time_all_playwright_calls() -> None:
                 owner = type(caller.f_locals.get("self")).__name__
                 _state["by_api"][f"{owner}.{caller.f_code.co_name}"] += spent
 
-    SyncBase._sync = wrapper
+    setattr(SyncBase, "_sync", wrapper)  # noqa: B010 - patching a method: mypy refuses plain assignment
 
 
 @pytest.hookimpl(tryfirst=True)

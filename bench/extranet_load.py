@@ -135,7 +135,7 @@ def main() -> int:
                 rows["GET /"] = with_wrk(f"{extranet.base_url}/", "wrk_get.lua", args, {})
                 rows["POST /mot-de-passe-oublie"] = with_wrk(
                     f"{extranet.base_url}/mot-de-passe-oublie", "wrk_recovery.lua", args,
-                    {"BENCH_COOKIE": cookie, "BENCH_CSRF": csrf, "BENCH_IDENTIFIANT": identity.identifiant})
+                    {"BENCH_COOKIE": cookie, "BENCH_CSRF": csrf, "BENCH_IDENTIFIANT": identity.identifiant or ""})
             else:
                 rows["GET /"] = with_python(f"{extranet.base_url}/", "GET", args, None, None)
                 rows["POST /mot-de-passe-oublie"] = with_python(

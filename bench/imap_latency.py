@@ -53,6 +53,8 @@ def main() -> int:
             mail = waiter.value
             wake[waiter.woke_by or "?"] = wake.get(waiter.woke_by or "?", 0) + 1
             delivery, notice = mail.delivery_seconds or 0.0, mail.notice_seconds
+            if mail.sent_at is None:  # the bench's own mails always say when they were sent
+                raise SystemExit(f"mail to {to} carries no send time: cannot measure sent→seen")
             rows[mail.placement.value if mail.placement else "?"].append((delivery, notice, mail.seen_at - mail.sent_at))
     print(f"{args.mails} mails, woke by: {', '.join(f'{k} {n}' for k, n in sorted(wake.items()))}")
     for folder, values in rows.items():

@@ -57,7 +57,10 @@ def run_once(workers: int, browsers: list[str], tmp: Path, extra: list[str]) -> 
     usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # only what was reaped: see cpu_ticks()
     cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
     tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
-    launches, contexts, per_test, per_worker = Counter(), Counter(), [], {}
+    launches: Counter[str] = Counter()
+    contexts: Counter[str] = Counter()
+    per_test: list[int] = []
+    per_worker: dict[str, dict[str, int]] = {}
     for f in sorted(counts.glob("counts-*.json")):
         data = json.loads(f.read_text())
         if data["worker"] == "main" and workers > 1:
@@ -66,7 +69,7 @@ def run_once(workers: int, browsers: list[str], tmp: Path, extra: list[str]) -> 
         contexts.update(data["contexts"])
         per_test += list(data["contexts_per_test"].values())
         per_worker[data["worker"]] = data["launches"]
-    requests, per_second = 0, Counter()
+    requests, per_second = 0, Counter[str]()
     for log in extranet_logs(basetemp):
         for line in log.read_text(errors="replace").splitlines():
             if ACCESS_LINE.search(line):

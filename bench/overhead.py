@@ -49,7 +49,8 @@ TARGET_SHARE = 0.15
 
 
 def intervals(logs: list[Path]) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    site, operator = [], []
+    site: list[tuple[float, float]] = []
+    operator: list[tuple[float, float]] = []
     for log in logs:
         for line in log.read_text(errors="replace").splitlines():
             m = LINE.match(line)
@@ -61,7 +62,7 @@ def intervals(logs: list[Path]) -> tuple[list[tuple[float, float]], list[tuple[f
 
 
 def union(spans: list[tuple[float, float]]) -> float:
-    total, cur_start, cur_end = 0.0, None, None
+    total, cur_start, cur_end = 0.0, 0.0, None
     for start, end in sorted(spans):
         if cur_end is None or start > cur_end:
             if cur_end is not None:

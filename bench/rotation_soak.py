@@ -41,7 +41,11 @@ def verdicts(db: Path, credentials: Path) -> list[str]:
     store = ExtranetStore(db)
     out = []
     for account in load_accounts(credentials):
-        stored = store.account(account.identifiant).password_hash
+        row = store.account(account.identifiant)
+        if row is None:
+            out.append("NO ACCOUNT")
+            continue
+        stored = row.password_hash
         out.append("password" if verify_password(account.password, stored) else
                    "previous" if account.previous_password and verify_password(account.previous_password, stored)
                    else "LOCKED OUT")
@@ -95,8 +99,8 @@ def main() -> int:
                     code = proc.wait()
                 outcome = "(killed: no summary)"
             else:
-                proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=400)
-                code = proc.returncode
+                done = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=400)
+                code = done.returncode
                 summary = json.loads((work / "summary.json").read_text()) if (work / "summary.json").exists() else {}
                 runs = summary.get("runs", [])
                 outcome = ", ".join(f"{r['final_outcome']}" + (f"/{r['failure_class']}" if r["failure_class"] else "")
