@@ -64,7 +64,17 @@ class ReportData:
     @property
     def headline(self) -> str:
         """The verdict people read first: the browser pair with the most evidence."""
-        return self.sequential[0].sentence() if self.sequential else "No browser pair has paired runs yet."
+        return self.verdict(self.sequential[0]) if self.sequential else "No browser pair has paired runs yet."
+
+    def verdict(self, pair: PairVerdict) -> str:
+        """The pair's statistics clause, then where its worse browser fails (step, count, signature).
+
+        Without an alarm the pair's order says nothing, so both browsers' drops are named.
+        """
+        browsers = [pair.worse] if pair.alarm else [pair.worse, pair.better]
+        where = [f"on {f.journey}, {clause}" for b in browsers for f in self.funnels
+                 if (clause := drop_clause(f, b, display_name(b)))]
+        return pair.sentence() + (f" Where: {'; '.join(where[:2])}." if where else "")
 
     @property
     def alarm(self) -> bool:
@@ -183,7 +193,7 @@ def render_text(data: ReportData) -> str:
                 cells.append(f"{pct(r.ratio)} % [{pct(lo)}–{pct(hi)}] {r.trials}" if r.trials else "–")
             out.append(f"{j:<8}" + "".join(f"{c:>24}" for c in cells))
     out += ["", "Verdict (always-valid, read after every cycle: false alarms under α per week)"]
-    out += [f"  {v.sentence()}" for v in data.sequential] or ["  No browser pair has paired runs yet."]
+    out += [f"  {data.verdict(v)}" for v in data.sequential] or ["  No browser pair has paired runs yet."]
     out += ["", "Per window (descriptive: Fisher's exact test for one look, not a verdict)"]
     for w in data.windows:
         out += [f"  [{w.label}] {s}" for s in w.sentences]
@@ -324,7 +334,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
 <p class="callout {cls}" id="headline">{_e(data.headline)}</p>"""]
     if len(data.sequential) > 1:
-        b.append('<ul id="pairs">' + "".join(f"<li>{_e(v.sentence())}</li>" for v in data.sequential[1:]) + "</ul>")
+        b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
     if data.drops:  # first thing after the verdict: where each browser drops out, and why
         b.append(f'<h2>Where browsers fail, last {_e(data.windows[-1].label)}</h2><ul id="drops">'
                  + "".join(f"<li>{_e(d)}</li>" for d in data.drops) + "</ul>")

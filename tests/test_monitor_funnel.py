@@ -122,6 +122,10 @@ def test_the_report_shows_the_funnel_the_signature_and_where_firefox_fails(tmp_p
     assert ("J2.2b: Firefox fails at « Ouvrir le lien et saisir deux fois le nouveau mot de passe » (3/3: 422 · "
             "« La vérification de sécurité de votre navigateur a échoué… » · TypeError: data is undefined); "
             "Chromium passes it (3/3)") in text
+    # The verdict (whatever its statistics say) names where its worse browser fails.
+    assert data.headline.endswith(" Where: on J2.2b, Firefox fails at « Ouvrir le lien et saisir deux fois le nouveau "
+                                  "mot de passe » (3/3: 422 · « La vérification de sécurité de votre navigateur a "
+                                  "échoué… » · TypeError: data is undefined)."), data.headline
     row = next(line for line in text.splitlines() if line.strip().startswith("Ouvrir le lien et saisir"))
     assert row.split()[-3:] == ["3/3", "0/3", "✗3"], row
     assert "×3 (3 failure)" in text and "test-failed-1.png" in text
