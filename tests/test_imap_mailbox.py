@@ -87,6 +87,7 @@ def test_without_idle_or_special_use_it_polls_and_finds_junk_by_name(stack: Mail
     found = {}
     for spam in (False, True):
         to = settings.recipient(f"bare{int(spam)}{time.time_ns()}")
+        assert to is not None  # the settings name a mailbox address
         with source.expect(MailQuery(to, SUBJECT_WORD), timeout=60) as waiter:
             threading.Timer(1.0, send, args=(stack, to), kwargs={"spam": spam}).start()
         found[spam] = (waiter.value.placement, waiter.woke_by)
@@ -98,6 +99,7 @@ def test_earlier_mail_of_a_single_address_mailbox_is_not_taken(stack: MailStack)
     settings = stack.settings(plus_addressing=False, clock_skew_seconds=30, delete_read_mail=False)
     source = ImapSource(settings)
     to = settings.address
+    assert to is not None
     with source.expect(MailQuery(to, SUBJECT_WORD), timeout=60) as earlier:
         first = send(stack, to)
     assert earlier.value.link("/reinitialisation/") == first  # kept in the mailbox: must not be taken again
@@ -156,8 +158,10 @@ def test_junk_folder_not_found_names_the_setting(stack: MailStack) -> None:
 
 def test_full_mailbox_is_a_probe_error(stack: MailStack) -> None:
     settings = stack.settings(user=FULL_USER, delete_read_mail=False)
-    with ImapSource(settings).expect(MailQuery(settings.address, SUBJECT_WORD), timeout=60) as waiter:
-        send(stack, settings.address)  # one mail (2 KiB and more) uses up the 1 KiB quota
+    address = settings.address
+    assert address is not None
+    with ImapSource(settings).expect(MailQuery(address, SUBJECT_WORD), timeout=60) as waiter:
+        send(stack, address)  # one mail (2 KiB and more) uses up the 1 KiB quota
     assert waiter.value.placement is Placement.INBOX
     error = _probe_error(ImapSource(settings))
     assert error.failure_class == "imap_mailbox_full" and "imap.user" in str(error)
