@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import playwright
 import pytest
 from child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.ports import free_port
-from fixtures.processes import ManagedProcess, spawn, wait_until_ready
+from fixtures.processes import ManagedProcess, spawn, start_with_retries
 from fixtures.remote import ConnectError, parse_connect, public_endpoint
 
 DRIVER = Path(playwright.__file__).parent / "driver"
@@ -29,15 +29,27 @@ N1_READ_ONLY = "signale_s_il_est_affiche"
 
 
 def launch_server(tmp_path: Path, engine: str) -> tuple[ManagedProcess, str]:
-    """The example config with a free port; the endpoint is the line the server prints."""
-    config = json.loads((POOL / f"{engine}.json").read_text())
-    config["port"] = free_port()
-    (tmp_path / f"{engine}.json").write_text(json.dumps(config))
-    proc = spawn(f"launch-server-{engine}", [str(DRIVER / "node"), str(DRIVER / "package" / "cli.js"), "launch-server",
-                                             "--browser", engine, "--config", str(tmp_path / f"{engine}.json")],
-                 tmp_path / f"launch-server-{engine}.log")
-    wait_until_ready(proc, lambda: bool(ENDPOINT.search(proc.log_path.read_text(errors="replace"))), "its ws:// endpoint")
-    return proc, ENDPOINT.search(proc.log_path.read_text())[1]
+    """The example config with a free port; the endpoint is the line the server prints.
+
+    Started like the suite's other services (``start_with_retries``): a fresh port on each try,
+    and a browser that fails to come up on a loaded machine is launched again, at most 3 times.
+    """
+    def launch() -> tuple[ManagedProcess, Callable[[], bool], tuple[ManagedProcess, str]]:
+        config = json.loads((POOL / f"{engine}.json").read_text())
+        config["port"] = free_port()
+        (tmp_path / f"{engine}.json").write_text(json.dumps(config))
+        proc = spawn(f"launch-server-{engine}", [str(DRIVER / "node"), str(DRIVER / "package" / "cli.js"),
+                                                 "launch-server", "--browser", engine,
+                                                 "--config", str(tmp_path / f"{engine}.json")],
+                     tmp_path / f"launch-server-{engine}-{config['port']}.log")
+
+        def endpoint() -> str | None:
+            found = ENDPOINT.search(proc.log_path.read_text(errors="replace"))
+            return found[1] if found else None
+        return proc, lambda: endpoint() is not None, (proc, "")
+
+    proc, _ = start_with_retries(launch, "its ws:// endpoint", timeout=60)
+    return proc, ENDPOINT.search(proc.log_path.read_text(errors="replace"))[1]
 
 
 @pytest.fixture(scope="module")
