@@ -26,7 +26,7 @@ def summary_text(report: CycleReport, location: str = "") -> str:
             lines.append(f"  {r.journey:<6} {r.browser:<9} not run ({r.failure_class})" + (f": {why}" if why else ""))
             continue
         fc = f" [{r.failure_class}]" if r.failure_class and r.final != Outcome.SUCCESS else ""
-        signatures = last[(r.journey, r.browser)].signatures if r.final != "success" else ()
+        signatures = last[(r.journey, r.browser)].signatures if r.final != Outcome.SUCCESS else ()
         why = f": {signatures[0].line}" if signatures else ""  # where and why it failed
         lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}{why}")
     lines += [f"  monitor error: {e}" for e in report.errors]
