@@ -48,6 +48,14 @@ def cycles_from_runs(runs: Iterable[tuple[float, int, object]]) -> list[CycleOut
     return sorted(by_cycle.values(), key=lambda c: (c.started_at, c.cycle_id))
 
 
+def cycles_from_first_outcomes(rows: Iterable[tuple[float, int, str, str, str]]) -> list[CycleOutcomes]:
+    """``Store.first_outcomes()`` rows → one ``CycleOutcomes`` per cycle, oldest first."""
+    by_cycle: dict[int, CycleOutcomes] = {}
+    for ts, cid, journey, browser, outcome in rows:
+        by_cycle.setdefault(cid, CycleOutcomes(cid, ts, {})).outcomes[(journey, browser)] = outcome
+    return sorted(by_cycle.values(), key=lambda c: (c.started_at, c.cycle_id))
+
+
 def paired_counts(cycles: Sequence[CycleOutcomes], a: str, b: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
     """Per cycle: A's failures, B's failures, pairs, and the pairs' differences (xa − xb).
 
@@ -173,7 +181,8 @@ def evidence_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, st
 
 def read_verdicts(store, browsers: Sequence[str], design: Design, now: float) -> list[PairVerdict]:  # type: ignore[no-untyped-def]
     """The verdicts after the last stored cycle, reading only the history they need."""
-    return evaluate(cycles_from_runs(store.runs(since=now - history_seconds(design))), browsers, design)
+    return evaluate(cycles_from_first_outcomes(store.first_outcomes(since=now - history_seconds(design))),
+                    browsers, design)
 
 
 def design_for(interval: float, alpha: float, browsers: int) -> Design:

@@ -105,7 +105,7 @@ class StoreCollector(Collector):
     def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
         """The sequential verdict's evidence per browser pair and direction, and its threshold."""
         from monitor.browser_difference import design_for, evidence_by_direction, read_verdicts
-        browsers = self.browsers or sorted({run.browser for _ts, _cid, run in store.runs(since=time.time() - 86400)})
+        browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=time.time() - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))
         verdicts = read_verdicts(store, browsers, design, time.time())
         evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))

@@ -541,6 +541,14 @@ class Store:
                 out.append((starts.get(cid, 0.0), cid, run))
         return out
 
+    def first_outcomes(self, *, since: float) -> list[tuple[float, int, str, str, str]]:
+        """(cycle start, cycle id, journey, browser, first-attempt outcome) of cycles started since
+        ``since``: what the browser comparison needs, without parsing full records (cheap per scrape)."""
+        return self._run(lambda: self.conn.execute(
+            "SELECT c.started_at, r.cycle_id, r.journey, r.browser, r.outcome FROM results r "
+            "JOIN cycles c ON c.id = r.cycle_id WHERE r.attempt = 1 AND c.started_at >= ? "
+            "ORDER BY c.started_at, r.cycle_id", (since,)).fetchall())
+
     def last_completed_cycle_ts(self) -> float | None:
         return self._run(lambda: self.conn.execute(
             "SELECT max(finished_at) FROM cycles WHERE status = 'completed'").fetchone()[0])

@@ -63,3 +63,21 @@ def test_start_cycles_do_not_move_with_the_moment_of_reading() -> None:
     design = design_for(900.0, 0.05, 2)
     full, cut = evaluate(cycles, ["chromium", "firefox"], design)[0], evaluate(cycles[12:], ["chromium", "firefox"], design)[0]
     assert full.evidence == pytest.approx(cut.evidence, rel=1e-12)
+
+
+def test_the_scrape_path_reads_the_same_verdict_as_the_report(tmp_path) -> None:
+    # /metrics reads first outcomes with one cheap query; the report folds full records: same verdict.
+    import time
+
+    from monitor.browser_difference import cycles_from_runs, history_seconds, read_verdicts
+    from monitor.store import Store
+    from synthetic import populate
+    path = tmp_path / "m.db"
+    with Store.open_writer(path) as store:
+        populate(store, cycles=2 * 24 * 3, step=1800)
+    design, now = design_for(900.0, 0.05, 2), time.time()
+    with Store.open_reader(path) as store:
+        report = evaluate(cycles_from_runs(store.runs(since=now - history_seconds(design))), ["chromium", "firefox"], design)
+        scrape = read_verdicts(store, ["chromium", "firefox"], design, now)
+    assert [(v.worse, v.evidence, v.crossed_at, v.interval) for v in report] == \
+           [(v.worse, v.evidence, v.crossed_at, v.interval) for v in scrape]
