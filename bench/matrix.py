@@ -1,4 +1,4 @@
-"""Matrix wall time: ``pytest journeys --browser chromium --browser firefox`` serial vs ``-n N``.
+"""Matrix wall time: ``pytest journeys`` on every available engine, serial vs ``-n N``.
 
 Runs pytest as a child (``python -m pytest … -p bench.count_launches``) and reports, per mode:
 wall time (child start → exit, services start-up included), journeys run, browser launches
@@ -7,7 +7,7 @@ and contexts per engine and per worker (counted by bench/count_launches.py wrapp
 extranet(s) served (lines of the extranet's own access log under the run's ``--basetemp``),
 i.e. the request rate a matrix puts on the target. Speedup = serial wall / parallel wall.
 
-    .venv/bin/python -m bench.matrix                  # one serial + one -n 2 run (~2-3 min)
+    .venv/bin/python -m bench.matrix                  # one serial + one -n 2 run (3 engines: ~10 min)
     .venv/bin/python -m bench.matrix --repeat 3       # 3 of each, alternating; median reported
 """
 from __future__ import annotations
@@ -77,9 +77,15 @@ def run_once(workers: int, browsers: list[str], tmp: Path, extra: list[str]) -> 
                 per_second[line[:19]] += 1  # "YYYY-MM-DD HH:MM:SS": both extranets' requests in that second
     doc = json.loads(results.read_text()) if results.exists() else {"results": []}
     outcomes = Counter(r["outcome"] for r in doc["results"])
+    durations: dict[str, list[float]] = {}
+    for r in doc["results"]:
+        if r["outcome"] == "success":
+            durations.setdefault(r["browser"], []).append(r["duration_seconds"])
     return {"workers": workers, "wall": wall, "cpu": cpu, "machine_busy": machine_busy, "rc": proc.returncode, "tail": tail, "launches": dict(launches),
             "contexts": dict(contexts), "per_worker": per_worker, "contexts_per_test": Counter(per_test),
             "journeys": len(doc["results"]), "outcomes": dict(outcomes), "requests": requests,
+            "journey_median": {b: statistics.median(v) for b, v in sorted(durations.items())},
+            "journeys_per_engine": dict(Counter(r["browser"] for r in doc["results"])),
             "peak_per_second": max(per_second.values(), default=0),
             "session_seconds": (doc.get("finished_at", 0) - doc.get("started_at", 0)) or wall}
 
@@ -88,12 +94,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each mode (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="xdist workers of the parallel mode (default 2)")
-    parser.add_argument("--browser", action="append", default=None, help="default: chromium and firefox")
+    parser.add_argument("--browser", action="append", default=None, help="default: every engine available here")
     parser.add_argument("--save", default="/tmp/bench-matrix.json",
                         help="write the figures here (bench/extranet_load.py compares with them)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
     args = parser.parse_args()
-    browsers = args.browser or ["chromium", "firefox"]
+    if args.browser:
+        browsers = args.browser
+    else:
+        from fixtures.engines import resolve_all
+        browsers = [name for name, engine in resolve_all().items() if engine.available]
     banner("matrix")
     runs: dict[int, list[dict]] = {1: [], args.workers: []}
     with tempfile.TemporaryDirectory(prefix="bench-matrix-") as tmp:
@@ -106,7 +116,9 @@ def main() -> int:
                       f"{r['cpu']:.1f} s (= {r['cpu'] / r['wall']:.2f} cores), rc {r['rc']}, "
                       f"{r['journeys']} journeys {r['outcomes']}, launches {r['launches']} per worker "
                       f"{r['per_worker']}, contexts {r['contexts']}, contexts/journey "
-                      f"{dict(r['contexts_per_test'])}, extranet requests {r['requests']}  (load {os.getloadavg()[0]:.2f})",
+                      f"{dict(r['contexts_per_test'])}, extranet requests {r['requests']}, median successful journey "
+                      + ", ".join(f"{b} {m:.2f} s" for b, m in r["journey_median"].items())
+                      + f"  (load {os.getloadavg()[0]:.2f})",
                       flush=True)
                 if r["rc"] not in (0, 1):  # 1 = some journey failed: still timed
                     print("  pytest said:\n  " + r["tail"].replace("\n", "\n  "))
@@ -119,7 +131,12 @@ def main() -> int:
     got = sum(last["launches"].values())
     print(f"\nmedian wall: serial {serial:.1f} s, -n {args.workers} {parallel:.1f} s -> speedup {speedup:.2f}x "
           f"(target >= {TARGET_SPEEDUP}x: {'MET' if speedup >= TARGET_SPEEDUP else 'NOT MET'})")
-    print(f"browser launches (-n {args.workers}): {got}, target one per engine per worker = {expected}: "
+    # WebKitGTK's inspector route starts a browser per journey (it has one context per browser).
+    from fixtures.engines import resolve_engine
+    per_journey = [b for b in browsers if resolve_engine(b).route == "inspector"]
+    expected += sum(last["journeys_per_engine"].get(b, 0) - args.workers for b in per_journey)
+    print(f"browser launches (-n {args.workers}): {got}, target one per engine per worker"
+          f"{' (one per journey on ' + ', '.join(per_journey) + ')' if per_journey else ''} = {expected}: "
           f"{'MET' if got <= expected else 'NOT MET'}; serial: {sum(runs[1][-1]['launches'].values())} "
           f"(target {engines})")
     print(f"contexts per journey (-n {args.workers}): {dict(last['contexts_per_test'])} "
