@@ -108,6 +108,18 @@ def test_cli_refuses_bad_rates_with_exit_2() -> None:
     assert "chromium=2" in proc.stderr and "calibrate --help" in proc.stderr
 
 
+def test_cli_calibrates_every_available_engine_by_default() -> None:
+    """No --browser: the engines this machine runs (WebKit included where it is), whatever [run] says."""
+    available = [name for name in ("chromium", "firefox", "webkit") if resolve_engine(name).available]
+    if available == ["chromium", "firefox"]:
+        pytest.skip("WebKit is unavailable here: the default engines are the two the rates name (a real run)")
+    proc = subprocess.run([sys.executable, "-m", "monitor", "calibrate", "--rates", "chromium=0.3,firefox=0.02"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")})
+    assert proc.returncode == 2
+    assert f"--rates must name exactly the browsers of the run ({', '.join(available)})" in proc.stderr
+
+
 @pytest.mark.integration
 @pytest.mark.skipif(not (resolve_engine("chromium").available and resolve_engine("firefox").available),
                     reason="needs chromium and firefox")
