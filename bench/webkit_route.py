@@ -24,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import banner, ms  # noqa: E402
-from fixtures import webkit_nodelay, webkitgtk  # noqa: E402
-from fixtures.xvfb import start_xvfb  # noqa: E402
+from bench._common import banner, ms
+from fixtures import webkit_nodelay, webkitgtk
+from fixtures.xvfb import start_xvfb
 
 PAGE = "<title>bench</title><label>Nom <input id=n></label><button onclick=\"this.textContent='ok'\">Go</button>"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - one line per request is noise
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
