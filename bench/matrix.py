@@ -138,7 +138,7 @@ def main() -> int:
     print(f"browser launches (-n {args.workers}): {got}, target one per engine per worker"
           f"{' (one per journey on ' + ', '.join(per_journey) + ')' if per_journey else ''} = {expected}: "
           f"{'MET' if got <= expected else 'NOT MET'}; serial: {sum(runs[1][-1]['launches'].values())} "
-          f"(target {engines})")
+          f"(target {engines + sum(runs[1][-1]['journeys_per_engine'].get(b, 0) - 1 for b in per_journey)})")
     print(f"contexts per journey (-n {args.workers}): {dict(last['contexts_per_test'])} "
           "(histogram: contexts -> journeys)")
     rate = last["requests"] / last["wall"]

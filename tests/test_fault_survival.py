@@ -161,7 +161,7 @@ import pytest
 from .parcours import ouvrir_l_accueil
 
 pytestmark = pytest.mark.journey("X9")
-BROWSER_NAMES = ("chromium", "chrome", "headless_shell", "firefox")  # prefixes: comm is cut at 15 chars
+BROWSER_NAMES = ("chromium", "chrome", "headless_shell", "firefox", "MiniBrowser")  # prefixes: comm is cut at 15 chars
 
 
 def _parents():
@@ -214,7 +214,8 @@ def test_browser_killed_mid_journey_is_a_probe_error_for_that_journey_only(tmp_p
     monkeypatch.setenv("SURVIVAL_BROWSER_KILL", token)  # inherited by the monitor's child
     cfg = monitor_cfg(tmp_path, target_toml(tmp_path / "t.toml", extranet.base_url, mailpit.http_url),
                       ("X9", "N1"), pytest_k=f"{N1_READ_ONLY} or meurt_en_plein_parcours")
-    cfg.browsers = ("chromium", "firefox")
+    cfg.browsers = tuple(b for b in ("chromium", "firefox", "webkit") if resolve_engine(b).available)
+    cfg.cycle_timeout = 100.0 * len(cfg.browsers)  # a loaded CI runs the three engines' two journeys slowly
     cfg.command = ("{python}", "-m", "pytest", f"journeys/{module.name}", "journeys/test_n1_avis_incident.py",
                    "-p", "fixtures.results", "--results-json", "{results_json}", "{browser_args}", "{journey_args}",
                    "{k_args}", "--output", "{output_dir}")
@@ -225,8 +226,8 @@ def test_browser_killed_mid_journey_is_a_probe_error_for_that_journey_only(tmp_p
     finally:
         module.unlink()
     assert report.status == "completed" and report.errors == []
-    assert set(rows) == {(j, b) for j in ("X9", "N1") for b in ("chromium", "firefox")}, sorted(rows)
-    for browser in ("chromium", "firefox"):
+    assert set(rows) == {(j, b) for j in ("X9", "N1") for b in cfg.browsers}, sorted(rows)
+    for browser in cfg.browsers:
         killed, after = rows["X9", browser], rows["N1", browser]
         assert (killed.outcome, killed.failure_class) == ("probe_error", "browser_crashed"), killed.message
         assert after.outcome == "success", (browser, after.failure_class, after.message)
