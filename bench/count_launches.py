@@ -68,7 +68,11 @@ def pytest_configure(config: pytest.Config) -> None:
     _wrap(Browser, "new_context", context_made)
     # WebKitGTK's inspector route: each journey attaches to a MiniBrowser of its own (= a launch
     # and its one context); start_minibrowser is the process start until the inspector answers.
-    _wrap(BrowserType, "connect_over_cdp", lambda bt: (launched(bt), context_made(bt)))
+    def attached(browser_type: Any) -> None:
+        launched(browser_type)
+        context_made(browser_type)
+
+    _wrap(BrowserType, "connect_over_cdp", attached)
     _time_function("fixtures.webkitgtk", "start_minibrowser")
     # timed only (for bench/overhead.py): closing, tracing
     _wrap(Browser, "close", lambda _: None)

@@ -21,13 +21,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import engines, webkit_nodelay, webkitgtk, xvfb
-from fixtures.outcomes import (
-    EngineUnavailable,
-    Outcome,
-    ProbeError,
-    ServiceStartError,
-    classify,
-)
+from fixtures.outcomes import EngineUnavailable, Outcome, ProbeError, ServiceStartError, classify
 
 MINIBROWSER = webkitgtk.find_minibrowser()
 needs_webkitgtk = pytest.mark.skipif(not (MINIBROWSER and xvfb.find_xvfb()),
