@@ -8,7 +8,11 @@ the user can log in.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
+from fixtures.operator import OperatorClient
 from fixtures.steps import CAS_1_ACTIVER, CAS_1_CREER, CAS_1_RENSEIGNER
 from pages import CompteActivePage, CreationDuComptePage, DemandeCreationEnregistreePage, NouveauMotDePassePage
 
@@ -17,7 +21,7 @@ from .parcours import creer_mon_espace, expect_mail, se_connecter
 pytestmark = [pytest.mark.journey("J1"), pytest.mark.writes, pytest.mark.needs_operator]
 
 
-def test_creation_du_compte_puis_connexion(page, journey, inbox, identity, operator):
+def test_creation_du_compte_puis_connexion(page: Page, journey: JourneyRecord, inbox: Inbox, identity, operator: OperatorClient) -> None:
     creer_mon_espace(page, journey, operator, identity.siret)
 
     with journey.step(CAS_1_RENSEIGNER):

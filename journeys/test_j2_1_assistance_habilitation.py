@@ -8,7 +8,10 @@ mail carries the same number.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
 from fixtures.steps import BESOIN_D_AIDE_ASSISTANCE, OUVRIR_ASSISTANCE_MOTIF
 from pages import MOTIF_HABILITATION_EXTRANET, AssistancePage
 
@@ -18,7 +21,7 @@ from .parcours import ouvrir_l_accueil
 pytestmark = [pytest.mark.journey("J2.1"), pytest.mark.writes]
 
 
-def test_demande_d_assistance_motif_habilitation_extranet(page, journey, inbox, identity):
+def test_demande_d_assistance_motif_habilitation_extranet(page: Page, journey: JourneyRecord, inbox: Inbox, identity) -> None:
     with journey.step(BESOIN_D_AIDE_ASSISTANCE):
         home = ouvrir_l_accueil(page)
         home.cliquer_envoyer_une_demande_d_assistance()
@@ -27,7 +30,7 @@ def test_demande_d_assistance_motif_habilitation_extranet(page, journey, inbox, 
     envoyer_la_demande(page, journey, inbox, formulaire, MOTIF_HABILITATION_EXTRANET, identity)
 
 
-def test_demande_d_assistance_motif_preselectionne(page, journey, inbox, identity):
+def test_demande_d_assistance_motif_preselectionne(page: Page, journey: JourneyRecord, inbox: Inbox, identity) -> None:
     """The same request reached by a link carrying the reason (``?motif=``)."""
     with journey.step(OUVRIR_ASSISTANCE_MOTIF, motif=MOTIF_HABILITATION_EXTRANET):
         formulaire = AssistancePage(page)

@@ -6,7 +6,10 @@ arrives by mail, and logging in with it works.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
 from fixtures.steps import IDENTIFIANT_OUBLIE, LIRE_COURRIEL_IDENTIFIANT, SE_CONNECTER_IDENTIFIANT_RECU
 from pages import DemandeEnregistreePage, IdentifiantOubliePage
 
@@ -15,7 +18,7 @@ from .parcours import expect_mail, ouvrir_l_accueil, preparer_le_compte_de_test,
 pytestmark = [pytest.mark.journey("J2.2a"), pytest.mark.writes]
 
 
-def test_identifiant_oublie_recu_par_courriel_puis_connexion(page, journey, inbox, existing_account):
+def test_identifiant_oublie_recu_par_courriel_puis_connexion(page: Page, journey: JourneyRecord, inbox: Inbox, existing_account) -> None:
     preparer_le_compte_de_test(page, journey, inbox, existing_account)
     with journey.step(IDENTIFIANT_OUBLIE):
         home = ouvrir_l_accueil(page)

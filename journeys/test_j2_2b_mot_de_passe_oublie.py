@@ -7,7 +7,10 @@ again is refused: it works once only.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
 from fixtures.steps import (
     ANCIEN_MOT_DE_PASSE_REFUSE,
     LIRE_COURRIEL_REINITIALISATION,
@@ -29,7 +32,7 @@ from .parcours import (
 pytestmark = [pytest.mark.journey("J2.2b"), pytest.mark.writes]
 
 
-def test_mot_de_passe_oublie_lien_a_usage_unique(page, journey, inbox, existing_account):
+def test_mot_de_passe_oublie_lien_a_usage_unique(page: Page, journey: JourneyRecord, inbox: Inbox, existing_account) -> None:
     journey.secret(existing_account.identifiant)
     preparer_le_compte_de_test(page, journey, inbox, existing_account)
     with journey.step(MOT_DE_PASSE_OUBLIE):

@@ -6,7 +6,11 @@ with the 60-minute message; asking again from that page gives a link that works 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
+from fixtures.operator import OperatorClient
 from fixtures.steps import (
     ATTENDRE_61_MINUTES,
     LIEN_APRES_60_MINUTES_REFUSE,
@@ -30,7 +34,7 @@ pytestmark = [pytest.mark.journey("J2.2c"), pytest.mark.writes, pytest.mark.need
 SOIXANTE_ET_UNE_MINUTES = 61 * 60
 
 
-def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page, journey, inbox, existing_account, operator):
+def test_lien_refuse_apres_60_minutes_puis_nouvelle_demande(page: Page, journey: JourneyRecord, inbox: Inbox, existing_account, operator: OperatorClient) -> None:
     journey.secret(existing_account.identifiant)
     with journey.step(MOT_DE_PASSE_OUBLIE_RECEVOIR_LIEN):
         home = ouvrir_l_accueil(page)

@@ -7,7 +7,10 @@ page lists: « J'ai oublié mon identifiant », « J'ai oublié mon mot de passe
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.journey import JourneyRecord
+from fixtures.operator import OperatorClient
 from fixtures.steps import CAS_2_MESSAGE, SUIVRE_LIEN_DU_MESSAGE
 from pages import (
     MOTIF_HABILITATION_EXTRANET,
@@ -22,14 +25,14 @@ from .parcours import creer_mon_espace
 pytestmark = [pytest.mark.journey("J2"), pytest.mark.writes, pytest.mark.needs_operator]
 
 
-def test_message_un_compte_existe_deja(page, journey, existing_account, operator):
+def test_message_un_compte_existe_deja(page: Page, journey: JourneyRecord, existing_account, operator: OperatorClient) -> None:
     creer_mon_espace(page, journey, operator, existing_account.siret)
     with journey.step(CAS_2_MESSAGE):
         CompteExistantPage(page).expect_message_et_liens()
 
 
 @pytest.mark.parametrize("lien", ["identifiant", "mot_de_passe", "assistance"])
-def test_les_liens_du_message_menent_aux_procedures(page, journey, existing_account, operator, lien):
+def test_les_liens_du_message_menent_aux_procedures(page: Page, journey: JourneyRecord, existing_account, operator: OperatorClient, lien) -> None:
     creer_mon_espace(page, journey, operator, existing_account.siret)
     with journey.step(CAS_2_MESSAGE):
         compte_existe = CompteExistantPage(page)

@@ -6,7 +6,10 @@ l'extranet » : the acknowledgement shows a request number and the mail carries 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
 from fixtures.steps import CAS_3_ASSISTANCE_TECHNIQUE
 from pages import MOTIF_HABILITATION_A_L_EXTRANET, AssistancePage
 
@@ -16,7 +19,7 @@ from .parcours import ouvrir_l_accueil
 pytestmark = [pytest.mark.journey("J3"), pytest.mark.writes]
 
 
-def test_demande_d_assistance_technique_habilitation_a_l_extranet(page, journey, inbox, identity):
+def test_demande_d_assistance_technique_habilitation_a_l_extranet(page: Page, journey: JourneyRecord, inbox: Inbox, identity) -> None:
     with journey.step(CAS_3_ASSISTANCE_TECHNIQUE):
         home = ouvrir_l_accueil(page)
         home.cliquer_envoyer_une_demande_d_assistance_technique()

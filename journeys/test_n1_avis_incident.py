@@ -10,7 +10,10 @@ notice is a fact to *report* (``journey.incident_notice``), never a failure by i
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.journey import JourneyRecord
+from fixtures.operator import OperatorClient
 from fixtures.steps import (
     AVIS_INCIDENT_AFFICHE,
     AVIS_INCIDENT_RETIRE,
@@ -31,7 +34,7 @@ AVIS_DU_SEED = (
 )
 
 
-def test_avis_d_incident_signale_s_il_est_affiche(page, journey):
+def test_avis_d_incident_signale_s_il_est_affiche(page: Page, journey: JourneyRecord) -> None:
     with journey.step(RELEVER_AVIS_INCIDENT):
         home = ouvrir_l_accueil(page)
         journey.incident_notice = home.avis_incident.est_affiche()
@@ -42,7 +45,7 @@ def test_avis_d_incident_signale_s_il_est_affiche(page, journey):
 @pytest.mark.writes
 @pytest.mark.needs_operator
 @pytest.mark.changes_target_state  # sets the notice every home page shows
-def test_avis_d_incident_du_seed_affiche_puis_retire(page, journey, operator):
+def test_avis_d_incident_du_seed_affiche_puis_retire(page: Page, journey: JourneyRecord, operator: OperatorClient) -> None:
     avis_initial = operator.incident()  # a notice the target already had is put back afterwards
     try:
         with journey.step(PUBLIER_AVIS_INCIDENT):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from playwright.sync_api import Page
 
+from fixtures.journey import JourneyRecord
 from fixtures.steps import (
     ACCUEIL_LIENS_AFFICHES,
     ALLER_SUR_L_ACCUEIL,
@@ -36,7 +38,7 @@ from .parcours import ouvrir_l_accueil
 pytestmark = pytest.mark.journey("R1")
 
 
-def test_accueil_liens_de_recuperation_et_menu_besoin_d_aide(page, journey):
+def test_accueil_liens_de_recuperation_et_menu_besoin_d_aide(page: Page, journey: JourneyRecord) -> None:
     with journey.step(ALLER_SUR_L_ACCUEIL):
         home = ouvrir_l_accueil(page)
         journey.incident_notice = home.avis_incident.est_affiche()
@@ -46,7 +48,7 @@ def test_accueil_liens_de_recuperation_et_menu_besoin_d_aide(page, journey):
         home.ouvrir_besoin_d_aide()
 
 
-def test_creer_mon_espace_valider_inactif_tant_que_cgu_non_acceptees(page, journey):
+def test_creer_mon_espace_valider_inactif_tant_que_cgu_non_acceptees(page: Page, journey: JourneyRecord) -> None:
     with journey.step(ETAPE_1):
         home = ouvrir_l_accueil(page)
         home.cliquer_creer_mon_espace()
@@ -62,7 +64,7 @@ def test_creer_mon_espace_valider_inactif_tant_que_cgu_non_acceptees(page, journ
         creation.expect_valider_desactive()
 
 
-def test_renouveler_le_cryptogramme(page, journey):
+def test_renouveler_le_cryptogramme(page: Page, journey: JourneyRecord) -> None:
     with journey.step(RENOUVELER_CRYPTOGRAMME):
         creation = CreationEspacePage(page)
         creation.ouvrir()
@@ -73,14 +75,14 @@ def test_renouveler_le_cryptogramme(page, journey):
         assert creation.defi_cryptogramme() != avant
 
 
-def test_j_ai_oublie_mon_identifiant_depuis_l_accueil(page, journey):
+def test_j_ai_oublie_mon_identifiant_depuis_l_accueil(page: Page, journey: JourneyRecord) -> None:
     with journey.step(CLIQUER_IDENTIFIANT_OUBLIE):
         ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_identifiant()
         procedure = IdentifiantOubliePage(page)
         procedure.expect_formulaire()
 
 
-def test_j_ai_oublie_mon_mot_de_passe_depuis_l_accueil(page, journey):
+def test_j_ai_oublie_mon_mot_de_passe_depuis_l_accueil(page: Page, journey: JourneyRecord) -> None:
     with journey.step(CLIQUER_MOT_DE_PASSE_OUBLIE):
         ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_mot_de_passe()
         procedure = MotDePasseOubliePage(page)
@@ -90,7 +92,7 @@ def test_j_ai_oublie_mon_mot_de_passe_depuis_l_accueil(page, journey):
 @pytest.mark.parametrize(("technique", "motif"), [(False, MOTIF_HABILITATION_EXTRANET),
                                                   (True, MOTIF_HABILITATION_A_L_EXTRANET)],
                          ids=["assistance", "assistance-technique"])
-def test_demande_d_assistance_motif_preselectionne(page, journey, technique, motif):
+def test_demande_d_assistance_motif_preselectionne(page: Page, journey: JourneyRecord, technique, motif) -> None:
     with journey.step(OUVRIR_ASSISTANCE_MOTIF, motif=motif):
         formulaire = AssistancePage(page, technique=technique)
         formulaire.ouvrir(motif=motif)
@@ -99,7 +101,7 @@ def test_demande_d_assistance_motif_preselectionne(page, journey, technique, mot
         formulaire.expect_motif(motif)
 
 
-def test_lien_de_reinitialisation_forge_refuse(page, journey):
+def test_lien_de_reinitialisation_forge_refuse(page: Page, journey: JourneyRecord) -> None:
     with journey.step(LIEN_NON_EMIS_REFUSE):
         NouveauMotDePassePage(page).ouvrir_lien(f"/reinitialisation/{secrets.token_urlsafe(32)}", statut=404)  # forged
         LienInvalidePage(page).expect_lien_plus_valide()

@@ -11,8 +11,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from playwright.sync_api import Page
 
 from extranet.siret import random_siret
+from fixtures.inbox import Inbox
+from fixtures.journey import JourneyRecord
+from fixtures.operator import OperatorClient
 from fixtures.steps import (
     DEMANDER_UN_LIEN,
     LIEN_OUVERT_A_59_MINUTES,
@@ -41,7 +45,7 @@ def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
     return recevoir_un_lien_de_reinitialisation(page, journey, inbox, identifiant)
 
 
-def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_account):
+def test_lien_de_reinitialisation_a_usage_unique(page: Page, journey: JourneyRecord, inbox: Inbox, existing_account) -> None:
     journey.secret(existing_account.identifiant)
     with journey.step(DEMANDER_UN_LIEN):
         lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
@@ -57,7 +61,7 @@ def test_lien_de_reinitialisation_a_usage_unique(page, journey, inbox, existing_
 
 
 @pytest.mark.changes_target_state  # moves the clock
-def test_lien_valable_60_minutes(page, journey, inbox, existing_account, operator):
+def test_lien_valable_60_minutes(page: Page, journey: JourneyRecord, inbox: Inbox, existing_account, operator: OperatorClient) -> None:
     journey.secret(existing_account.identifiant)
     with journey.step(DEMANDER_UN_LIEN):
         lien = demander_un_lien(page, journey, inbox, existing_account.identifiant)
@@ -81,7 +85,7 @@ def reponse_visible(page, envoyer) -> tuple[int | None, str]:
     return reponse.value.status, confirmation.contenu().inner_text()
 
 
-def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, existing_account):
+def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page: Page, journey: JourneyRecord, existing_account) -> None:
     journey.secret(existing_account.identifiant)
     inconnu = "AP" + uuid.uuid4().hex[:8].upper()
     reponses = {}
@@ -97,8 +101,8 @@ def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page, journey, exist
                            ("siret inconnu", random_siret(), existing_account.courriel),
                            ("courriel faux", existing_account.siret, f"x-{uuid.uuid4().hex[:8]}@example.test"))
         for cas, siret, courriel in cas_identifiant:
-            procedure = IdentifiantOubliePage(page)
-            procedure.ouvrir()
+            formulaire = IdentifiantOubliePage(page)
+            formulaire.ouvrir()
             reponses[("id", cas)] = reponse_visible(
-                page, lambda s=siret, c=courriel, p=procedure: p.demander_mon_identifiant(s, c))
+                page, lambda s=siret, c=courriel, p=formulaire: p.demander_mon_identifiant(s, c))
         assert len({reponses[("id", cas)] for cas, _, _ in cas_identifiant}) == 1, reponses
