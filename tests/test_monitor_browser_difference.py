@@ -69,9 +69,10 @@ def test_the_scrape_path_reads_the_same_verdict_as_the_report(tmp_path) -> None:
     # /metrics reads first outcomes with one cheap query; the report folds full records: same verdict.
     import time
 
+    from synthetic import populate
+
     from monitor.browser_difference import cycles_from_runs, history_seconds, read_verdicts
     from monitor.store import Store
-    from synthetic import populate
     path = tmp_path / "m.db"
     with Store.open_writer(path) as store:
         populate(store, cycles=2 * 24 * 3, step=1800)
