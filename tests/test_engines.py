@@ -36,7 +36,7 @@ def make_executable(path: Path, body: str = "#!/bin/sh\necho 'Fake Browser 1.2.3
 
 def real_build_installed(name: str) -> bool:
     expected = engines.playwright_build_paths().get(name)
-    return bool(expected) and os.access(expected, os.X_OK)
+    return expected is not None and expected != "" and os.access(expected, os.X_OK)
 
 
 # --------------------------------------------------------------------------- this machine
@@ -80,6 +80,7 @@ def test_webkit_without_playwright_build_nor_webkitgtk_is_unavailable_with_the_i
     monkeypatch.setattr(engines.webkitgtk, "MINIBROWSER_CANDIDATES", (str(tmp_path / "MiniBrowser"),))
     engine = resolve_engine("webkit", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
     assert not engine.available
+    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
     assert engine.build is None and engine.executable_path is None
     assert "WebKit build is not installed" in engine.reason and "no WebKitGTK MiniBrowser" in engine.reason
     assert "python -m playwright install webkit" in engine.install_hint
@@ -90,7 +91,8 @@ def test_webkit_without_playwright_build_nor_webkitgtk_is_unavailable_with_the_i
     with pytest.raises(EngineUnavailable) as caught:
         engine.launch_options()
     assert caught.value.outcome is Outcome.UNAVAILABLE
-    assert check_launch(engine).startswith("unavailable: ")  # and launches nothing
+    problem = check_launch(engine)
+    assert problem is not None and problem.startswith("unavailable: ")  # and launches nothing
 
 
 def test_resolution_asks_the_driver_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,6 +163,7 @@ def test_no_build_and_no_system_browser_is_unavailable(monkeypatch: pytest.Monke
     monkeypatch.setitem(engines.SYSTEM_CANDIDATES, "chromium", ())
     engine = resolve_engine("chromium", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
     assert not engine.available
+    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
     assert "Chromium build is not installed" in engine.reason
     assert "python -m playwright install chromium" in engine.install_hint
 
@@ -228,6 +231,7 @@ def test_env_override_to_a_missing_path_is_unavailable_and_names_the_variable(tm
         env={"SENTINEL_CHROMIUM_EXECUTABLE": str(missing)},
     )
     assert not engine.available
+    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
     assert "SENTINEL_CHROMIUM_EXECUTABLE" in engine.reason and str(missing) in engine.reason
     assert "does not exist" in engine.reason
     assert "SENTINEL_CHROMIUM_EXECUTABLE" in engine.install_hint
@@ -241,6 +245,7 @@ def test_env_override_to_a_non_executable_file_is_unavailable(tmp_path: Path) ->
     plain.chmod(0o644)
     engine = resolve_engine("firefox", env={"SENTINEL_FIREFOX_EXECUTABLE": str(plain)})
     assert not engine.available
+    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
     assert "SENTINEL_FIREFOX_EXECUTABLE" in engine.reason and "not an executable" in engine.reason
 
 

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_child import COMMAND
@@ -19,11 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_cfg(tmp_path: Path, **kw) -> Config:
-    base = dict(journeys=("J1", "N1"), browsers=("chromium", "firefox"), command=COMMAND, python=sys.executable,
+    base: dict[str, Any] = dict(journeys=("J1", "N1"), browsers=("chromium", "firefox"), command=COMMAND, python=sys.executable,
                 workdir=ROOT, db_path=tmp_path / "m.db", artifacts_dir=tmp_path / "artifacts",
                 cycle_timeout=30.0, kill_grace=1.0)
     base.update(kw)
     return Config(**base)
+
+
+def status_of(store: Store, cycle_id: int) -> str:
+    row = store.cycle(cycle_id)
+    assert row is not None, f"cycle {cycle_id} is not in the store"
+    return row.status
 
 
 def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **kw) -> dict:
@@ -76,7 +83,7 @@ def test_failed_run_is_retried_once_and_counted_flaky(tmp_path: Path, monkeypatc
             ("N1", "chromium", 1), ("N1", "firefox", 1), ("N1", "firefox", 2)]
         failed = next(r for r in rows if r.journey == "J1" and r.attempt == 1 and r.browser == "chromium")
         assert failed.artifacts and Path(failed.artifacts[0]).is_file()  # screenshot kept, absolute path
-        assert store.cycle(report.cycle_id).status == "completed"
+        assert status_of(store, report.cycle_id) == "completed"
         # attempt 2 reran only the failed node ids, one browser each
         log2 = (cfg.artifacts_dir / f"cycle-{report.cycle_id:06d}" / "attempt-2" / "child.log").read_text()
         assert "test_J1.py::test_J1[chromium]" in log2 and "test_N1.py::test_N1[firefox]" in log2
@@ -126,7 +133,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path, monkeypatch: pyte
         t0 = time.monotonic()
         report = CycleRunner(cfg, store).run_cycle()
         elapsed = time.monotonic() - t0
-        assert report.status == "timeout" and store.cycle(report.cycle_id).status == "timeout"
+        assert report.status == "timeout" and status_of(store, report.cycle_id) == "timeout"
         assert elapsed < 1.5 + 0.5 + 5.0, "killed at the timeout plus the grace, not left to hang"
         assert {(r.final, r.failure_class) for r in report.runs} == {("probe_error", "cycle_timeout")}
         assert report.exit_code == 3
@@ -150,6 +157,6 @@ def test_stop_request_aborts_the_child_and_marks_the_cycle_interrupted(tmp_path:
         t0 = time.monotonic()
         report = CycleRunner(cfg, store, stop).run_cycle()
         assert time.monotonic() - t0 < 10
-        assert report.status == "interrupted" and store.cycle(report.cycle_id).status == "interrupted"
+        assert report.status == "interrupted" and status_of(store, report.cycle_id) == "interrupted"
         assert report.runs == []  # an operator stop is neither a target nor a prober failure
     assert not any(alive(int(p)) for p in pid_file.read_text().split())
