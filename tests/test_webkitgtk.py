@@ -7,6 +7,7 @@ talk to the target. Every wait is bounded; none of these may hang.
 """
 from __future__ import annotations
 
+import select
 import signal
 import subprocess
 import sys
@@ -259,12 +260,10 @@ def test_a_sigkilled_run_leaves_no_minibrowser_or_xvfb_behind(tmp_path: Path) ->
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(MINIBROWSER), str(tmp_path)], cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
     try:
-        line = ""
-        reader = threading.Thread(target=lambda: globals().__setitem__("_line", child.stdout.readline()))
-        reader.start()
-        reader.join(timeout=90)
-        line = globals().pop("_line", "")
-        assert line, "the child did not start its MiniBrowser"
+        assert child.stdout is not None
+        ready, _, _ = select.select([child.stdout], [], [], 90)  # bounded: the child prints once started
+        line = child.stdout.readline() if ready else ""
+        assert line, "the child did not start its MiniBrowser within 90 s"
         minibrowser, xvfb_pid = (int(x) for x in line.split())
         assert alive(minibrowser) and alive(xvfb_pid)
         child.send_signal(signal.SIGKILL)  # no handler, no fixture teardown runs
