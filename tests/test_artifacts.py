@@ -414,7 +414,7 @@ def test_masked_screenshot_paints_password_and_given_locators_black(
     image = Image.open(shot).convert("RGB")
     assert image.height >= 930  # full page, below the 300 px viewport
 
-    def pixels(box: dict[str, float]) -> set[tuple[int, int, int]]:
+    def pixels(box: dict[str, float]) -> set[float | tuple[int, ...] | None]:
         inner = (int(box["x"]) + 2, int(box["y"]) + 2, int(box["x"] + box["width"]) - 2, int(box["y"] + box["height"]) - 2)
         return {image.getpixel((x, y)) for x in range(inner[0], inner[2]) for y in range(inner[1], inner[3])}
 

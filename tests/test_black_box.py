@@ -73,7 +73,9 @@ def account_works(db: Path, credentials: Path) -> list[str]:
     store = ExtranetStore(db)
     verdicts = []
     for account in load_accounts(credentials):
-        stored = store.account(account.identifiant).password_hash
+        row = store.account(account.identifiant)
+        assert row is not None, f"{account.identifiant} is not in the extranet's store"
+        stored = row.password_hash
         verdicts.append("password" if verify_password(account.password, stored)
                         else "previous_password" if account.previous_password
                         and verify_password(account.previous_password, stored) else "nothing")

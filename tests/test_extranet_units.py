@@ -212,8 +212,9 @@ def test_every_mail_has_both_parts_and_the_headers(kind: str) -> None:
     assert parsed["To"] == "anne@example.test"
     assert parsed["Date"] and parsed["Message-ID"].endswith("@activitepartielle.invalid>")
     assert parsed.get_content_type() == "multipart/alternative"
-    text = parsed.get_body(("plain",)).get_content()
-    html = parsed.get_body(("html",)).get_content()
+    plain_part, html_part = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert plain_part is not None and html_part is not None
+    text, html = plain_part.get_content(), html_part.get_content()
     assert "<Dupont & fils>" not in html or kind == "assistance"
     if kind != "assistance":
         assert "&lt;Dupont &amp; fils&gt;" in html

@@ -96,7 +96,8 @@ def only_row(store: Store, cycle_id: int, journey: str):
 def restart_on_same_ports(old: ManagedProcess) -> ManagedProcess:
     """Mailpit again with the very same argv (ports, database): the extranet's SMTP and the
     target file keep pointing at it, as after an operator restarts a crashed service."""
-    argv = list(old.popen.args)
+    assert isinstance(old.popen.args, (list, tuple))  # spawn() starts it from an argv list
+    argv = [str(a) for a in old.popen.args]
     http = argv[argv.index("--listen") + 1]
     smtp_port = int(argv[argv.index("--smtp") + 1].rsplit(":", 1)[1])
     proc = spawn("mailpit", argv, old.log_path)

@@ -40,9 +40,9 @@ from fixtures.ports import free_port
 from fixtures.processes import ManagedProcess, _http_ok, reference_stack, spawn, wait_until_ready
 from monitor.store import Store
 
-PROMETHEUS = shutil.which("prometheus")
+PROMETHEUS = shutil.which("prometheus") or ""  # "": not installed (the tests skip)
 pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(PROMETHEUS is None, reason="prometheus not installed (Debian package 'prometheus')"),
+              pytest.mark.skipif(not PROMETHEUS, reason="prometheus not installed (Debian package 'prometheus')"),
               pytest.mark.skipif(not resolve_engine("chromium").available, reason="chromium unavailable")]
 ROOT = Path(__file__).resolve().parent.parent
 FLEET = ROOT / "ops" / "fleet"
@@ -190,7 +190,7 @@ def start_site(work: Path, location: str, base_url: str, mailpit_url: str) -> Si
     return Site(location, db, port, cycler, exporter)
 
 
-def central_counts(central: Prometheus, at: float | None = None) -> dict[tuple[str, str, str], float]:
+def central_counts(central: Prometheus, at: float | None = None) -> dict[tuple[str, ...], float]:
     """(location, browser, outcome) → the latest counter values the central Prometheus holds."""
     return central.values('sum by (location, browser, outcome) '
                           '(extranet_journey_runs_total{outcome=~"success|failure|mail_not_received"})',
@@ -208,7 +208,7 @@ def more_cycles(site: Site, n: int, timeout: float = 90) -> None:
 
 
 @pytest.fixture
-def fleet(tmp_path: Path) -> Iterator[tuple[Prometheus, list[Site], Path]]:
+def fleet(tmp_path: Path) -> Iterator[tuple[dict[str, Any], list[Site], Path]]:
     state: dict[str, Any] = {}  # the central Prometheus is replaced when the test restarts it
     with contextlib.ExitStack() as stack:
         state["central"] = central = central_prometheus(tmp_path / "central")
@@ -222,7 +222,7 @@ def fleet(tmp_path: Path) -> Iterator[tuple[Prometheus, list[Site], Path]]:
             stack.callback(site.exporter.stop)
             stack.callback(site.cycler.stop)
             site.agent = site_agent(work, location, site.exporter_port, central)
-            stack.callback(lambda s=site: s.agent.process.stop())
+            stack.callback(site.agent.process.stop)
             sites.append(site)
         yield state, sites, tmp_path
 

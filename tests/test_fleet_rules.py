@@ -16,8 +16,8 @@ import pytest
 from monitor.stats import Z95, wilson_interval
 
 FLEET = Path(__file__).resolve().parent.parent / "ops" / "fleet"
-PROMTOOL = shutil.which("promtool")
-pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package 'prometheus')")
+PROMTOOL = shutil.which("promtool") or ""  # "": not installed (the tests skip)
+pytestmark = pytest.mark.skipif(not PROMTOOL, reason="promtool not installed (Debian package 'prometheus')")
 #: (successes, trials): the edges (0 and all), small n where Wilson matters, and a large n.
 CASES = [(0, 1), (1, 1), (0, 12), (12, 12), (1, 3), (7, 10), (45, 60), (59, 60), (120, 240), (990, 1000)]
 

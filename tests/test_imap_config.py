@@ -32,7 +32,7 @@ def test_an_imap_mailbox_with_its_password_from_the_credentials_file(tmp_path: P
 def test_the_password_may_come_from_the_environment(tmp_path: Path) -> None:
     config = load_target_config(_files(tmp_path, 'host = "h"\nuser = "u"\ntls = "starttls"\n', secrets=""),
                                 env={"SENTINEL_IMAP_OAUTH2_TOKEN": "tok"})
-    assert config.imap.oauth2_token == "tok" and config.imap.port == 143
+    assert config.imap is not None and config.imap.oauth2_token == "tok" and config.imap.port == 143
 
 
 @pytest.mark.parametrize(("imap", "key"), [

@@ -89,6 +89,7 @@ def test_j2_2a_and_j2_2b_read_the_mail_over_imap_from_the_inbox(stack: MailStack
 
 def test_a_mail_filed_as_junk_is_a_success_with_a_warning(stack: MailStack, extranet: ExtranetService,
                                                          tmp_path: Path) -> None:
+    assert extranet.operator_key is not None  # the extranet the tests start has an operator key
     operator = OperatorClient(extranet.base_url, extranet.operator_key)
     operator.set_faults({"spammy_mail": True})
     try:
@@ -120,6 +121,7 @@ extra_args = ["--target-config", "{target}"]
 path = "{tmp_path / "m.db"}"
 artifacts_dir = "{tmp_path / "artifacts"}"
 """)
+    assert extranet.operator_key is not None  # the extranet the tests start has an operator key
     operator = OperatorClient(extranet.base_url, extranet.operator_key)
     operator.set_faults({"spammy_mail": True})
     try:

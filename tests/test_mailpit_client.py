@@ -7,6 +7,7 @@ import time
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Iterator
 
 import pytest
 
@@ -19,14 +20,14 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def mailpit(tmp_path_factory: pytest.TempPathFactory) -> MailpitService:
+def mailpit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailpitService]:
     service = start_mailpit(tmp_path_factory.mktemp("mailpit"))
     yield service
     service.stop()
 
 
 @pytest.fixture
-def client(mailpit: MailpitService) -> MailpitClient:
+def client(mailpit: MailpitService) -> Iterator[MailpitClient]:
     with MailpitClient(mailpit.http_url) as c:
         yield c
 

@@ -27,8 +27,8 @@ def test_a_browser_that_becomes_worse_is_named_with_since_when_and_the_interval(
     [v] = evaluate(cycles, ["chromium", "firefox"], design)
     assert v.alarm and v.worse == "firefox" and v.better == "chromium"
     jump = cycles[100].started_at
-    assert jump < v.crossed_at <= jump + 12 * 900  # crossed the line within 12 cycles of the jump
-    assert v.since_at <= jump  # the evidence comes from an e-process started before the jump
+    assert v.crossed_at is not None and jump < v.crossed_at <= jump + 12 * 900  # crossed within 12 cycles
+    assert v.since_at is not None and v.since_at <= jump  # the evidence comes from an e-process started before the jump
     lo, hi = v.interval
     assert lo <= 0.38 <= hi and lo > 0
     assert "Firefox fails more often than Chromium" in v.sentence() and "since" in v.sentence()

@@ -79,7 +79,9 @@ def test_once_success_exit_0_with_junit_and_json(tmp_path: Path) -> None:
     root = ET.parse(tmp_path / "j.xml").getroot()
     assert root.get("tests") == "4" and root.get("failures") == "0" and root.get("errors") == "0"
     case = root.find(".//testsuite[@name='chromium']/testcase[@name='J1']")
-    assert case is not None and case.find("properties/property[@name='flaky']").get("value") == "true"
+    assert case is not None
+    flaky_property = case.find("properties/property[@name='flaky']")
+    assert flaky_property is not None and flaky_property.get("value") == "true"
 
 
 def test_once_target_failure_exit_1_and_prober_failure_exit_3(tmp_path: Path) -> None:
@@ -156,7 +158,7 @@ def test_run_loop_cycles_without_overlap_then_exits(tmp_path: Path) -> None:
         cycles = sorted(store.cycles(), key=lambda c: c.id)
     assert [c.status for c in cycles] == ["completed"] * 3
     for a, b in itertools.pairwise(cycles):
-        assert b.started_at >= a.finished_at + 0.9  # never overlapping, spaced by the interval
+        assert a.finished_at is not None and b.started_at >= a.finished_at + 0.9  # never overlapping, spaced by the interval
     assert time.monotonic() - t0 < 30
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from fixtures.signature import Signature
 from fixtures.steps import (
@@ -15,6 +16,11 @@ from monitor.funnel import FunnelRun, build, drop_clause
 STEPS = [MOT_DE_PASSE_OUBLIE, LIRE_COURRIEL_REINITIALISATION, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE,
          SE_CONNECTER_NOUVEAU_MOT_DE_PASSE]
 ALERT = "La vérification de sécurité de votre navigateur a échoué : votre mot de passe n'a pas été modifié."
+
+
+def as_fields(signature: dict[str, Any]) -> dict[str, Any]:
+    """A signature's JSON (lists) as Signature's fields (tuples)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in signature.items()}
 
 
 def steps_until(failed_at: int | None) -> list[dict]:
@@ -105,8 +111,8 @@ def store_three_cycles(path, tmp_path) -> None:
             ko = tuple(Step(**{k: v for k, v in s.items()}) for s in steps_until(2))
             store.record_attempt(c, 1, [
                 JourneyResult("J2.2b", "chromium", "success", steps=ok),
-                JourneyResult("J2.2b", "firefox", "failure", steps=ko, signatures=(Signature(**{
-                    k: tuple(v) if isinstance(v, list) else v for k, v in firefox_signature().items()}),),
+                JourneyResult("J2.2b", "firefox", "failure", steps=ko, signatures=(Signature(**as_fields(
+                    firefox_signature())),),
                     artifacts=(str(shot), str(trace)))], now=1000.0 + i)
             store.finish_cycle(c, "completed", now=1000.0 + i)
 

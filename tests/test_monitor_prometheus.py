@@ -18,10 +18,10 @@ from monitor.exporter import ExporterServer, StoreCollector
 from monitor.report import compute
 from monitor.store import Store
 
-PROMETHEUS = shutil.which("prometheus")
+PROMETHEUS = shutil.which("prometheus") or ""  # "": not installed (the tests skip)
 RULES = Path(__file__).resolve().parent.parent / "ops" / "prometheus" / "extranet-monitor.rules.yml"
 pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(PROMETHEUS is None, reason="prometheus not installed (Debian package 'prometheus')")]
+              pytest.mark.skipif(not PROMETHEUS, reason="prometheus not installed (Debian package 'prometheus')")]
 
 
 def free_port() -> int:

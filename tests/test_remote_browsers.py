@@ -49,7 +49,9 @@ def launch_server(tmp_path: Path, engine: str) -> tuple[ManagedProcess, str]:
         return proc, lambda: endpoint() is not None, (proc, "")
 
     proc, _ = start_with_retries(launch, "its ws:// endpoint", timeout=60)
-    return proc, ENDPOINT.search(proc.log_path.read_text(errors="replace"))[1]
+    found = ENDPOINT.search(proc.log_path.read_text(errors="replace"))
+    assert found is not None, "the server logged its ws:// endpoint"
+    return proc, found[1]
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ The reference extranet is started by the child pytest with a fault profile (``EX
 from __future__ import annotations
 
 import json
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -27,7 +28,7 @@ def available(name: str) -> bool:
     return resolve_engine(name).available
 
 
-def run_j22b(tmp_path, faults: str, browsers: list[str]) -> tuple[object, dict[str, dict], ET.Element]:
+def run_j22b(tmp_path, faults: str, browsers: list[str]) -> tuple[subprocess.CompletedProcess[str], dict[str, dict], ET.Element]:
     junit = tmp_path / "junit.xml"
     args = ["journeys/test_j2_2b_mot_de_passe_oublie.py", "--junitxml", str(junit)]
     for b in browsers:
@@ -38,7 +39,7 @@ def run_j22b(tmp_path, faults: str, browsers: list[str]) -> tuple[object, dict[s
 
 def properties(junit: ET.Element, browser: str) -> dict[str, str]:
     case = next(c for c in junit.iter("testcase") if f"[{browser}]" in c.get("name", ""))
-    return {p.get("name"): p.get("value") for p in case.iter("property")}
+    return {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
 
 
 def check_client_hints_signature(result: dict, props: dict[str, str], proc_out: str) -> None:

@@ -94,7 +94,7 @@ def journey_markers() -> dict[str, set[str]]:
     for path in sorted((ROOT / "journeys").glob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "journey"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.setdefault(node.args[0].value, set()).add(path.name)
     return found
 

@@ -128,7 +128,8 @@ def test_minibrowser_missing_is_unavailable_with_the_install_hint(monkeypatch: p
                                                                   tmp_path: Path) -> None:
     monkeypatch.setattr(webkitgtk, "MINIBROWSER_CANDIDATES", (str(tmp_path / "nowhere" / "MiniBrowser"),))
     engine = engines.resolve_engine("webkit", playwright_browser_type_paths={"webkit": None}, env={})
-    assert not engine.available and "no WebKitGTK MiniBrowser" in engine.reason
+    assert not engine.available and engine.reason is not None and engine.install_hint is not None
+    assert "no WebKitGTK MiniBrowser" in engine.reason
     assert "apt-get install libwebkit2gtk-4.1-0" in engine.install_hint
     with pytest.raises(EngineUnavailable, match="apt-get install libwebkit2gtk-4.1-0"):
         webkitgtk.start_minibrowser(tmp_path, display=None)
@@ -139,7 +140,8 @@ def test_no_display_and_no_xvfb_is_unavailable_with_the_install_hint(monkeypatch
     monkeypatch.setenv("PATH", str(tmp_path))  # no Xvfb on it
     fake = fake_executable(tmp_path / "MiniBrowser", "exit 0")
     engine = engines.resolve_engine("webkit", env={"SENTINEL_WEBKIT_EXECUTABLE": fake})
-    assert not engine.available and "DISPLAY is not set and Xvfb is not installed" in engine.reason
+    assert not engine.available and engine.reason is not None
+    assert "DISPLAY is not set and Xvfb is not installed" in engine.reason
     assert engine.install_hint == xvfb.XVFB_INSTALL_HINT
     with pytest.raises(EngineUnavailable, match="apt-get install xvfb") as caught:
         webkitgtk.WebKitGTKLauncher(fake, tmp_path, user_display=None).display()
