@@ -38,6 +38,8 @@ from pages import (
 from .parcours import recevoir_un_lien_de_reinitialisation
 
 pytestmark = [pytest.mark.journey("S1"), pytest.mark.writes, pytest.mark.needs_operator]
+#: The name under which the made-up identifier is declared not secret (the leak audit allows it).
+PROBE_IDENTIFIER = "identifiant inventé (sonde d'énumération)"
 
 
 def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
@@ -88,6 +90,7 @@ def reponse_visible(page, envoyer) -> tuple[int | None, str]:
 def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page: Page, journey: JourneyRecord, existing_account) -> None:
     journey.secret(existing_account.identifiant)
     inconnu = "AP" + uuid.uuid4().hex[:8].upper()
+    journey.not_secret(PROBE_IDENTIFIER, inconnu)
     reponses = {}
     with journey.step(REPONSE_IDENTIQUE_MOT_DE_PASSE):
         for cas, identifiant in (("connu", existing_account.identifiant), ("inconnu", inconnu)):
