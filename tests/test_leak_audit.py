@@ -155,7 +155,9 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
         exporter = ExporterServer(StoreCollector(monitor_dir / "monitor.db"), "127.0.0.1", 0)
         exporter.start()
         try:
-            (run_dir / "metrics.txt").write_text(httpx.get(f"http://127.0.0.1:{exporter.port}/metrics").text)
+            scrape = httpx.get(f"http://127.0.0.1:{exporter.port}/metrics", timeout=30)
+            scrape.raise_for_status()
+            (run_dir / "metrics.txt").write_text(scrape.text)
         finally:
             exporter.stop()
 

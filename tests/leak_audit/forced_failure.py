@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from pages import HomePage, MonEspacePage
+from pages import AccueilPage, MonEspacePage
 
 pytestmark = [pytest.mark.journey("J2"), pytest.mark.writes, pytest.mark.needs_operator]
 
 
 def test_echec_force_apres_connexion(page, journey, existing_account):
     with journey.step("Se connecter"):
-        accueil = HomePage(page)
+        accueil = AccueilPage(page)
         accueil.ouvrir()
         accueil.se_connecter(existing_account.identifiant, existing_account.password)
         MonEspacePage(page).expect_connecte()
