@@ -33,16 +33,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from leak_audit.scan import scan  # tests/ is on sys.path (rootdir conftest), as for the other helpers
 
 from fixtures.artifacts import SecretRegistry
 from fixtures.engines import resolve_engine
 from fixtures.mailpit import MailpitClient
 from fixtures.processes import reference_stack
-
-try:  # tests/ is not a package today; stay importable if it becomes one
-    from leak_audit.scan import scan
-except ImportError:  # pragma: no cover
-    from tests.leak_audit.scan import scan
 
 pytestmark = pytest.mark.integration
 
