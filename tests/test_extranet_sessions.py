@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import concurrent.futures
 import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -159,7 +160,10 @@ def run(app: Starlette, steps: Callable[[httpx.AsyncClient], Awaitable[None]],
             await steps(client)
             return {cookie.name: cookie.value for cookie in client.cookies.jar if cookie.value}
 
-    return asyncio.run(main())
+    # In a thread of its own: once a journey has run in this session, pytest-playwright's sync
+    # Playwright holds the main thread's event loop, and asyncio.run() refuses to start there.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 async def visits(client: httpx.AsyncClient, path: str = "/visit") -> Any:

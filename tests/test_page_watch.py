@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from fixtures.engines import resolve_engine
 from fixtures.page_watch import PageWatch
@@ -68,31 +68,33 @@ def server() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("name", ["chromium", "firefox"])
-def test_the_watch_signs_status_alert_js_and_console_errors_and_failed_requests(server: str, name: str) -> None:
+def test_the_watch_signs_status_alert_js_and_console_errors_and_failed_requests(server: str, name: str,
+                                                                                 playwright: Any) -> None:
     engine = resolve_engine(name)
     if not engine.available:
         pytest.skip(f"{name} unavailable: {engine.reason}")
-    with sync_playwright() as p:
-        browser = getattr(p, name).launch(**engine.launch_options(headless=True))
+    # The session's Playwright (pytest-playwright's fixture): a second sync_playwright() in the same
+    # thread fails once that one has started, as it has whenever a journey ran earlier in the session.
+    browser = getattr(playwright, name).launch(**engine.launch_options(headless=True))
+    try:
+        context = browser.new_context()
+        watch = PageWatch()
+        watch.attach_context(context)
+        page = context.new_page()
+        page.goto(f"{server}/reinitialisation/{TOKEN}?x=1")
+        since = time.monotonic()  # the step begins: what the first page logged is before it
+        with page.expect_navigation():
+            page.get_by_role("button", name="Valider").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Nouveau mot de passe")
+        expect.set_options(timeout=300)
         try:
-            context = browser.new_context()
-            watch = PageWatch()
-            watch.attach_context(context)
-            page = context.new_page()
-            page.goto(f"{server}/reinitialisation/{TOKEN}?x=1")
-            since = time.monotonic()  # the step begins: what the first page logged is before it
-            with page.expect_navigation():
-                page.get_by_role("button", name="Valider").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("Nouveau mot de passe")
-            expect.set_options(timeout=300)
-            try:
-                with pytest.raises(AssertionError) as seen:
-                    MotDePasseModifiePage(page).expect_confirmation()
-            finally:
-                expect.set_options(timeout=5000)
-            sig = watch.capture(step_id="open_reset_link_new_password", step="Ouvrir le lien", since=since)
+            with pytest.raises(AssertionError) as seen:
+                MotDePasseModifiePage(page).expect_confirmation()
         finally:
-            browser.close()
+            expect.set_options(timeout=5000)
+        sig = watch.capture(step_id="open_reset_link_new_password", step="Ouvrir le lien", since=since)
+    finally:
+        browser.close()
     assert str(seen.value) == ("expected the heading « Mot de passe modifié »; the page shows « Nouveau mot de "
                                "passe » with the alert « La vérification de sécurité de votre navigateur a échoué. »")
     assert (sig.status, sig.path, sig.heading) == (422, "/reinitialisation/…", "Nouveau mot de passe")
