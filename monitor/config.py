@@ -96,7 +96,7 @@ class Config:
     run_at_start: bool = True
     # [run]
     journeys: tuple[str, ...] = PROCEDURE_JOURNEY_IDS  # R1 and S1 when listed
-    browsers: tuple[str, ...] = ("chromium", "firefox")
+    browsers: tuple[str, ...] = ENGINE_NAMES  # every engine; one unavailable here is recorded "not run", never counted
     pytest_k: str = ""
     retries: int = 1
     retry_outcomes: tuple[str, ...] = TARGET_FAILURES

@@ -22,7 +22,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_and_example_file_load() -> None:
     cfg = load_config(None, env={})
-    assert cfg.browsers == ("chromium", "firefox") and cfg.interval == 900
+    assert cfg.browsers == ("chromium", "firefox", "webkit") and cfg.interval == 900
     ex = load_config(ROOT / "ops" / "monitor.example.toml", env={})
     assert ex.windows == (3600.0, 86400.0, 604800.0)
     assert ex.artifacts_max_bytes == 2 * 1024**3
