@@ -2,6 +2,7 @@
 the run loop (non-overlapping cycles, idle without busy-wait, SIGTERM mid-cycle and idle)."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -113,8 +115,9 @@ def test_once_refuses_a_database_in_use(tmp_path: Path) -> None:
     assert f"in use by another monitor (pid {os.getpid()})" in proc.stderr
 
 
-@pytest.mark.skipif(not shutil.which("prometheus-pushgateway"), reason="prometheus-pushgateway not installed")
-def test_once_pushes_to_a_real_pushgateway(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def pushgateway() -> Iterator[str]:
+    """A real Pushgateway on a free loopback port, ready; its URL. Stopped on exit."""
     port = free_port()
     gw = subprocess.Popen(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}",
                            # Debian's default persists to /var/lib: keep this test's pushes in memory only
@@ -129,6 +132,15 @@ def test_once_pushes_to_a_real_pushgateway(tmp_path: Path) -> None:
             except OSError:
                 return False
         wait_for(ready, 20, "the Pushgateway")
+        yield url
+    finally:
+        gw.terminate()
+        gw.wait(10)
+
+
+@pytest.mark.skipif(not shutil.which("prometheus-pushgateway"), reason="prometheus-pushgateway not installed")
+def test_once_pushes_to_a_real_pushgateway(tmp_path: Path) -> None:
+    with pushgateway() as url:
         proc = monitor("--config", str(config(tmp_path)), "once", "--pushgateway", url,
                        spec={"journeys": ["J1", "N1"], "incident_notice": True, "outcomes": {"J1/firefox": ["failure"]}})
         assert proc.returncode == 1, proc.stderr
@@ -143,9 +155,6 @@ def test_once_pushes_to_a_real_pushgateway(tmp_path: Path) -> None:
         instances = {s.labels.get("instance") for fam in text_string_to_metric_families(text) for s in fam.samples
                      if s.labels.get("job") == "extranet_monitor" and s.name == "probe_success"}
         assert instances == {socket.gethostname()}  # grouped per host: two monitors never overwrite each other
-    finally:
-        gw.terminate()
-        gw.wait(10)
 
 
 def test_run_loop_cycles_without_overlap_then_exits(tmp_path: Path) -> None:

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from synthetic import populate
-from test_monitor_cli import (  # tests/ is on sys.path (pytest's rootdir-relative import)
-    config,
-    free_port,
-    monitor,
-    wait_for,
-)
+from test_monitor_cli import config, monitor, pushgateway  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from monitor.__main__ import main
 from monitor.config import ConfigError, load_config
@@ -74,18 +68,7 @@ def test_report_names_the_location(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not shutil.which("prometheus-pushgateway"), reason="prometheus-pushgateway not installed")
 def test_pushed_series_carry_the_location_label(tmp_path: Path) -> None:
-    port = free_port()
-    gw = subprocess.Popen(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}", "--persistence.file="],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        def ready() -> bool:
-            try:
-                with urllib.request.urlopen(url + "/-/ready", timeout=1) as r:
-                    return r.status == 200
-            except OSError:
-                return False
-        wait_for(ready, 20, "the Pushgateway")
+    with pushgateway() as url:
         for location in ("paris-1", "lyon-2"):  # same host name: the location keeps the two groups apart
             (tmp_path / location).mkdir()
             cfg = config(tmp_path / location, monitor=f'location = "{location}"')
@@ -96,6 +79,3 @@ def test_pushed_series_carry_the_location_label(tmp_path: Path) -> None:
         locations = {s.labels.get("location") for fam in text_string_to_metric_families(text) for s in fam.samples
                      if s.name == "probe_success" and s.labels.get("job") == "extranet_monitor"}
         assert locations == {"paris-1", "lyon-2"}
-    finally:
-        gw.terminate()
-        gw.wait(10)
