@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Self
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response, expect
@@ -70,7 +70,7 @@ class BasePage:
             raise AssertionError(f"expected {quoi} to answer {statut}, got {recu if recu is not None else 'no response'}; "
                                  f"{ce_que_montre(self.page).decrire()}")
 
-    def attendre(self) -> "BasePage":
+    def attendre(self) -> Self:
         """Assert that this screen is the one displayed (its h1 is visible); returns self."""
         self.constater(f"the heading « {self.titre} »", lambda: expect(self.titre_principal()).to_be_visible())
         return self

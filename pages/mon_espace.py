@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, expect
 
+from .accueil import AccueilPage
 from .base import BasePage
 
 
@@ -29,8 +30,11 @@ class MonEspacePage(BasePage):
             self.constater(f"the establishment « {denomination} »",
                            lambda: expect(self.contenu().get_by_text(denomination, exact=True)).to_be_visible())
 
-    def se_deconnecter(self) -> None:
+    def se_deconnecter(self) -> AccueilPage:
+        """« Se déconnecter », then wait for the home page it leads to, as a user does. Why: moving
+        on at once raced the logout's POST (WebKit cancelled it, and the next login met a stale form)."""
         self.bouton_se_deconnecter().click()
+        return AccueilPage(self.page).attendre()
 
 
 # The name the brief uses for "the screen after « Se connecter »".
