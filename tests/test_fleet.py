@@ -111,6 +111,12 @@ def restart(p: Prometheus, log: Path) -> Prometheus:
     return start_prometheus(p.process.name, p.argv, log, port)
 
 
+def stop_agent(site: Site) -> None:
+    """Stops the agent the site has at the end: the test restarts one, and that one must stop too."""
+    if site.agent is not None:
+        site.agent.process.stop()
+
+
 def central_prometheus(work: Path) -> Prometheus:
     port = free_port()
     work.mkdir(parents=True)
@@ -222,7 +228,7 @@ def fleet(tmp_path: Path) -> Iterator[tuple[dict[str, Any], list[Site], Path]]:
             stack.callback(site.exporter.stop)
             stack.callback(site.cycler.stop)
             site.agent = site_agent(work, location, site.exporter_port, central)
-            stack.callback(site.agent.process.stop)
+            stack.callback(stop_agent, site)
             sites.append(site)
         yield state, sites, tmp_path
 
