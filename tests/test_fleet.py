@@ -299,9 +299,13 @@ def test_two_locations_aggregate_centrally_and_an_outage_loses_no_count(fleet) -
     assert got["browser:extranet_journey_success:ratio_rate1h"] == pytest.approx(
         got["browser:extranet_journey_success:increase1h"] / got["browser:extranet_journey_counted_runs:increase1h"],
         rel=1e-12)
-    # increase() extrapolates each location's counters to the evaluation instant, by at most ~1.1
-    # scrape interval (1 s) over a series that spans ≥ 60 s here: within 2 % of the exact counts.
-    assert got["browser:extranet_journey_counted_runs:increase1h"] == pytest.approx(counted, rel=0.02)
-    assert got["browser:extranet_journey_success:ratio_rate1h"] == pytest.approx(success / counted, abs=0.02)
+    # increase() is approximate by design: a series born inside the window loses what it held at its
+    # first sample (Prometheus extrapolates only half a scrape interval back), so each location ×
+    # outcome series may leave out up to its first cycle's run (1 run a cycle here; seen: 9.28 for 10).
+    # The exact link to the stores is the raw counters above (central_has_every_count).
+    series = 2 * 2
+    assert counted - series <= got["browser:extranet_journey_counted_runs:increase1h"] <= counted + 0.5
+    assert got["browser:extranet_journey_success:ratio_rate1h"] == pytest.approx(success / counted,
+                                                                                 abs=series / counted)
     by_location = state["central"].values("location:extranet_journey_success:ratio_rate1h", ("location",))
     assert by_location[("paris-1",)] == 1.0 and by_location[("lyon-2",)] < 1.0
