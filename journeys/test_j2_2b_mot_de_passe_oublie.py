@@ -59,8 +59,7 @@ def test_mot_de_passe_oublie_lien_a_usage_unique(page: Page, journey: JourneyRec
                           existing_account.denomination, etape=SE_CONNECTER_NOUVEAU_MOT_DE_PASSE)
 
     with journey.step(ANCIEN_MOT_DE_PASSE_REFUSE):
-        espace.se_deconnecter()
-        home = ouvrir_l_accueil(page)
+        home = espace.se_deconnecter()  # lands on the home page
         home.se_connecter(existing_account.identifiant, ancien_mot_de_passe)
         home.expect_erreur_connexion()
 
