@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh Debian machine (see README):
 #   make demo   install what is missing, then run the journeys against the reference extranet
 #   make test   install what is missing, then run the test suite
-.PHONY: setup demo test lint journeys clean
+.PHONY: setup demo check test lint journeys clean
 PY := .venv/bin/python
 
 setup:
@@ -9,6 +9,10 @@ setup:
 
 demo: setup
 	@$(PY) -m pytest journeys -n 2 -q --results-json test-results/demo-results.json
+
+# The fast tier: lint, types and tests/unit (no process, no browser, no network).
+check: setup lint
+	@$(PY) -m pytest tests/unit -q
 
 test: setup lint
 	@$(PY) -m pytest tests journeys -q

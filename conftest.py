@@ -1,2 +1,2 @@
 """Root conftest: load the suite's pytest plugins (target, services, engines, results)."""
-pytest_plugins = ["fixtures.plugin", "fixtures.results"]
+pytest_plugins = ["fixtures.plugin", "fixtures.plugin.results_output"]

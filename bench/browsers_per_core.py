@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from bench._common import banner, busy_cores, cpu_ticks
-from fixtures.engines import resolve_engine
-from fixtures.processes import reference_stack
+from fixtures.engines.resolve import resolve_engine
+from fixtures.services.processes import reference_stack
 
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024

@@ -73,16 +73,16 @@ def pytest_configure(config: pytest.Config) -> None:
         context_made(browser_type)
 
     _wrap(BrowserType, "connect_over_cdp", attached)
-    _time_function("fixtures.webkitgtk", "start_minibrowser")
+    _time_function("fixtures.engines.webkitgtk", "start_minibrowser")
     # timed only (for bench/overhead.py): closing, tracing
     _wrap(Browser, "close", lambda _: None)
     _wrap(BrowserContext, "close", lambda _: None)
     _wrap(Tracing, "start", lambda _: None)
     _wrap(Tracing, "stop", lambda _: None)
-    from fixtures.mailpit import MailWaiter  # the suite's blocking wait for a mail (search + fetch included)
+    from fixtures.mail.mailpit import MailWaiter  # the suite's blocking wait for a mail (search + fetch included)
     _wrap(MailWaiter, "wait", lambda _: None)
-    _time_function("fixtures.processes", "start_mailpit")  # service start-up (module globals: reference_stack)
-    _time_function("fixtures.processes", "start_extranet")
+    _time_function("fixtures.services.processes", "start_mailpit")  # service start-up (module globals: reference_stack)
+    _time_function("fixtures.services.processes", "start_extranet")
     _time_all_playwright_calls()
     from playwright.sync_api._context_manager import PlaywrightContextManager  # the node driver's start
     _wrap(PlaywrightContextManager, "__enter__", lambda _: None)

@@ -1,6 +1,6 @@
 """The reference extranet under load from a second process, on loopback.
 
-Starts Mailpit + the reference extranet (``fixtures.processes.reference_stack``), seeds one
+Starts Mailpit + the reference extranet (``fixtures.services.processes.reference_stack``), seeds one
 activated account through the operator API, then loads, one after the other:
 - ``GET /`` (the home page a journey opens first);
 - ``POST /mot-de-passe-oublie`` for that *existing* account: CSRF token and session cookie are
@@ -39,9 +39,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import banner, percentile  # noqa: E402
-from fixtures.identity import new_identity  # noqa: E402
-from fixtures.operator import OperatorClient  # noqa: E402
-from fixtures.processes import reference_stack  # noqa: E402
+from fixtures.services.processes import reference_stack  # noqa: E402
+from fixtures.target.identity import new_identity  # noqa: E402
+from fixtures.target.operator import OperatorClient  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

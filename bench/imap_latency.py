@@ -1,7 +1,7 @@
 """Mail latency through a real mailbox: extranet-style SMTP → Postfix → Dovecot (Sieve + SpamAssassin) → IMAP.
 
 For each mail, sent over SMTP by a thread after a random delay in [0, --max-delay) s while the
-IMAP source waits (``fixtures.imap.ImapSource.expect``: IDLE on the inbox and the junk folder):
+IMAP source waits (``fixtures.mail.imap.ImapSource.expect``: IDLE on the inbox and the junk folder):
 
 - delivery = X-Extranet-Sent-At → stored (the IDLE event's time, INTERNALDATE otherwise);
 - notice   = stored → the test holding the mail (the suite's own latency);
@@ -30,8 +30,8 @@ from imap_helpers import DOMAIN, mail_stack  # noqa: E402
 from test_imap_mailbox import send  # noqa: E402
 
 from bench._common import banner, ms, percentile  # noqa: E402
-from fixtures.imap import ImapSource  # noqa: E402
-from fixtures.mail import MailQuery  # noqa: E402
+from fixtures.mail.imap import ImapSource  # noqa: E402
+from fixtures.mail.source import MailQuery  # noqa: E402
 
 
 def main() -> int:

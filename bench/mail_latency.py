@@ -1,9 +1,9 @@
 """Mail notice latency: Mailpit's ``Created`` → the test holding the mail.
 
-Compares the suite's event-driven wait (``fixtures.mailpit.MailpitClient.expect_mail``, the
+Compares the suite's event-driven wait (``fixtures.mail.mailpit.MailpitClient.expect_mail``, the
 ``/api/events`` websocket) with a 1-second polling loop written here as the baseline (like
 Mailosaur's 1 s fallback). Both see the same workload: the "action" starts the wait, and the
-mail is sent over SMTP (smtplib, to a Mailpit started with ``fixtures.processes.start_mailpit``)
+mail is sent over SMTP (smtplib, to a Mailpit started with ``fixtures.services.processes.start_mailpit``)
 after a random delay drawn uniformly in [0, --max-delay) s by a sender thread, as the
 extranet's background delivery would. notice = seen_at − Created (Created has ms resolution,
 so each figure carries up to ±1 ms of rounding).
@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import banner, ms, percentile  # noqa: E402
-from fixtures.mailpit import MailpitClient  # noqa: E402
-from fixtures.processes import start_mailpit  # noqa: E402
+from fixtures.mail.mailpit import MailpitClient  # noqa: E402
+from fixtures.services.processes import start_mailpit  # noqa: E402
 
 TARGET_P95 = 0.100
 

@@ -102,7 +102,7 @@ def main() -> int:
     if args.browser:
         browsers = args.browser
     else:
-        from fixtures.engines import resolve_all
+        from fixtures.engines.resolve import resolve_all
         browsers = [name for name, engine in resolve_all().items() if engine.available]
     banner("matrix")
     runs: dict[int, list[dict]] = {1: [], args.workers: []}
@@ -132,7 +132,7 @@ def main() -> int:
     print(f"\nmedian wall: serial {serial:.1f} s, -n {args.workers} {parallel:.1f} s -> speedup {speedup:.2f}x "
           f"(target >= {TARGET_SPEEDUP}x: {'MET' if speedup >= TARGET_SPEEDUP else 'NOT MET'})")
     # WebKitGTK's inspector route starts a browser per journey (it has one context per browser).
-    from fixtures.engines import resolve_engine
+    from fixtures.engines.resolve import resolve_engine
     per_journey = [b for b in browsers if resolve_engine(b).route == "inspector"]
     expected += sum(last["journeys_per_engine"].get(b, 0) - args.workers for b in per_journey)
     print(f"browser launches (-n {args.workers}): {got}, target one per engine per worker"

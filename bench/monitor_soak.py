@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import PYTHON, ROOT, banner  # noqa: E402
-from fixtures.ports import free_port  # noqa: E402
+from fixtures.services.ports import free_port  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 BROWSER_WORDS = ("chromium", "chrome", "firefox", "headless_shell")

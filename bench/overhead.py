@@ -10,7 +10,7 @@ Method (one serial run of ``pytest journeys``, with ``-p bench.count_launches`` 
      resolution, so ±1 ms per request), /healthz (service start-up) left out. A union, so the
      browser's parallel requests (CSS, images) are not counted twice. /__operator__/ calls
      (the suite's seeding, clock, incident) are in T and shown apart.
-- M  waiting on the mail = time inside ``fixtures.mailpit.MailWaiter.wait`` (timed by the
+- M  waiting on the mail = time inside ``fixtures.mail.mailpit.MailWaiter.wait`` (timed by the
      plugin; it includes the search and fetch of the mail from Mailpit).
 - overhead = W − T − M, split into what the plugin times: BrowserType.launch, Browser.new_context,
   Tracing.start/stop, BrowserContext.close, Browser.close; the remainder is Playwright/browser
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import PYTHON, ROOT, banner  # noqa: E402
 from bench.matrix import extranet_logs  # noqa: E402
-from fixtures.outcomes import NOT_RUN_OUTCOMES  # noqa: E402
+from fixtures.core.outcomes import NOT_RUN_OUTCOMES  # noqa: E402
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+ extranet\.access: (\S+) (\S+) (\d{3}) (\d+)ms")
 TARGET_SHARE = 0.15
@@ -129,7 +129,7 @@ def main() -> int:
     print(f"  {'remainder':<24}{'':>10} {rest:8.2f} s  {rest / W:6.1%}  "
           "(browser rendering, Playwright round trips, fixtures and suite code)")
     pw = secs.get("playwright (all sync calls)", 0.0)
-    services = secs.get("fixtures.processes.start_mailpit", 0.0) + secs.get("fixtures.processes.start_extranet", 0.0)
+    services = secs.get("fixtures.services.processes.start_mailpit", 0.0) + secs.get("fixtures.services.processes.start_extranet", 0.0)
     # T_site is (almost all) inside Playwright calls; operator calls and the mail wait are outside.
     in_pw = pw - named - T_site
     outside = rest - in_pw

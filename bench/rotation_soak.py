@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from extranet.security import verify_password  # noqa: E402
 from extranet.store import Store as ExtranetStore  # noqa: E402
-from fixtures.accounts import load_accounts  # noqa: E402
-from fixtures.mailpit import MailpitClient  # noqa: E402
-from fixtures.processes import start_extranet, start_mailpit  # noqa: E402
+from fixtures.mail.mailpit import MailpitClient  # noqa: E402
+from fixtures.services.processes import start_extranet, start_mailpit  # noqa: E402
+from fixtures.target.accounts import load_accounts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import banner, ms
-from fixtures import webkit_nodelay, webkitgtk
-from fixtures.xvfb import start_xvfb
+from fixtures.engines import webkit_nodelay, webkitgtk
+from fixtures.engines.xvfb import start_xvfb
 
 PAGE = "<title>bench</title><label>Nom <input id=n></label><button onclick=\"this.textContent='ok'\">Go</button>"
 

@@ -4,7 +4,7 @@ A monitor pointed at a portal cannot create accounts (the cryptogram is a real c
 the portal's operator creates a few *test accounts* once, straight in its own database, and
 hands their credentials to the monitoring team. This command does that for the reference
 extranet, with no operator key and no HTTP: it writes to the SQLite database and appends each
-account to a credentials file (mode 0600, the format fixtures/accounts.py reads). It never
+account to a credentials file (mode 0600, the format fixtures/target/accounts.py reads). It never
 prints an identifier or a password.
 
 Why the TOML is written by hand: the extranet never imports the suite or its libraries, and a

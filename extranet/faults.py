@@ -46,7 +46,7 @@ Faults (defaults mean "behave normally"):
     absent/null leaves the operator's or the flag's notice as it is.
 
 Endpoints (``ENDPOINTS``): a name per request the extranet answers (method + path), found by
-``endpoint_of``. Not the journeys' steps (``fixtures/steps.py``): one step may send several requests.
+``endpoint_of``. Not the journeys' steps (``fixtures/core/steps.py``): one step may send several requests.
 """
 from __future__ import annotations
 

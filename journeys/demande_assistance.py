@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from fixtures.identity import Identity
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.steps import CHOISIR_MOTIF, LIRE_ACCUSE_RECEPTION, RENSEIGNER_ET_ENVOYER
+from fixtures.core.steps import CHOISIR_MOTIF, LIRE_ACCUSE_RECEPTION, RENSEIGNER_ET_ENVOYER
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
+from fixtures.target.identity import Identity
 from pages import NUMERO_DEMANDE, AssistancePage, DemandeAssistanceEnregistreePage
 
 

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from fixtures.identity import Identity
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.mail import Mail
-from fixtures.operator import OperatorClient
-from fixtures.steps import (
+from fixtures.core.steps import (
     ETAPE_1,
     ETAPE_2,
     RECUPERER_COMPTE_DE_TEST,
@@ -21,6 +16,11 @@ from fixtures.steps import (
     SE_CONNECTER,
     Etape,
 )
+from fixtures.mail.source import Mail
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
+from fixtures.target.identity import Identity
+from fixtures.target.operator import OperatorClient
 from pages import (
     AccueilPage,
     CreationEspacePage,

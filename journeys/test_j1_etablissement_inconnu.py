@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.operator import OperatorClient
-from fixtures.steps import CAS_1_ACTIVER, CAS_1_CREER, CAS_1_RENSEIGNER
+from fixtures.core.steps import CAS_1_ACTIVER, CAS_1_CREER, CAS_1_RENSEIGNER
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
+from fixtures.target.operator import OperatorClient
 from pages import CompteActivePage, CreationDuComptePage, DemandeCreationEnregistreePage, NouveauMotDePassePage
 
 from .parcours import creer_mon_espace, expect_mail, se_connecter

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.steps import BESOIN_D_AIDE_ASSISTANCE, OUVRIR_ASSISTANCE_MOTIF
+from fixtures.core.steps import BESOIN_D_AIDE_ASSISTANCE, OUVRIR_ASSISTANCE_MOTIF
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
 from pages import MOTIF_HABILITATION_EXTRANET, AssistancePage
 
 from .demande_assistance import envoyer_la_demande

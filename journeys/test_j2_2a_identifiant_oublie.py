@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.steps import IDENTIFIANT_OUBLIE, LIRE_COURRIEL_IDENTIFIANT, SE_CONNECTER_IDENTIFIANT_RECU
+from fixtures.core.steps import IDENTIFIANT_OUBLIE, LIRE_COURRIEL_IDENTIFIANT, SE_CONNECTER_IDENTIFIANT_RECU
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
 from pages import DemandeEnregistreePage, IdentifiantOubliePage
 
 from .parcours import expect_mail, ouvrir_l_accueil, preparer_le_compte_de_test, se_connecter

@@ -9,9 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.steps import (
+from fixtures.core.steps import (
     ANCIEN_MOT_DE_PASSE_REFUSE,
     LIRE_COURRIEL_REINITIALISATION,
     MEME_LIEN_REFUSE,
@@ -19,6 +17,8 @@ from fixtures.steps import (
     OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE,
     SE_CONNECTER_NOUVEAU_MOT_DE_PASSE,
 )
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
 from pages import DemandeEnregistreePage, LienInvalidePage, MotDePasseOubliePage, NouveauMotDePassePage
 
 from .parcours import (

@@ -8,10 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.operator import OperatorClient
-from fixtures.steps import (
+from fixtures.core.steps import (
     ATTENDRE_61_MINUTES,
     LIEN_APRES_60_MINUTES_REFUSE,
     MOT_DE_PASSE_OUBLIE_RECEVOIR_LIEN,
@@ -19,6 +16,9 @@ from fixtures.steps import (
     REFAIRE_UNE_DEMANDE,
     SE_CONNECTER_NOUVEAU_MOT_DE_PASSE,
 )
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
+from fixtures.target.operator import OperatorClient
 from pages import LienInvalidePage, NouveauMotDePassePage
 
 from .parcours import (

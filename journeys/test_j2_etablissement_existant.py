@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.journey import JourneyRecord
-from fixtures.operator import OperatorClient
-from fixtures.steps import CAS_2_MESSAGE, SUIVRE_LIEN_DU_MESSAGE
+from fixtures.core.steps import CAS_2_MESSAGE, SUIVRE_LIEN_DU_MESSAGE
+from fixtures.plugin.journey import JourneyRecord
+from fixtures.target.operator import OperatorClient
 from pages import (
     MOTIF_HABILITATION_EXTRANET,
     AssistancePage,

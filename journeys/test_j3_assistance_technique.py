@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.steps import CAS_3_ASSISTANCE_TECHNIQUE
+from fixtures.core.steps import CAS_3_ASSISTANCE_TECHNIQUE
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
 from pages import MOTIF_HABILITATION_A_L_EXTRANET, AssistancePage
 
 from .demande_assistance import envoyer_la_demande

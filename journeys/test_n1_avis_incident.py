@@ -12,15 +12,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.journey import JourneyRecord
-from fixtures.operator import OperatorClient
-from fixtures.steps import (
+from fixtures.core.steps import (
     AVIS_INCIDENT_AFFICHE,
     AVIS_INCIDENT_RETIRE,
     PUBLIER_AVIS_INCIDENT,
     RELEVER_AVIS_INCIDENT,
     RETIRER_AVIS_INCIDENT,
 )
+from fixtures.plugin.journey import JourneyRecord
+from fixtures.target.operator import OperatorClient
 
 from .parcours import ouvrir_l_accueil
 

@@ -8,8 +8,7 @@ import secrets
 import pytest
 from playwright.sync_api import Page
 
-from fixtures.journey import JourneyRecord
-from fixtures.steps import (
+from fixtures.core.steps import (
     ACCUEIL_LIENS_AFFICHES,
     ALLER_SUR_L_ACCUEIL,
     CLIQUER_IDENTIFIANT_OUBLIE,
@@ -22,6 +21,7 @@ from fixtures.steps import (
     RENOUVELER_CRYPTOGRAMME,
     VALIDER_APRES_CGU,
 )
+from fixtures.plugin.journey import JourneyRecord
 from pages import (
     MOTIF_HABILITATION_A_L_EXTRANET,
     MOTIF_HABILITATION_EXTRANET,

@@ -14,10 +14,7 @@ import pytest
 from playwright.sync_api import Page
 
 from extranet.siret import random_siret
-from fixtures.inbox import Inbox
-from fixtures.journey import JourneyRecord
-from fixtures.operator import OperatorClient
-from fixtures.steps import (
+from fixtures.core.steps import (
     DEMANDER_UN_LIEN,
     LIEN_OUVERT_A_59_MINUTES,
     LIEN_REFUSE_A_60_MINUTES,
@@ -26,6 +23,9 @@ from fixtures.steps import (
     REPONSE_IDENTIQUE_MOT_DE_PASSE,
     UTILISER_LE_LIEN,
 )
+from fixtures.plugin.inbox import Inbox
+from fixtures.plugin.journey import JourneyRecord
+from fixtures.target.operator import OperatorClient
 from pages import (
     DemandeEnregistreePage,
     IdentifiantOubliePage,

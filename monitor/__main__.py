@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from monitor.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.commands import COMMANDS
 from monitor.config import Config, ConfigError, load_config
-from monitor.store import StoreError
+from monitor.cycle.classify import EXIT_CONFIG, EXIT_PROBER
+from monitor.store.results_db import StoreError
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -10,17 +10,17 @@ import logging
 import sys
 from pathlib import Path
 
-from monitor.classify import EXIT_PROBER
 from monitor.config import Config, ConfigError, format_duration, parse_duration
-from monitor.runner import CycleRunner, StopRequest
-from monitor.store import Store
-from monitor.summary import summary_text, write_json, write_junit
+from monitor.cycle.classify import EXIT_PROBER
+from monitor.cycle.runner import CycleRunner, StopRequest
+from monitor.report.cycle_summary import summary_text, write_json, write_junit
+from monitor.store.results_db import Store
 
 log = logging.getLogger("monitor")
 
 
 def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
-    from monitor.exporter import ExporterServer, StoreCollector
+    from monitor.export.exporter import ExporterServer, StoreCollector
     collector = StoreCollector(cfg.db_path, journeys=cfg.journeys, browsers=cfg.browsers,
                                busy_timeout=cfg.busy_timeout, errors=errors,  # type: ignore[arg-type]
                                interval=cfg.interval, alpha=cfg.alpha)
@@ -32,8 +32,8 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
-    from monitor.exporter import InProcessErrors
-    from monitor.scheduler import Scheduler
+    from monitor.cycle.scheduler import Scheduler
+    from monitor.export.exporter import InProcessErrors
     errors = InProcessErrors()
     store = Store.open_writer(cfg.db_path, busy_timeout=cfg.busy_timeout)
     server = None
@@ -55,7 +55,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
-    from monitor.push import PushgatewayError, check_reachable, push_cycle
+    from monitor.export.push import PushgatewayError, check_reachable, push_cycle
     if cfg.pushgateway_url:
         try:
             check_reachable(cfg.pushgateway_url, cfg.pushgateway_timeout)
@@ -89,7 +89,7 @@ def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
-    from monitor.report import compute, render_text, write_html
+    from monitor.report.history_report import compute, render_text, write_html
     windows = [parse_duration(w, "--window") for w in args.window] if args.window else list(cfg.windows)
     with Store.open_reader(cfg.db_path, busy_timeout=cfg.busy_timeout) as store:
         data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures,
@@ -118,7 +118,7 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
     print(f"  journeys: {', '.join(cfg.journeys)}; browsers: {', '.join(cfg.browsers)}; retries: {cfg.retries} "
           f"({', '.join(cfg.retry_outcomes)}); cycle timeout {format_duration(cfg.cycle_timeout)}")
     if cfg.connect:
-        from fixtures.remote import public_endpoint
+        from fixtures.engines.remote import public_endpoint
         print("  remote browsers: " + ", ".join(f"{e} (remote: {public_endpoint(u)})" for e, u in cfg.connect.items()))
     print(f"  store: {cfg.db_path}; artifacts: {cfg.artifacts_dir}")
     print(f"  exporter: {cfg.listen_host}:{cfg.listen_port}; windows: {', '.join(format_duration(w) for w in cfg.windows)}")
@@ -128,11 +128,11 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
     if args.continuous:
         return cmd_calibrate_continuous(cfg, args)
-    from fixtures.outcomes import ServiceStartError
-    from monitor.calibrate import CalibrationError, calibrate, parse_rates
+    from fixtures.core.outcomes import ServiceStartError
+    from monitor.calibration.calibrate import CalibrationError, calibrate, parse_rates
     default = {"chromium": 0.3, "firefox": 0.02, "webkit": 0.2}
     if not args.browser:  # three engines where WebKit runs: Holm's correction then matters
-        from fixtures.engines import resolve_all
+        from fixtures.engines.resolve import resolve_all
         cfg.browsers = tuple(name for name, engine in resolve_all().items() if engine.available)
     try:
         rates = parse_rates(args.rates or ",".join(f"{b}={default[b]}" for b in cfg.browsers), cfg.browsers)
@@ -159,9 +159,9 @@ def cmd_calibrate(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate_continuous(cfg: Config, args: argparse.Namespace) -> int:
-    """The verdict read after every cycle: Fisher's window vs the sequential test (monitor.continuous)."""
-    from fixtures.outcomes import ServiceStartError
-    from monitor.continuous import run_continuous
+    """The verdict read after every cycle: Fisher's window vs the sequential test (monitor.calibration.continuous)."""
+    from fixtures.core.outcomes import ServiceStartError
+    from monitor.calibration.continuous import run_continuous
     alpha = args.alpha if args.alpha is not None else cfg.alpha
     if args.weeks < 1 or args.journeys < 1 or args.real_cycles < 0 or not 0 < alpha < 0.5:
         raise ConfigError("calibrate --continuous", "--weeks and --journeys must be ≥ 1, --real-cycles ≥ 0, "

@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
-from fixtures.engine_names import ENGINE_NAMES
-from fixtures.outcomes import PROBER_OUTCOMES, TARGET_FAILURES
-from fixtures.procedure import JOURNEY_IDS, PROCEDURE_JOURNEY_IDS
-from monitor.classify import JOURNEY_ID  # the same bound as the metric labels
+from fixtures.core.engine_names import ENGINE_NAMES
+from fixtures.core.outcomes import PROBER_OUTCOMES, TARGET_FAILURES
+from fixtures.core.procedure import JOURNEY_IDS, PROCEDURE_JOURNEY_IDS
+from monitor.cycle.classify import JOURNEY_ID  # the same bound as the metric labels
 
 RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COMMAND = (
-    "{python}", "-m", "pytest", "{targets}", "-p", "fixtures.results",
+    "{python}", "-m", "pytest", "{targets}", "-p", "fixtures.plugin.results_output",
     "--results-json", "{results_json}", "{browser_args}", "{journey_args}", "{k_args}",
     "--output", "{output_dir}",
 )
@@ -194,7 +194,7 @@ def _durations(v: Any, key: str) -> tuple[float, ...]:
 
 def _connect(v: Any, key: str) -> dict[str, str]:
     """["chromium=ws://host:3000/token", …] → {engine: endpoint} (the suite's --connect values)."""
-    from fixtures.remote import ConnectError, parse_connect
+    from fixtures.engines.remote import ConnectError, parse_connect
     try:
         return parse_connect(_list(v, key))
     except ConnectError as exc:

@@ -13,9 +13,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAILPIT_VERSION="v1.30.5"
 # chromium-headless-shell: what headless runs launch (as Playwright does), about a third faster.
 # libwebkit2gtk-4.1-0 holds WebKitGTK's MiniBrowser (the WebKit engine here, needs xvfb); gcc and
-# libc6-dev build its TCP_NODELAY shim (fixtures/native/inspector_nodelay.c; without it WebKit is slower).
+# libc6-dev build its TCP_NODELAY shim (fixtures/engines/native/inspector_nodelay.c; without it WebKit is slower).
 BROWSER_PACKAGES=(chromium chromium-headless-shell firefox-esr libwebkit2gtk-4.1-0 gcc libc6-dev)
-# dovecot-*, postfix, spamc, openssl: the real mailbox of the IMAP tests (fixtures/dovecot.py, fixtures/postfix.py).
+# dovecot-*, postfix, spamc, openssl: the real mailbox of the IMAP tests (tests/support/dovecot.py, tests/support/postfix.py).
 TOOL_PACKAGES=(spamassassin spamd spamc prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk
                dovecot-imapd dovecot-lmtpd dovecot-sieve postfix openssl)
 log() { printf '[setup] %s\n' "$*"; }
@@ -109,7 +109,7 @@ if [ "$mode" = always ] || { [ "$mode" = auto ] && [ ! -e "$marker" ]; }; then
 fi
 # --- WebKitGTK's TCP_NODELAY shim (cached per source hash; skipped without a C compiler) ---
 if [ -n "$(ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser 2>/dev/null)" ]; then
-  shim="$("$ROOT/.venv/bin/python" -m fixtures.webkit_nodelay)" || true
+  shim="$("$ROOT/.venv/bin/python" -m fixtures.engines.webkit_nodelay)" || true
   log "WebKitGTK inspector shim: $shim"
 fi
 log "ready"

@@ -1,0 +1,1 @@
+"""Calibration: does the monitor measure failure rates we know?"""

@@ -1,0 +1,1 @@
+"""What the monitor exports: the metric catalogue, /metrics, the Pushgateway."""

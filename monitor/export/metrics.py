@@ -1,0 +1,131 @@
+"""Every metric the monitor exposes, in one catalogue: name, type, help, labels, buckets.
+
+Why one file: as in blackbox_exporter (each metric declared beside its name and help), a reader
+finds what a series means, which labels it has and where it comes from in one place. The store
+(``monitor.store.results_db``: rows under ``key``), the exporter (``monitor.export.exporter``: families built by
+looping over ``EXPORTED``) and the Pushgateway path (``monitor.export.push``: gauges built by looping
+over ``PUSHED``) all take their names, help, labels and buckets from here.
+
+Naming follows Prometheus: counters end in ``_total`` once exposed (prometheus_client adds it
+to the family name), durations are ``_seconds``, ``probe_success`` has blackbox_exporter's
+meaning. Labels are journey ids, engine names, outcomes and fixed reasons only (see
+``monitor.cycle.classify``): never an address, an identifier or a URL.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+Kind = Literal["counter", "gauge", "histogram"]
+
+#: Journey attempt durations: a journey takes seconds to minutes (the 60-minute journey moves a clock).
+DURATION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+#: Mail delivery: the help page says a mail may take a while; an hour is the procedure's validity.
+MAIL_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: what Prometheus sees (``name``, ``kind``, ``help``, ``labels``) and where it lives.
+
+    ``key`` names its rows in the store's counters/gauges tables (kept as they were, so an
+    existing database keeps counting); empty for a metric computed at scrape or push time.
+    ``prefilled`` series exist at zero before the first event, so ``rate()`` and alerts see them.
+    """
+
+    name: str
+    kind: Kind
+    help: str
+    labels: tuple[str, ...] = ()
+    key: str = ""
+    buckets: tuple[float, ...] = ()
+    prefilled: bool = False
+    #: A series seen for one browser is shown at 0 for every configured browser (same other labels).
+    zero_for_every_browser: bool = False
+
+
+# -- served by the exporter, from the store ----------------------------------------------------
+STORE_UP = Metric("extranet_monitor_store_up", "gauge",
+                  "1 if the monitor's results store could be read at this scrape")
+RUNS = Metric("extranet_journey_runs", "counter",
+              "Journey runs (journey x browser x cycle) by first-attempt outcome; "
+              "retries show in extranet_journey_flaky_total",
+              ("journey", "browser", "outcome"), key="runs_total", prefilled=True)
+FLAKY = Metric("extranet_journey_flaky", "counter", "Runs that failed on the first attempt and passed on a retry",
+               ("journey", "browser"), key="flaky_total", prefilled=True)
+STEP_FAILURES = Metric("extranet_journey_step_failures", "counter",
+                       "First-attempt runs that failed at a step of the procedure, by the step's fixed id "
+                       "(fixtures/core/steps.py; 'none' = outside any step); a step any browser reached is exported "
+                       "at 0 for every browser", ("journey", "browser", "step"), key="step_failures_total",
+                       zero_for_every_browser=True)
+CYCLES = Metric("extranet_monitor_cycles", "counter", "Monitoring cycles by final status",
+                ("status",), key="cycles_total", prefilled=True)
+CYCLE_ERRORS = Metric("extranet_monitor_cycle_errors", "counter",
+                      "The monitor's own errors by reason (a broken prober, never a target failure)",
+                      ("reason",), key="cycle_errors_total", prefilled=True)
+DURATION = Metric("extranet_journey_duration_seconds", "histogram",
+                  "Journey duration per attempt that judged the target (probe errors left out)",
+                  ("journey", "browser"), key="duration_seconds", buckets=DURATION_BUCKETS)
+MAIL_DELIVERY = Metric("extranet_mail_delivery_seconds", "histogram",
+                       "Time from the request on the site to the mail in the inbox",
+                       ("journey",), key="mail_delivery_seconds", buckets=MAIL_BUCKETS)
+MAIL_PLACEMENT = Metric("extranet_mail_placement", "counter",
+                        "Mails read over IMAP by where the mailbox filed them: folder = inbox | junk "
+                        "(fixtures.mail.source.Placement); junk is a success with a warning",
+                        ("journey", "folder"), key="mail_placement_total")
+PROBE_SUCCESS = Metric("probe_success", "gauge",
+                       "1 if the last run that judged the target succeeded (probe errors do not change it)",
+                       ("journey", "browser"), key="probe_success")
+PROBE_ERROR = Metric("extranet_journey_probe_error", "gauge",
+                     "1 if the last attempt could not judge the target (the monitor's own failure)",
+                     ("journey", "browser"), key="probe_error")
+LAST_SUCCESS = Metric("extranet_journey_last_success_timestamp_seconds", "gauge",
+                      "Unix time of the last successful attempt", ("journey", "browser"),
+                      key="last_success_timestamp_seconds")
+SPAM_SCORE = Metric("extranet_mail_spam_score", "gauge",
+                    "Highest spam score of the mails read in the last run that read any", ("journey",),
+                    key="mail_spam_score")
+INCIDENT_NOTICE = Metric("extranet_incident_notice", "gauge",
+                         "1 while the home page shows an incident notice (reported by journey N1)",
+                         key="incident_notice")
+LAST_CYCLE = Metric("extranet_monitor_last_cycle_timestamp_seconds", "gauge",
+                    "Unix time the last completed cycle ended (pushed: the pushed cycle, whatever its status)",
+                    key="last_cycle_timestamp_seconds")
+BROWSER_DIFFERENCE_EVIDENCE = Metric(
+    "extranet_browser_difference_evidence", "gauge",
+    "E-value that `browser` fails more often than `versus` (always-valid sequential test, monitor.stats.sequential: "
+    "largest live e-process, paired by journey and cycle); the claim holds while it is >= "
+    "extranet_browser_difference_evidence_threshold", ("browser", "versus"))
+BROWSER_DIFFERENCE_THRESHOLD = Metric(
+    "extranet_browser_difference_evidence_threshold", "gauge",
+    "Evidence needed to claim a browser fails more often: e-processes read per week / alpha, so false alarms "
+    "stay under alpha per week however often this is read")
+
+# -- pushed only: one cycle's view, for ``once`` in CI or cron ------------------------------------
+#: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
+FLAKY_IN_CYCLE = Metric("extranet_journey_flaky", "gauge", "1 if the journey failed first and passed on a retry",
+                        ("journey", "browser"))
+LAST_DURATION = Metric("extranet_journey_last_duration_seconds", "gauge",
+                       "Duration of the last attempt that judged the target", ("journey", "browser"))
+CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycle's final status", ("status",))
+
+#: What ``/metrics`` serves, in this order.
+EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, MAIL_DELIVERY,
+                                MAIL_PLACEMENT, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
+#: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
+PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, SPAM_SCORE,
+                              LAST_CYCLE, CYCLE_STATUS, INCIDENT_NOTICE)
+#: Every metric, exported or pushed.
+CATALOGUE: tuple[Metric, ...] = tuple(dict.fromkeys(EXPORTED + PUSHED))
+
+
+def label_key(labels: Mapping[str, str]) -> str:
+    """The one encoding of a label set as the store's ``labels`` column: sorted, compact JSON."""
+    return json.dumps(dict(labels), sort_keys=True, separators=(",", ":"))
+
+
+def bucket_label(le: float) -> str:
+    """A histogram bucket's ``le`` as the store writes it (``repr`` of a float, or ``+Inf``)."""
+    return "+Inf" if le == float("inf") else repr(float(le))

@@ -1,0 +1,92 @@
+"""What one cycle found, for CI: a terminal summary, a JSON summary and JUnit XML.
+
+Beside ``monitor.report.history_report`` (which reads the store over windows of time), these read one
+``CycleReport``: ``once`` writes them so a CI job shows the cycle as test results.
+"""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, Outcome
+from fixtures.core.signature import junit_properties
+from monitor.cycle.runner import CycleReport
+
+
+def summary_text(report: CycleReport, location: str = "") -> str:
+    where = f" at {location}" if location else ""
+    lines = [f"cycle {report.cycle_id}{where}: {report.status} in {report.finished_at - report.started_at:.1f}s"]
+    last = {(r.journey, r.browser): r for _, r in report.attempts}
+    for r in report.runs:
+        extra = " (flaky: passed on retry)" if r.flaky else ""
+        if r.final in NOT_RUN_OUTCOMES:  # on purpose: the reason, and why in a sentence
+            why = last[(r.journey, r.browser)].message
+            lines.append(f"  {r.journey:<6} {r.browser:<9} not run ({r.failure_class})" + (f": {why}" if why else ""))
+            continue
+        fc = f" [{r.failure_class}]" if r.failure_class and r.final != Outcome.SUCCESS else ""
+        signatures = last[(r.journey, r.browser)].signatures if r.final != Outcome.SUCCESS else ()
+        why = f": {signatures[0].line}" if signatures else ""  # where and why it failed
+        lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}{why}")
+    lines += [f"  monitor error: {e}" for e in report.errors]
+    return "\n".join(lines)
+
+
+def summary_dict(report: CycleReport, location: str = "") -> dict[str, Any]:
+    return {
+        "location": location or None,  # null: no [monitor] location configured
+        "cycle_id": report.cycle_id, "status": report.status, "exit_code": report.exit_code,
+        "started_at": report.started_at, "finished_at": report.finished_at, "errors": report.errors,
+        "runs": [{"journey": r.journey, "browser": r.browser, "first_outcome": r.first, "final_outcome": r.final,
+                  "attempts": r.attempts, "flaky": r.flaky, "failure_class": r.failure_class} for r in report.runs],
+        "attempts": [{"attempt": a, **r.to_dict()} for a, r in report.attempts],
+    }
+
+
+def write_json(report: CycleReport, path: Path, location: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary_dict(report, location), indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def write_junit(report: CycleReport, path: Path) -> None:
+    """One testsuite per browser, one testcase per journey; probe errors are <error>, not <failure>."""
+    last = {}
+    for attempt, r in report.attempts:
+        last[(r.journey, r.browser)] = (attempt, r)
+    root = ET.Element("testsuites", name="extranet-monitor")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for browser in sorted({r.browser for r in report.runs}):
+        runs = [r for r in report.runs if r.browser == browser]
+        suite = ET.SubElement(root, "testsuite", name=browser)
+        counts = {"tests": len(runs), "failures": 0, "errors": 0, "skipped": 0}
+        for run in runs:
+            _, res = last[(run.journey, run.browser)]
+            case = ET.SubElement(suite, "testcase", classname=f"extranet.{browser}", name=run.journey,
+                                 time=f"{res.duration_seconds:.3f}")
+            props = ET.SubElement(case, "properties")
+            for k, v in (("first_outcome", run.first), ("final_outcome", run.final), ("attempts", run.attempts),
+                         ("flaky", str(run.flaky).lower())):
+                ET.SubElement(props, "property", name=k, value=str(v))
+            for k, v in junit_properties(res.signatures[0] if res.signatures else None):
+                ET.SubElement(props, "property", name=k, value=v)
+            # The signature's line says where and why; the exception's message is its last part.
+            msg = (res.signatures[0].line if res.signatures else None) or res.message or res.failure_class or run.final
+            if run.final in TARGET_FAILURES:
+                counts["failures"] += 1
+                ET.SubElement(case, "failure", type=res.failure_class or run.final, message=msg).text = msg
+            elif run.final == Outcome.PROBE_ERROR:
+                counts["errors"] += 1
+                ET.SubElement(case, "error", type=res.failure_class or Outcome.PROBE_ERROR.value, message=msg).text = msg
+            elif run.final in NOT_RUN_OUTCOMES:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", type=res.failure_class or run.final, message=msg)
+            if res.artifacts:
+                ET.SubElement(case, "system-out").text = "\n".join(f"[[ATTACHMENT|{a}]]" for a in res.artifacts)
+        for k, v in counts.items():
+            suite.set(k, str(v))
+            totals[k] += v
+    for k, v in totals.items():
+        root.set(k, str(v))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

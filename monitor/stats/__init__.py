@@ -1,0 +1,1 @@
+"""Statistics: success rates and intervals, the always-valid comparison, the funnel."""

@@ -1,0 +1,211 @@
+"""Which browser is worse, since when: the sequential verdict read from the stored runs.
+
+Glue between the store (runs per cycle) and ``monitor.stats.sequential`` (the statistics): builds
+the per-cycle paired counts of every browser pair, runs the e-detector in both directions,
+and says in one sentence which browser fails more often, since which cycle the evidence has
+been over the line, and the always-valid interval for the difference. The report, the
+exporter's ``extranet_browser_difference_evidence`` gauge and ``calibrate --continuous``
+all read it here, so they cannot disagree.
+
+Start cycles of the e-processes are anchored on UTC time (the first cycle of every
+``restart`` period), never on the position in what was read: the set of e-processes, hence
+the union bound behind the threshold, must not depend on when someone looks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from fixtures.core.engine_names import display_name
+from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES
+from monitor.stats.sequential import BASELINE_LOOKBACK, Design, crossing, detect, difference_interval, log_evalues
+
+WEEK = 7 * 86400.0
+WINDOW = 12 * 3600.0  # lifetime of an e-process: old evidence expires, a recovery shows within ~16 h
+RESTART = 4 * 3600.0  # a new e-process every 4 h
+
+
+@dataclass(frozen=True)
+class CycleOutcomes:
+    """First-attempt outcomes of one cycle: {(journey, browser): outcome}."""
+
+    cycle_id: int
+    started_at: float
+    outcomes: dict[tuple[str, str], str]
+
+
+def cycles_from_runs(runs: Iterable[tuple[float, int, object]]) -> list[CycleOutcomes]:
+    """``Store.runs()`` rows → one ``CycleOutcomes`` per cycle, oldest first."""
+    by_cycle: dict[int, CycleOutcomes] = {}
+    for ts, cid, run in runs:
+        c = by_cycle.setdefault(cid, CycleOutcomes(cid, ts, {}))
+        c.outcomes[(run.journey, run.browser)] = run.first  # type: ignore[attr-defined]
+    return sorted(by_cycle.values(), key=lambda c: (c.started_at, c.cycle_id))
+
+
+def cycles_from_first_outcomes(rows: Iterable[tuple[float, int, str, str, str]]) -> list[CycleOutcomes]:
+    """``Store.first_outcomes()`` rows → one ``CycleOutcomes`` per cycle, oldest first."""
+    by_cycle: dict[int, CycleOutcomes] = {}
+    for ts, cid, journey, browser, outcome in rows:
+        by_cycle.setdefault(cid, CycleOutcomes(cid, ts, {})).outcomes[(journey, browser)] = outcome
+    return sorted(by_cycle.values(), key=lambda c: (c.started_at, c.cycle_id))
+
+
+def paired_counts(cycles: Sequence[CycleOutcomes], a: str, b: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Per cycle: A's failures, B's failures, pairs, and the pairs' differences (xa − xb).
+
+    A pair is a journey whose first attempt judged the target (success, failure,
+    mail_not_received) in both browsers in the same cycle; any other outcome drops the pair.
+    """
+    fa, fb, n, diffs = [], [], [], []
+    for c in cycles:
+        journeys = sorted({j for j, _ in c.outcomes})
+        xa, xb = [], []
+        for j in journeys:
+            oa, ob = c.outcomes.get((j, a)), c.outcomes.get((j, b))
+            if oa in JUDGED_OUTCOMES and ob in JUDGED_OUTCOMES:
+                xa.append(oa in TARGET_FAILURES)
+                xb.append(ob in TARGET_FAILURES)
+        fa.append(sum(xa))
+        fb.append(sum(xb))
+        n.append(len(xa))
+        diffs.append(np.asarray(xa, dtype=float) - np.asarray(xb, dtype=float))
+    return np.asarray(fa, float), np.asarray(fb, float), np.asarray(n, float), diffs
+
+
+def time_grid(starts_at: Sequence[float], restart: float, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """Start cycle = first cycle of each UTC ``restart`` period; it is read for ``window`` seconds.
+
+    The period of the oldest cycle read is skipped: its first cycle in the store may be older
+    than what was read, and a start must not move with the moment someone reads.
+    """
+    ts = np.asarray(starts_at, dtype=float)
+    if ts.size == 0:
+        return np.zeros(0, int), np.zeros(0, int)
+    bucket = np.floor(ts / restart)
+    first = np.flatnonzero(np.r_[False, bucket[1:] != bucket[:-1]])
+    ends = np.searchsorted(ts, ts[first] + window, side="left") - 1
+    return first, ends
+
+
+@dataclass
+class PairVerdict:
+    """The sequential verdict for one browser pair, after the last cycle read."""
+
+    worse: str
+    better: str
+    evidence: float  # e-value of "worse fails more often than better" (largest live e-process)
+    threshold: float
+    alarm: bool
+    crossed_at: float | None  # start time of the cycle where the evidence crossed the line (current alarm)
+    crossed_cycle: int | None
+    since_at: float | None  # start of the e-process carrying the evidence: the change began after it
+    interval: tuple[float, float]  # always-valid interval for failure rate(worse) − failure rate(better)
+    pairs: int  # paired runs behind the evidence
+    history_start: float | None = None
+    alarm_runs_from_start: bool = False  # crossed before a full window was read: may be older
+    alpha: float = 0.05
+    reverse_evidence: float = 1.0  # e-value of the other direction ("better" fails more often than "worse")
+
+    def sentence(self) -> str:
+        """The statistics clause of the verdict (the report adds rates and descriptive lines)."""
+        w, bt = display_name(self.worse), display_name(self.better)
+        lo, hi = self.interval
+        ci = f"difference in failure rate {_pp(lo)} to {_pp(hi)} points (always-valid {100 * (1 - self.alpha):g} %)"
+        if self.alarm:
+            since = "at least " if self.alarm_runs_from_start else ""
+            return (f"{w} fails more often than {bt}: evidence {_e(self.evidence)} ≥ {_e(self.threshold)} "
+                    f"since {since}{_when(self.crossed_at)} (cycle {self.crossed_cycle}); the change began after "
+                    f"{_when(self.since_at)}; {ci}, {self.pairs} paired runs.")
+        return (f"{w} vs {bt}: no evidence that they differ (evidence {_e(self.evidence)} < {_e(self.threshold)}); "
+                f"{ci}, {self.pairs} paired runs.")
+
+
+def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: Design,
+             grid: tuple[np.ndarray, np.ndarray] | None = None) -> list[PairVerdict]:
+    """One verdict per browser pair (the direction with more evidence), strongest first.
+
+    ``grid`` overrides the time-anchored start cycles (index arrays ``starts``, ``ends``):
+    ``calibrate --continuous`` runs cycles back to back and uses the design's cycle grid.
+    """
+    if not cycles:
+        return []
+    if grid is None:
+        grid = time_grid([c.started_at for c in cycles], design.restart_seconds, design.window_seconds)
+    starts, ends = grid
+    out = []
+    for a, b in itertools.combinations(browsers, 2):
+        fa, fb, n, diffs = paired_counts(cycles, a, b)
+        if n.sum() == 0:
+            continue
+        sides = []
+        for worse, better, x, y, sign in ((a, b, fa, fb, 1.0), (b, a, fb, fa, -1.0)):
+            evidence, origin = detect(log_evalues(x, y, n, design.lookback), starts, ends)
+            sides.append((evidence[-1], worse, better, evidence, origin, sign))
+        chosen = 0 if sides[0][0] >= sides[1][0] else 1
+        top, worse, better, evidence, origin, sign = sides[chosen]
+        other = sides[1 - chosen][0]
+        alarm = evidence >= design.log_threshold
+        cross = crossing(alarm)
+        first = int(origin[-1]) if origin[-1] >= 0 else 0
+        d = sign * np.concatenate(diffs[first:]) if len(diffs[first:]) else np.zeros(0)
+        # The interval is read at every start cycle of the week too: same budget as the detector.
+        iv = difference_interval(d, design.alpha / design.processes)
+        # A crossing before the detector had a full window of history may be older than what was read.
+        live = np.flatnonzero(origin >= 0)
+        warm = np.searchsorted([c.started_at for c in cycles],
+                               cycles[int(live[0])].started_at + design.window_seconds) if live.size else len(cycles)
+        v = PairVerdict(worse, better, math.exp(min(top, 700.0)), design.threshold, bool(alarm[-1]),
+                        cycles[cross].started_at if cross is not None else None,
+                        cycles[cross].cycle_id if cross is not None else None,
+                        cycles[first].started_at, iv, int(d.size), cycles[0].started_at,
+                        bool(cross is not None and cross <= warm), design.alpha, math.exp(min(other, 700.0)))
+        out.append(v)
+    out.sort(key=lambda v: -v.evidence)
+    return out
+
+
+def evidence_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, str], float]:
+    """{(browser, versus): e-value that browser fails more often than versus}, both directions."""
+    out = {}
+    for v in verdicts:
+        out[(v.worse, v.better)] = v.evidence
+        out[(v.better, v.worse)] = v.reverse_evidence
+    return out
+
+
+def read_verdicts(store, browsers: Sequence[str], design: Design, now: float) -> list[PairVerdict]:  # type: ignore[no-untyped-def]
+    """The verdicts after the last stored cycle, reading only the history they need."""
+    return evaluate(cycles_from_first_outcomes(store.first_outcomes(since=now - history_seconds(design))),
+                    browsers, design)
+
+
+def design_for(interval: float, alpha: float, browsers: int) -> Design:
+    """The monitor's detector: a week's guarantee, one-day e-processes restarted every 4 h."""
+    return Design.for_schedule(interval=interval, alpha=alpha, browsers=browsers, horizon=WEEK, window=WINDOW,
+                               restart=RESTART)
+
+
+def history_seconds(design: Design) -> float:
+    """How far back the report must read: two windows (to date an alarm) plus the plug-ins' lookback."""
+    return 2 * design.window_seconds + (max(design.lookback, BASELINE_LOOKBACK) + 1) * design.interval
+
+
+def _pp(x: float) -> str:
+    points = round(100 * x)
+    return f"{points:+d}" if points else "0"
+
+
+def _e(x: float) -> str:
+    return f"{x:.3g}" if x < 1e6 else f"{x:.1e}"
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return "–"
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

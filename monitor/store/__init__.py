@@ -1,0 +1,1 @@
+"""The results store (SQLite): the one place that holds SQL."""

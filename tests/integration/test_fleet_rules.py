@@ -1,0 +1,97 @@
+"""The fleet example's Prometheus files pass promtool, and the Wilson recording rules give
+monitor/stats/rates.py's figures.
+
+The Wilson check writes a promtool unit test whose expected values are Python's
+``wilson_interval`` for a range of (successes, trials), fed as counters whose 1 h increase is
+exact (two samples exactly one hour apart: nothing to extrapolate).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from monitor.stats.rates import Z95, wilson_interval
+
+FLEET = Path(__file__).resolve().parents[2] / "ops" / "fleet"
+PROMTOOL = shutil.which("promtool") or ""  # "": not installed (the tests skip)
+pytestmark = pytest.mark.skipif(not PROMTOOL, reason="promtool not installed (Debian package 'prometheus')")
+#: (successes, trials): the edges (0 and all), small n where Wilson matters, and a large n.
+CASES = [(0, 1), (1, 1), (0, 12), (12, 12), (1, 3), (7, 10), (45, 60), (59, 60), (120, 240), (990, 1000)]
+
+
+def promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([PROMTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_central_rules_check() -> None:
+    proc = promtool("check", "rules", str(FLEET / "central" / "fleet.rules.yml"))
+    assert proc.returncode == 0 and "SUCCESS" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_central_rules_unit_tests() -> None:
+    proc = promtool("test", "rules", "fleet.rules.test.yml", cwd=FLEET / "central")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_central_and_agent_configs_check() -> None:
+    proc = promtool("check", "config", str(FLEET / "central" / "prometheus.yml"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    agents = sorted((FLEET / "sites").glob("*/agent.yml"))
+    assert len(agents) >= 2
+    proc = promtool("check", "config", "--agent", *map(str, agents))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for agent in agents:  # the agent's location label is the site's [monitor] location
+        location = agent.parent.name
+        assert f"    location: {location}\n" in agent.read_text()
+        assert f'location = "{location}"' in (agent.parent / "monitor.toml").read_text()
+
+
+def test_the_rules_use_pythons_z() -> None:
+    text = (FLEET / "central" / "fleet.rules.yml").read_text()
+    assert repr(Z95) in text and repr(Z95 ** 2) in text
+
+
+def _wilson_unit_test() -> str:
+    """One input per case, one check per bound: |rule − Python| < 1e-12 (Go and Python round the
+    same formula differently in the last bits, and Python pins the edges to exactly 0 and 1)."""
+    series, checks = [], []
+    for i, (s, n) in enumerate(CASES):
+        loc = f"case-{i}"
+        for outcome, count in (("success", s), ("failure", n - s)):
+            series.append(f"      - series: 'extranet_journey_runs_total{{journey=\"J1\",browser=\"chromium\","
+                          f"outcome=\"{outcome}\",location=\"{loc}\"}}'\n        values: '0 {count}'\n")
+        for bound, value in zip(("lower", "upper"), wilson_interval(s, n), strict=True):
+            checks.append(f"      - expr: abs(location_browser:extranet_journey_success:wilson_{bound}95_1h"
+                          f"{{location=\"{loc}\"}} - {value!r}) < bool 1e-12\n"
+                          f"        eval_time: 1h\n        exp_samples:\n"
+                          f"          - labels: '{{location=\"{loc}\",browser=\"chromium\"}}'\n            value: 1\n")
+    return ("rule_files:\n  - fleet.rules.yml\nevaluation_interval: 1h\ntests:\n  - interval: 1h\n"
+            "    input_series:\n" + "".join(series) + "    promql_expr_test:\n" + "".join(checks))
+
+
+def test_wilson_recording_rules_give_pythons_intervals(tmp_path: Path) -> None:
+    shutil.copy(FLEET / "central" / "fleet.rules.yml", tmp_path / "fleet.rules.yml")
+    (tmp_path / "wilson.test.yml").write_text(_wilson_unit_test())
+    proc = promtool("test", "rules", "wilson.test.yml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dashboard_has_a_location_variable_and_a_browser_by_location_panel() -> None:
+    import json
+    import re
+    dash = json.loads((FLEET.parent / "grafana" / "extranet-monitor.dashboard.json").read_text())
+    assert [v["name"] for v in dash["templating"]["list"]] == ["location"]
+    by_location = {n for n in re.findall(r"- record: (\S+)", (FLEET / "central" / "fleet.rules.yml").read_text())
+                   if "location" in n.split(":")[0]}
+    matrix = [p for p in dash["panels"] if p["title"].startswith("Browser × location")]
+    assert len(matrix) == 1
+    assert matrix[0]["transformations"][0]["options"] | {"valueField": "Value"} == {
+        "columnField": "location", "rowField": "browser", "valueField": "Value"}
+    for panel in dash["panels"]:
+        for target in panel.get("targets", []):
+            names = set(re.findall(r"[a-z_]+:[a-z_]+:[a-z0-9_]+", target["expr"]))
+            if names & by_location or not names:  # raw metrics and per-location records follow the variable
+                assert 'location=~"$location"' in target["expr"], target["expr"]

@@ -1,0 +1,1 @@
+"""Test-only helpers and services (Postfix, Dovecot, fake child, synthetic history); never shipped."""
