@@ -61,7 +61,7 @@ def copies_of(words: set[str], at_least: int, home: Path, *, dict_values: bool =
 def test_engine_ids_and_display_names_have_one_home() -> None:
     assert engines.ENGINE_NAMES is engine_names.ENGINE_NAMES
     assert set(engine_names.DISPLAY_NAMES) == set(engine_names.ENGINE_NAMES)
-    home = ROOT / "fixtures" / "engine_names.py"
+    home = ROOT / "fixtures" / "core" / "engine_names.py"
     ids = set(engine_names.ENGINE_NAMES)
     # The reference extranet stands in for the real portal and never imports the suite
     # (docs/ARCHITECTURE.md): its list of engines may only equal the vocabulary.
@@ -106,7 +106,7 @@ def test_every_journey_test_names_a_known_id_and_every_id_has_tests() -> None:
 
 
 def test_journey_ids_have_one_home_and_the_monitor_derives_from_it(tmp_path: Path) -> None:
-    assert copies_of(set(procedure.JOURNEY_IDS), len(procedure.JOURNEY_IDS) // 2, ROOT / "fixtures" / "procedure.py") == []
+    assert copies_of(set(procedure.JOURNEY_IDS), len(procedure.JOURNEY_IDS) // 2, ROOT / "fixtures" / "core" / "procedure.py") == []
     assert monitor_config.Config().journeys == procedure.PROCEDURE_JOURNEY_IDS
     cfg = tmp_path / "m.toml"
     cfg.write_text('[run]\njourneys = ["R1", "S1"]\n')
