@@ -23,6 +23,8 @@ Kind = Literal["counter", "gauge", "histogram"]
 DURATION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 #: Mail delivery: the help page says a mail may take a while; an hour is the procedure's validity.
 MAIL_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+#: One relay's delay: a healthy hop takes a second; greylisting holds 5 to 15 minutes; queues retry for hours.
+HOP_BUCKETS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,14 @@ MAIL_PLACEMENT = Metric("extranet_mail_placement", "counter",
                         "Mails read over IMAP by where the mailbox filed them: folder = inbox | junk "
                         "(fixtures.mail.source.Placement); junk is a success with a warning",
                         ("journey", "folder"), key="mail_placement_total")
+MAIL_AUTH = Metric("extranet_mail_auth", "counter",
+                   "Mails by authentication verdict read from their Authentication-Results (RFC 8601): "
+                   "mechanism = spf | dkim | dmarc, result = fixtures.core.mail_path.AuthResult (none: no verdict)",
+                   ("mechanism", "result"), key="mail_auth_total")
+MAIL_HOP_DELAY = Metric("extranet_mail_hop_delay_seconds", "histogram",
+                        "Delay each relay added, from the mails' Received chain (hop = relay index, oldest first, "
+                        "'10+' beyond 9; clock skew counts 0; a hop without a date is left out)",
+                        ("hop",), key="mail_hop_delay_seconds", buckets=HOP_BUCKETS)
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",
                        ("journey", "browser"), key="probe_success")
@@ -112,7 +122,7 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 
 #: What ``/metrics`` serves, in this order.
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, MAIL_DELIVERY,
-                                MAIL_PLACEMENT, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
                                 BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, SPAM_SCORE,
