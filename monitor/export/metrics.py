@@ -31,6 +31,8 @@ PAGE_LOAD_BUCKETS = (0.05, 0.1, 0.2, 0.5, 0.8, 1.0, 1.8, 2.5, 4.0, 10.0, 30.0)
 #: Cumulative Layout Shift (unitless): good ≤ 0.1, poor > 0.25.
 LAYOUT_SHIFT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
 MAIL_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+#: One relay's delay: a healthy hop takes a second; greylisting holds 5 to 15 minutes; queues retry for hours.
+HOP_BUCKETS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,14 @@ MAIL_PLACEMENT = Metric("extranet_mail_placement", "counter",
                         "Mails read over IMAP by where the mailbox filed them: folder = inbox | junk "
                         "(fixtures.mail.source.Placement); junk is a success with a warning",
                         ("journey", "folder"), key="mail_placement_total")
+MAIL_AUTH = Metric("extranet_mail_auth", "counter",
+                   "Mails by authentication verdict read from their Authentication-Results (RFC 8601): "
+                   "mechanism = spf | dkim | dmarc, result = fixtures.core.mail_path.AuthResult (none: no verdict)",
+                   ("mechanism", "result"), key="mail_auth_total")
+MAIL_HOP_DELAY = Metric("extranet_mail_hop_delay_seconds", "histogram",
+                        "Delay each relay added, from the mails' Received chain (hop = relay index, oldest first, "
+                        "'10+' beyond 9; clock skew counts 0; a hop without a date is left out)",
+                        ("hop",), key="mail_hop_delay_seconds", buckets=HOP_BUCKETS)
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",
                        ("journey", "browser"), key="probe_success")
@@ -156,8 +166,8 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 #: What ``/metrics`` serves, in this order.
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, STEP_DURATION,
                                 STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, PAGE_LOAD, LAYOUT_SHIFT, PAGE_FIGURE_UNMEASURED,
-                                MAIL_DELIVERY,
-                                MAIL_PLACEMENT, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                MAIL_DELIVERY, MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, PROBE_SUCCESS, PROBE_ERROR,
+                                LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
                                 BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from fixtures.core.contract import JourneyResult, MailLatency, Step, parse_result
+from fixtures.core.mail_path import MECHANISMS, hop_label
 from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES
 from fixtures.core.page_load import FIGURE_IDS
 from fixtures.core.steps import step_label
@@ -436,6 +437,12 @@ class Store:
                         self._observe(c, metrics.MAIL_DELIVERY, m.delivery_seconds, journey=j)
                         if m.placement is not None:  # read over IMAP: the folder the mailbox filed it in
                             self._count(c, metrics.MAIL_PLACEMENT, 1, journey=j, folder=m.placement)
+                    for path in r.mail_paths:  # each mail is a fact of the mail path, whatever the attempt
+                        for mechanism in MECHANISMS:
+                            self._count(c, metrics.MAIL_AUTH, 1, mechanism=mechanism, result=getattr(path, mechanism))
+                        for hop in path.hops:
+                            if hop.delay_seconds is not None:
+                                self._observe(c, metrics.MAIL_HOP_DELAY, hop.delay_seconds, hop=hop_label(hop.index))
                     if r.spam_scores:
                         self._gauge(c, metrics.SPAM_SCORE, max(r.spam_scores), ts, journey=j)
                     if r.incident_notice is not None:
