@@ -32,5 +32,3 @@ def test_promtool_check_example_config() -> None:
     proc = subprocess.run([PROMTOOL, "check", "config", str(OPS / "prometheus" / "prometheus.example.yml")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
