@@ -300,7 +300,7 @@ class CycleRunner:
                        else child.error or "runner crashed")
                 results = [dataclasses.replace(r, artifacts=(str(child.log_path),))
                            for r in prober_failure(plan.pairs, fclass, msg)]
-                self.store.record_attempt(cid, attempt, results)
+                self.store.record_attempt(cid, attempt, results, budgets=cfg.budgets)
                 self.store.record_cycle_error(fclass)
                 report.attempts += [(attempt, r) for r in results]
                 report.errors.append(msg)
@@ -317,7 +317,7 @@ class CycleRunner:
             if missing:
                 self.store.record_cycle_error("missing_result", len(missing))
                 report.errors.append(f"attempt {attempt}: no result for " + ", ".join(f"{j}/{b}" for j, b in missing))
-            self.store.record_attempt(cid, attempt, results)
+            self.store.record_attempt(cid, attempt, results, budgets=cfg.budgets)
             report.attempts += [(attempt, r) for r in results]
             retry = plan_retry(plan, results, raw, cfg.retry_outcomes)
             if retry is None or attempt > cfg.retries:
