@@ -17,10 +17,21 @@ from hypothesis import strategies as st
 
 from fixtures.core.contract import LOCK_MODES, JourneyResult, MailLatency, TargetLockHold
 from fixtures.core.engine_names import ENGINE_NAMES
+from fixtures.core.mail_path import (
+    AUTH_RESULTS,
+    MAX_LINK_PROBLEMS,
+    DmarcPolicy,
+    HopNote,
+    LinkProblem,
+    MailHop,
+    MailPath,
+    Verdict,
+)
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, NOT_RUN_REASONS, OUTCOMES
 from fixtures.core.procedure import JOURNEY_IDS
 from fixtures.mail.source import Placement
 
+SEQUENCE_MAX = 2  # items per tuple field: enough to fold, within every bound the contract sets (MAX_HOPS…)
 # Text the contract carries: any character JSON and SQLite keep (no lone surrogates), bounded.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=8)
 # Finite, non-negative (a negative duration is clamped to 0 on the way in, by design), and ints
@@ -35,6 +46,13 @@ NARROWED: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (JourneyResult, "outcome"): st.sampled_from(OUTCOMES),
     (MailLatency, "placement"): st.none() | st.sampled_from([p.value for p in Placement]),
     (TargetLockHold, "mode"): st.sampled_from(LOCK_MODES),
+    **{(MailPath, m): st.sampled_from(AUTH_RESULTS) for m in ("spf", "dkim", "dmarc")},
+    (MailPath, "dmarc_policy"): st.none() | st.sampled_from([p.value for p in DmarcPolicy]),
+    (MailHop, "note"): st.none() | st.sampled_from([n.value for n in HopNote]),
+    (MailPath, "link_problems"): st.lists(st.sampled_from([p.value for p in LinkProblem]),
+                                          max_size=min(SEQUENCE_MAX, MAX_LINK_PROBLEMS)).map(tuple),
+    (MailPath, "placement"): st.none() | st.sampled_from([p.value for p in Placement]),
+    (MailPath, "verdict"): st.sampled_from([v.value for v in Verdict]),
 }
 
 
@@ -45,7 +63,7 @@ def for_type(tp: Any) -> st.SearchStrategy[Any]:
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
         return st.none() | for_type(inner[0])
     if origin is tuple:
-        return st.lists(for_type(typing.get_args(tp)[0]), max_size=2).map(tuple)
+        return st.lists(for_type(typing.get_args(tp)[0]), max_size=SEQUENCE_MAX).map(tuple)
     if dataclasses.is_dataclass(tp):
         return for_dataclass(tp)  # type: ignore[arg-type]
     if tp is str:
