@@ -36,6 +36,9 @@ class Settings:
     incident_text: str | None = None
     reset_rate_limit: int = 5  # recovery requests per identifier per hour; 0 = no limit
     token_ttl_minutes: int = 60
+    login_lockout_attempts: int = 5  # wrong passwords that lock an identifier; 0 = never locked
+    login_lockout_window_minutes: int = 15  # ... when they fall within this many minutes
+    login_lockout_minutes: int = 15  # how long the lock lasts after the last of them
     log_level: str = "info"
     faults: FaultProfile = FaultProfile()  # see extranet/faults.py
 
@@ -53,6 +56,9 @@ class Settings:
             raise SettingsError(f"{_label('incident_text')}: must be text, got {self.incident_text!r}")
         _check_int("reset_rate_limit", self.reset_rate_limit, 0, 10_000)
         _check_int("token_ttl_minutes", self.token_ttl_minutes, 1, 24 * 60)
+        _check_int("login_lockout_attempts", self.login_lockout_attempts, 0, 1000)
+        _check_int("login_lockout_window_minutes", self.login_lockout_window_minutes, 1, 24 * 60)
+        _check_int("login_lockout_minutes", self.login_lockout_minutes, 1, 24 * 60)
         if not isinstance(self.faults, FaultProfile):
             raise SettingsError(f"{_label('faults')}: must be a fault profile, got {type(self.faults).__name__}")
         if self.log_level not in LOG_LEVELS:
@@ -137,6 +143,9 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "incident_text": _optional_text,
     "reset_rate_limit": _as_int("reset_rate_limit", 0, 10_000),
     "token_ttl_minutes": _as_int("token_ttl_minutes", 1, 24 * 60),
+    "login_lockout_attempts": _as_int("login_lockout_attempts", 0, 1000),
+    "login_lockout_window_minutes": _as_int("login_lockout_window_minutes", 1, 24 * 60),
+    "login_lockout_minutes": _as_int("login_lockout_minutes", 1, 24 * 60),
     "log_level": lambda raw: raw.strip().lower(),
     "faults": _fault_profile,
 }
@@ -152,6 +161,9 @@ _HELP = {
     "incident_text": "incident notice shown on the home page (default: none)",
     "reset_rate_limit": "recovery requests accepted per identifier or SIRET per hour, 0 = no limit (default 5)",
     "token_ttl_minutes": "validity of activation and reset links in minutes (default 60)",
+    "login_lockout_attempts": "wrong passwords that lock an identifier, 0 = never locked (default 5)",
+    "login_lockout_window_minutes": "... when they fall within this many minutes (default 15)",
+    "login_lockout_minutes": "how long an identifier stays locked after the last wrong password (default 15)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
     "faults": "fault profile as JSON or @file.json, see extranet/faults.py (default: none)",
 }

@@ -78,7 +78,8 @@ def aggregate(results: Iterable[JourneyResult]) -> list[JourneyResult]:
             spam_flagged=any(r.spam_flagged for r in rs), failed_step=worst.failed_step,
             incident_notice=any(notices) if notices else None,
             artifacts=tuple(a for r in rs for a in r.artifacts),
-            signatures=tuple(s for r in rs for s in r.signatures)))
+            signatures=tuple(s for r in rs for s in r.signatures),
+            accounts_short=max((r.accounts_short for r in rs if r.accounts_short is not None), default=None)))
     return out
 
 

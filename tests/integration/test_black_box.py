@@ -9,6 +9,7 @@ the target's rate limit are one-line errors with the right outcome.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -156,7 +157,9 @@ def one_account_box(tmp_path_factory: pytest.TempPathFactory, mailpit_service) -
     extranet = black_box(workdir / "x", mailpit_service, "--reset-rate-limit", "0")
     credentials = workdir / "accounts.toml"
     add_accounts(extranet.database, credentials, 1)
-    target = target_file(workdir, extranet, mailpit_service, writes=True, credentials=credentials)
+    # the extranet sets no recovery limit here: neither does the suite (its own quota is tested below)
+    target = target_file(workdir, extranet, mailpit_service, writes=True, credentials=credentials,
+                         recovery_rate_limit=1000)
     yield target, extranet.database
     extranet.stop()
 
@@ -257,8 +260,8 @@ def test_a_world_readable_credentials_file_is_a_probe_error_and_the_monitor_keep
         extranet.stop()
 
 
-def test_an_account_locked_by_the_target_rate_limit_is_a_target_failure_naming_it(tmp_path: Path,
-                                                                                   mailpit_service) -> None:
+def test_past_its_own_quota_the_journey_is_not_run_naming_the_shortfall_and_nothing_is_sent(
+        tmp_path: Path, mailpit_service) -> None:
     extranet = black_box(tmp_path / "x", mailpit_service, "--reset-rate-limit", "1")
     credentials = tmp_path / "accounts.toml"
     try:
@@ -268,8 +271,20 @@ def test_an_account_locked_by_the_target_rate_limit_is_a_target_failure_naming_i
         first, results = j2_2(tmp_path / "1", target, "J2.2b")
         assert [r["outcome"] for r in results] == ["success"], first.stdout[-3000:]
         second, results = j2_2(tmp_path / "2", target, "J2.2b")
-        assert [(r["outcome"], r["failure_class"]) for r in results] == [("failure", "account_locked")]
-        assert "test account compte-1" in results[0]["message"], results[0]["message"]
-        assert account_works(extranet.database, credentials) == ["password"]  # locked, never lost
+        assert second.returncode == 0, second.stdout[-3000:]
+        assert [(r["outcome"], r["failure_class"], r["accounts_short"]) for r in results] == \
+            [("not_run", "account_quota", 1)], results
+        assert results[0]["message"].startswith("test accounts exhausted: 1 more account or a longer interval"), \
+            results[0]["message"]
+        assert results[0]["duration_seconds"] < 15  # no mail timeout waited out
+        assert recovery_requests_seen_by(extranet.database) == 1  # the second request was never sent
+        assert account_works(extranet.database, credentials) == ["password"]
     finally:
         extranet.stop()
+
+
+def recovery_requests_seen_by(db: Path) -> int:
+    """What the target itself counted (its rate-limit table): the suite's oracle-free view."""
+    import sqlite3
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        return int(connection.execute("SELECT count(*) FROM rate_limits").fetchone()[0])
