@@ -26,6 +26,7 @@ from fixtures.target.operator import OperatorClient
 from pages import (
     ACCEPTE,
     BLOQUE,
+    TEXTE_COMPTE_BLOQUE,
     AccueilPage,
     CreationEspacePage,
     DemandeEnregistreePage,
@@ -84,8 +85,9 @@ def se_connecter(page: Page, journey: JourneyRecord, identifiant: str, mot_de_pa
             espace.expect_connecte(denomination)
         except AssertionError as exc:
             if home.compte_bloque():  # the portal locked the identifier: say so, not "no Mon espace"
-                raise AccountLocked("the target says this account is locked (« Votre compte est temporairement "
-                                    "bloqué »): too many wrong passwords, none of them the suite's") from exc
+                raise AccountLocked(f"the target says this account is locked (« {TEXTE_COMPTE_BLOQUE}… »): too many "
+                                    "wrong passwords, not the suite's (it keeps under half the target's tolerance)") \
+                    from exc
             raise
     return espace
 
@@ -145,9 +147,9 @@ def preparer_le_compte_de_test(page: Page, journey: JourneyRecord, inbox: Inbox,
                 break
             resultat = ouvrir_l_accueil(page).se_connecter_et_savoir(identifiant, candidat)
             if resultat == BLOQUE:
-                raise AccountLocked(f"test account {bail.name}: the target says it is locked (« Votre compte est "
-                                    "temporairement bloqué »); the suite stayed within its own budget of wrong "
-                                    "passwords, so someone else locked it: wait for the lock to end")
+                raise AccountLocked(f"test account {bail.name}: the target says it is locked (« {TEXTE_COMPTE_BLOQUE}… »); "
+                                    "the suite stayed within its own budget of wrong passwords, so someone else "
+                                    "locked it: wait for the lock to end")
             if resultat == ACCEPTE:
                 bail.accepted(essai)
                 MonEspacePage(page).se_deconnecter()

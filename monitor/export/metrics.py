@@ -74,6 +74,15 @@ MAIL_PLACEMENT = Metric("extranet_mail_placement", "counter",
                         "Mails read over IMAP by where the mailbox filed them: folder = inbox | junk "
                         "(fixtures.mail.source.Placement); junk is a success with a warning",
                         ("journey", "folder"), key="mail_placement_total")
+ACCOUNTS_EXHAUSTED = Metric("extranet_test_accounts_exhausted", "counter",
+                            "Journey runs not run because every test account had spent the recovery requests the "
+                            "target allows per window (not_run, reason account_quota): the schedule needs more "
+                            "accounts or a longer interval; never counted in a success rate",
+                            ("journey", "browser"), key="test_accounts_exhausted_total")
+ACCOUNTS_MISSING = Metric("extranet_test_accounts_missing", "gauge",
+                          "How many more test accounts the last run of a recovery journey said the schedule needs "
+                          "(measured over the target's window: fixtures.target.quota); 0 after a run that got an account",
+                          key="test_accounts_missing")
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",
                        ("journey", "browser"), key="probe_success")
@@ -112,7 +121,7 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 
 #: What ``/metrics`` serves, in this order.
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, MAIL_DELIVERY,
-                                MAIL_PLACEMENT, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                MAIL_PLACEMENT, ACCOUNTS_EXHAUSTED, ACCOUNTS_MISSING, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
                                 BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, SPAM_SCORE,

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from fixtures.core.outcomes import NOT_RUN_REASONS, AccountQuota, Outcome, classify
+from fixtures.core.procedure import spends_of
 from fixtures.target.accounts import CredentialsFile
 from fixtures.target.config import ConfigError, load_target_config
-from fixtures.target.quota import LOGIN_REFUSED, Budget, QuotaLedger, accounts_needed
+from fixtures.target.quota import LOGIN_REFUSED, Budget, QuotaLedger, accounts_needed, plan_accounts
 
 HOUR = Budget(2, 3600.0)
 
@@ -113,3 +114,52 @@ def test_recovery_window_and_lockout_keys_of_the_target_config(tmp_path: Path) -
     target.write_text("[target]\nrecovery_rate_window_seconds = 0\n")
     with pytest.raises(ConfigError, match="recovery_rate_window_seconds: expected a whole number ≥ 1"):
         load_target_config(target, env={})
+
+
+# -- the schedule's plan (fixtures/target/quota.py plan_accounts, monitor/accounts_plan.py) ----------------
+def test_the_plan_counts_journeys_times_browsers_times_cycles_per_window_against_accounts_times_limit() -> None:
+    budgets = {"identifiant": Budget(5, 3600.0), "reinitialisation": Budget(5, 3600.0)}
+    plans = plan_accounts({"J2.2a": ("identifiant",), "J2.2b": ("reinitialisation",)}, browsers=2,
+                          interval_seconds=300, accounts=2, budgets=budgets)
+    assert [(p.kind, p.planned, p.allowed, p.needed, p.ok) for p in plans] == \
+        [("identifiant", 24, 10, 5, False), ("reinitialisation", 24, 10, 5, False)]
+    line = plans[1].line()
+    assert line.startswith("test accounts: too few: 24 password-reset requests per hour (J2.2b × 2 browsers × "
+                           "12 cycles) for 2 accounts × 5 allowed = 10: the schedule needs 5 accounts (3 more)"), line
+    assert line.endswith("or an interval of at least 12 min"), line  # 10 // 2 = 5 cycles an hour
+    fine = plan_accounts({"J2.2b": ("reinitialisation",)}, browsers=2, interval_seconds=900, accounts=2,
+                         budgets=budgets)
+    assert [(p.planned, p.ok) for p in fine] == [(8, True)]
+    assert fine[0].line().startswith("test accounts: ok: 8 password-reset requests per hour")
+
+
+def test_the_plan_says_when_no_interval_is_long_enough() -> None:
+    plans = plan_accounts({"J2.2b": ("reinitialisation", "reinitialisation")}, browsers=3, interval_seconds=3600,
+                          accounts=1, budgets={"reinitialisation": Budget(5, 3600.0)})
+    assert plans[0].planned == 6 and plans[0].needed == 2
+    assert plans[0].line().endswith("or fewer journeys or browsers (not even one cycle per window fits)")
+
+
+def test_journeys_that_send_no_recovery_request_plan_nothing() -> None:
+    assert plan_accounts({}, browsers=3, interval_seconds=60, accounts=0, budgets={}) == []
+    assert spends_of("J2.2a") == ("identifiant",) and spends_of("R1") == () and spends_of("X9") == ()
+
+
+def test_check_config_finds_the_target_config_of_the_child_and_counts_its_accounts(tmp_path: Path) -> None:
+    from monitor.accounts_plan import account_plan_lines
+    from monitor.config import Config
+    creds = credentials(tmp_path, 2)
+    target = tmp_path / "target.toml"
+    target.write_text(f'[target]\nbase_url = "http://127.0.0.1:9"\nallow_writes = true\n'
+                      f'credentials_file = "{creds.name}"\nrecovery_rate_limit = 5\n')
+    cfg = Config(journeys=("J2.2a", "J2.2b", "R1"), browsers=("chromium", "firefox"), interval=300.0,
+                 extra_args=("--target-config", str(target)))
+    lines = account_plan_lines(cfg, env={})
+    assert [line.split(":")[1].strip() for line in lines] == ["too few"] * 3, lines
+    assert "needs 5 accounts (3 more)" in lines[0]
+    assert lines[2].startswith("test accounts: too few: 6 wrong-password logins per 15 min (J2.2b × 2 browsers × "
+                               "3 cycles) for 2 accounts × 2 allowed = 4: the schedule needs 3 accounts (1 more)")
+    target.write_text(target.read_text().replace("allow_writes = true", "allow_writes = false"))
+    assert account_plan_lines(cfg, env={}) == [
+        "test accounts: none used (writes are not allowed on this target: recovery journeys are not run)"]
+    assert account_plan_lines(Config(journeys=("R1",)), env={}) == []
