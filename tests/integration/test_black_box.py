@@ -76,6 +76,20 @@ def target_file(tmp_path: Path, extranet: ExtranetService, mailpit: MailpitServi
     return path
 
 
+@contextlib.contextmanager
+def box_with_accounts(tmp_path: Path, mailpit: MailpitService, count: int, extranet_args: tuple[str, ...] = (),
+                      **target_keys: object) -> Iterator[tuple[ExtranetService, Path, Path]]:
+    """A black box with ``count`` test accounts: (the extranet, its credentials file, the target file)."""
+    extranet = black_box(tmp_path / "x", mailpit, *extranet_args)
+    credentials = tmp_path / "accounts.toml"
+    try:
+        add_accounts(extranet.database, credentials, count)
+        yield extranet, credentials, target_file(tmp_path, extranet, mailpit, writes=True, credentials=credentials,
+                                                 **target_keys)
+    finally:
+        extranet.stop()
+
+
 def account_works(db: Path, credentials: Path) -> list[str]:
     """Independent oracle, read from the target's own database: for each account, which of the
     file's passwords the target would accept ('password', 'previous_password' or nothing)."""
@@ -270,12 +284,8 @@ def test_a_world_readable_credentials_file_is_a_probe_error_and_the_monitor_keep
 
 def test_past_its_own_quota_the_journey_is_not_run_naming_the_shortfall_and_nothing_is_sent(
         tmp_path: Path, mailpit_service) -> None:
-    extranet = black_box(tmp_path / "x", mailpit_service, "--reset-rate-limit", "1")
-    credentials = tmp_path / "accounts.toml"
-    try:
-        add_accounts(extranet.database, credentials, 1)
-        target = target_file(tmp_path, extranet, mailpit_service, writes=True, credentials=credentials,
-                             recovery_rate_limit=1)
+    with box_with_accounts(tmp_path, mailpit_service, 1, ("--reset-rate-limit", "1"), recovery_rate_limit=1) as box:
+        extranet, credentials, target = box
         first, results = j2_2(tmp_path / "1", target, "J2.2b")
         assert [r["outcome"] for r in results] == ["success"], first.stdout[-3000:]
         second, results = j2_2(tmp_path / "2", target, "J2.2b")
@@ -287,8 +297,6 @@ def test_past_its_own_quota_the_journey_is_not_run_naming_the_shortfall_and_noth
         assert results[0]["duration_seconds"] < 15  # no mail timeout waited out
         assert recovery_requests_seen_by(extranet.database) == 1  # the second request was never sent
         assert account_works(extranet.database, credentials) == ["password"]
-    finally:
-        extranet.stop()
 
 
 def recovery_requests_seen_by(db: Path) -> int:
@@ -301,16 +309,11 @@ def recovery_requests_seen_by(db: Path) -> int:
 # -- a lock the suite did not cause -------------------------------------------------------------
 def test_an_account_locked_by_someone_else_is_account_locked_before_the_journey_uses_it(
         tmp_path: Path, mailpit_service) -> None:
-    extranet = black_box(tmp_path / "x", mailpit_service)
-    credentials = tmp_path / "accounts.toml"
-    try:
-        add_accounts(extranet.database, credentials, 1)
-        target = target_file(tmp_path, extranet, mailpit_service, writes=True, credentials=credentials)
+    with box_with_accounts(tmp_path, mailpit_service, 1) as (extranet, credentials, target):
         identifiant = load_accounts(credentials)[0].identifiant
         with httpx.Client(base_url=extranet.base_url) as someone:  # its owner, mistyping 5 times
             for _ in range(5):
-                form = someone.get("/").text
-                token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+                token = re.search(r'name="csrf_token" value="([^"]+)"', someone.get("/").text)
                 assert token, "no CSRF token on the home page"
                 someone.post("/connexion", data={"csrf_token": token.group(1), "identifiant": identifiant,
                                                  "mot_de_passe": "Pas-le-sien-1!"})
@@ -321,19 +324,13 @@ def test_an_account_locked_by_someone_else_is_account_locked_before_the_journey_
         assert [s["id"] for s in results[0]["steps"]] == ["test_account_find_password"]  # before the journey's steps
         assert recovery_requests_seen_by(extranet.database) == 0  # nothing sent: no recovery, no mail wait
         assert account_works(extranet.database, credentials) == ["password"]  # the suite changed nothing
-    finally:
-        extranet.stop()
 
 
 # -- too few accounts, two browsers (the judged run) -------------------------------------------------
 def test_too_few_accounts_are_named_at_start_and_in_the_report_and_never_fail_a_browser(
         tmp_path: Path, mailpit_service) -> None:
-    extranet = black_box(tmp_path / "x", mailpit_service, "--reset-rate-limit", "1")
-    credentials = tmp_path / "accounts.toml"
-    try:
-        add_accounts(extranet.database, credentials, 1)
-        target = target_file(tmp_path, extranet, mailpit_service, writes=True, credentials=credentials,
-                             recovery_rate_limit=1)
+    with box_with_accounts(tmp_path, mailpit_service, 1, ("--reset-rate-limit", "1"), recovery_rate_limit=1) as box:
+        extranet, credentials, target = box
         config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"], interval="15m")
         check = monitor(config, "check-config")
         assert check.returncode == 0, check.stderr
@@ -357,8 +354,6 @@ def test_too_few_accounts_are_named_at_start_and_in_the_report_and_never_fail_a_
         exhausted = [v for k, v in metrics.items() if k.startswith("extranet_test_accounts_exhausted_total{")]
         assert sum(exhausted) == 2.0, metrics
         assert account_works(extranet.database, credentials) == ["password"]
-    finally:
-        extranet.stop()
 
 
 def monitor_config(tmp_path: Path, target: Path, journeys: list[str], browsers: list[str],
@@ -419,12 +414,8 @@ def test_after_random_kills_and_passwords_changed_behind_its_back_the_next_clean
     chance = random.Random(seed)
     print(f"kill seed {seed} (SENTINEL_KILL_SEED to replay)")
     # cycles back to back: a target that tolerates them (else the suite's own quota says not run, tested above)
-    extranet = black_box(tmp_path / "x", mailpit_service, "--reset-rate-limit", "0", "--login-lockout-attempts", "20")
-    credentials = tmp_path / "accounts.toml"
-    try:
-        add_accounts(extranet.database, credentials, 2)
-        target = target_file(tmp_path, extranet, mailpit_service, writes=True, credentials=credentials,
-                             recovery_rate_limit=1000, login_lockout_attempts=20)
+    with box_with_accounts(tmp_path, mailpit_service, 2, ("--reset-rate-limit", "0", "--login-lockout-attempts", "20"),
+                           recovery_rate_limit=1000, login_lockout_attempts=20) as (extranet, credentials, target):
         config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"])
         for _ in range(2):  # SIGKILL the whole monitor (and its child) at a random moment of a cycle
             proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "once"],
@@ -443,8 +434,21 @@ def test_after_random_kills_and_passwords_changed_behind_its_back_the_next_clean
             ("J2.2a", "chromium", "success"), ("J2.2a", "firefox", "success"),
             ("J2.2b", "chromium", "success"), ("J2.2b", "firefox", "success")], f"seed {seed}: {clean.stdout}"
         assert account_works(extranet.database, credentials) == ["password", "password"]
-    finally:
-        extranet.stop()
+
+
+def test_a_password_changed_behind_its_back_is_healed_before_j2_2a_logs_in_on_either_browser(
+        tmp_path: Path, mailpit_service) -> None:
+    with box_with_accounts(tmp_path, mailpit_service, 1) as (extranet, credentials, target):
+        change_passwords_behind_its_back(extranet.database, credentials)  # the file says nothing of it
+        assert load_accounts(credentials)[0].previous_password is None
+        proc, results = run_pytest(tmp_path, "journeys", "--journey", "J2.2a", "--browser", "chromium",
+                                   "--browser", "firefox", "--target-config", str(target))
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert sorted((r["browser"], r["outcome"]) for r in results) == [("chromium", "success"), ("firefox", "success")]
+        healed = [r for r in results if [s["id"] for s in r["steps"]][:2] == ["test_account_find_password",
+                                                                               "test_account_recover"]]
+        assert len(healed) == 1, [[s["id"] for s in r["steps"]] for r in results]  # once, before the journey
+        assert account_works(extranet.database, credentials) == ["password"]
 
 
 def change_passwords_behind_its_back(db: Path, credentials: Path) -> None:
