@@ -126,6 +126,11 @@ BROWSER_DIFFERENCE_THRESHOLD = Metric(
     "extranet_browser_difference_evidence_threshold", "gauge",
     "Evidence needed to claim a browser fails more often: e-processes read per week / alpha, so false alarms "
     "stay under alpha per week however often this is read")
+BROWSER_DIFFERENCE_ALERT = Metric(
+    "extranet_browser_difference_alert", "gauge",
+    "1 while the alert `browser` fails more often than `versus` is on: on when the evidence crosses its threshold, "
+    "off after a quiet day without evidence (monitor.stats.alert_state), so one incident is one alert",
+    ("browser", "versus"))
 
 # -- pushed only: one cycle's view, for ``once`` in CI or cron ------------------------------------
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
@@ -147,7 +152,7 @@ EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CY
                                 STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, MAIL_DELIVERY,
                                 MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS,
                                 SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
-                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
+                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,
                               STEP_OVER_BUDGET_IN_CYCLE, SPAM_SCORE,
