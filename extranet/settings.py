@@ -31,7 +31,8 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     database: str = "./extranet.db"
-    public_url: str | None = None  # None: http://HOST:PORT
+    public_url: str | None = None  # None: http://HOST:PORT + root_path
+    root_path: str = ""  # "": served at the root; "/aparts": every route, link and cookie under it
     operator_key: str | None = None  # None: operator routes answer 404
     incident_text: str | None = None
     reset_rate_limit: int = 5  # recovery requests per identifier per hour; 0 = no limit
@@ -50,6 +51,7 @@ class Settings:
         _check_database(self.database)
         if self.public_url is not None:
             _check_url(self.public_url)
+        _check_root_path(self.root_path)
         if self.operator_key is not None:
             _check_operator_key(self.operator_key)
         if self.incident_text is not None and not isinstance(self.incident_text, str):
@@ -66,11 +68,11 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        """Base URL used in mail links, without a trailing slash."""
+        """Base URL used in mail links, without a trailing slash (the root path included)."""
         if self.public_url:
             return self.public_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"http://{host}:{self.port}{self.root_path}"
 
 
 def _label(field: str) -> str:
@@ -102,6 +104,17 @@ def _check_database(value: object) -> None:
 def _check_url(value: object) -> None:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
         raise SettingsError(f"{_label('public_url')}: must be an http:// or https:// URL without query, got {value!r}")
+
+
+def _check_root_path(value: object) -> None:
+    if not isinstance(value, str) or not (value == "" or re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value)):
+        raise SettingsError(f"{_label('root_path')}: must be a path such as /aparts (letters, digits, . _ ~ -, "
+                            f"segments separated by /), got {value!r}")
+
+
+def _root_path(raw: str) -> str:
+    """``/aparts/`` and ``/aparts`` are the same root path; ``/`` and empty mean the root."""
+    return raw.strip().rstrip("/")
 
 
 def _check_operator_key(value: object) -> None:
@@ -139,6 +152,7 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "smtp_port": _as_int("smtp_port", 1, 65535),
     "database": str,
     "public_url": _optional_text,
+    "root_path": _root_path,
     "operator_key": _optional_text,
     "incident_text": _optional_text,
     "reset_rate_limit": _as_int("reset_rate_limit", 0, 10_000),
@@ -156,7 +170,9 @@ _HELP = {
     "smtp_host": "SMTP server the mails are sent to (default 127.0.0.1)",
     "smtp_port": "SMTP port (default 1025, Mailpit's)",
     "database": "SQLite database file, created if missing (default ./extranet.db)",
-    "public_url": "base URL used in mail links (default http://HOST:PORT)",
+    "public_url": "base URL used in mail links (default http://HOST:PORT followed by the root path)",
+    "root_path": "serve every page, link, redirect, cookie and operator route under this path, e.g. /aparts, "
+                 "as the real portal is; other paths answer 404 (default: the root)",
     "operator_key": "enables /__operator__/ routes for requests carrying X-Operator-Key: KEY (default: none, routes answer 404)",
     "incident_text": "incident notice shown on the home page (default: none)",
     "reset_rate_limit": "recovery requests accepted per identifier or SIRET per hour, 0 = no limit (default 5)",

@@ -7,10 +7,10 @@ import math
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from ..rendering import field, page, read_form, session_expired
+from ..rendering import field, page, read_form, redirect, session_expired
 from ..security import log_ref, new_csrf_token, verify_password
 from ..sessions import end_session, rotate_session
 from ..state import extranet_of
@@ -60,7 +60,7 @@ async def login(request: Request) -> Response:
     request.session["identifiant"] = account.identifiant
     request.session["csrf"] = new_csrf_token()
     log.info("login ok for identifiant=%s", log_ref(identifiant))
-    return RedirectResponse("/mon-espace", status_code=303)
+    return redirect(request, "/mon-espace")
 
 
 async def mon_espace(request: Request) -> Response:
@@ -68,7 +68,7 @@ async def mon_espace(request: Request) -> Response:
     account = extranet_of(request).store.account(identifiant) if identifiant else None
     if account is None:
         request.session.pop("identifiant", None)
-        return RedirectResponse("/", status_code=303)
+        return redirect(request, "/")
     return page(request, "mon_espace.html", account=account)
 
 
@@ -77,7 +77,7 @@ async def logout(request: Request) -> Response:
     if not ok:
         return session_expired(request)
     end_session(request)
-    return RedirectResponse("/", status_code=303)
+    return redirect(request, "/")
 
 
 ROUTES = [
