@@ -29,8 +29,8 @@ from fixtures.core.mail_path import (
 )
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, NOT_RUN_REASONS, OUTCOMES
 from fixtures.core.page_load import FIGURES, REASONS, PageLoad, Unmeasured
+from fixtures.core.placement import Placement
 from fixtures.core.procedure import JOURNEY_IDS
-from fixtures.mail.source import Placement
 
 SEQUENCE_MAX = 2  # items per tuple field: enough to fold, within every bound the contract sets (MAX_HOPS…)
 # Text the contract carries: any character JSON and SQLite keep (no lone surrogates), bounded.
