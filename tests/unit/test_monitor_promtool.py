@@ -26,4 +26,5 @@ def test_grafana_dashboard_uses_only_exported_metrics() -> None:
     assert timing_panel["transformations"][0]["options"]["columnField"] == "browser"
     assert "record: journey_browser_step:extranet_journey_step_duration_seconds:p50_6h" in rules
     assert "extranet_journey_step_duration_seconds_bucket" in rules and "extranet_journey_step_over_budget_total" in rules
+    assert "extranet_page_load_seconds_bucket" in exprs and "extranet_page_figure_unmeasured_total" in exprs
     assert len({p["id"] for p in dash["panels"]}) == len(dash["panels"])

@@ -1,0 +1,86 @@
+"""A slow-down with a known truth, found by the report and the metrics (real browsers, real extranet).
+
+The reference extranet's ``slow_endpoint`` fault answers « J'ai oublié mon mot de passe »'s form
+1 s late for Firefox only. Two R1 tests (the two « J'ai oublié… » links, the same shape of step)
+run 8 times in Chromium and Firefox in one pytest session; each repetition is stored as one cycle,
+as the monitor would. The timings section must name Firefox at « Cliquer sur « J'ai oublié mon mot
+de passe » » with an interval for the added seconds that holds the delay (over Firefox's own
+difference at the twin step, which has no delay), and no claim that Chromium is slower anywhere;
+Firefox's TTFB there carries the delay; the budget counter counts Firefox's overruns.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from support.child_pytest import run_pytest
+
+from fixtures.core.contract import parse_result
+from fixtures.core.steps import CLIQUER_IDENTIFIANT_OUBLIE, CLIQUER_MOT_DE_PASSE_OUBLIE
+from monitor.budgets import Budgets
+from monitor.cycle.classify import aggregate
+from monitor.export import metrics
+from monitor.export.exporter import StoreCollector, make_registry
+from monitor.report.history_report import compute, render_text
+from monitor.store.results_db import Store
+
+DELAY = 1.0
+CYCLES = 8  # two steps × one browser pair: Bonferroni at 2.5 % each needs 7 pairs at least
+R1 = "journeys/test_r_pages_accessibles.py"  # repeated as a path (--keep-duplicates works on paths, not node ids)
+TESTS = "test_j_ai_oublie_mon_mot_de_passe_depuis_l_accueil or test_j_ai_oublie_mon_identifiant_depuis_l_accueil"
+SLOW, TWIN = CLIQUER_MOT_DE_PASSE_OUBLIE.id, CLIQUER_IDENTIFIANT_OUBLIE.id
+BUDGETS = Budgets({SLOW: 1.6})
+
+
+def test_a_slow_endpoint_for_firefox_is_named_at_its_step_by_report_and_metrics(tmp_path: Path) -> None:
+    faults = {"slow_endpoint": {"endpoint": "forgot_password_form", "engine": "firefox", "delay_seconds": DELAY}}
+    proc, raw = run_pytest(tmp_path, "--keep-duplicates", *[R1] * CYCLES, "-k", TESTS, "--browser", "chromium",
+                           "--browser", "firefox", env={"EXTRANET_FAULTS": json.dumps(faults)})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    records = [parse_result(r) for r in raw]
+    assert len(records) == 2 * 2 * CYCLES
+
+    seen: dict[tuple[str, str], int] = {}
+    cycles: list[list] = [[] for _ in range(CYCLES)]
+    for r in records:  # the i-th run of each test in each browser belongs to cycle i
+        i = seen[r.test, r.browser] = seen.get((r.test, r.browser), -1) + 1
+        cycles[i].append(r)
+    db = tmp_path / "monitor.db"
+    with Store.open_writer(db) as store:
+        for results in cycles:
+            cycle = store.start_cycle(["R1"], ["chromium", "firefox"])
+            store.record_attempt(cycle, 1, aggregate(results), budgets=BUDGETS)
+            store.finish_cycle(cycle, "completed")
+        data = compute(store, [86400.0], browsers=["chromium", "firefox"])
+    assert data.timings is not None
+    text = "\n".join(render_text(data).splitlines())
+    claims = {(c.slower, c.step): c for c in data.timings.claims}
+    assert ("firefox", SLOW) in claims, text
+    assert all(slower == "firefox" for slower, _ in claims), text  # Chromium is never said to be slower
+    slow = claims["firefox", SLOW]
+    assert slow.added is not None and slow.ratio.low > 1.0
+    twin = next(c for c in data.timings.comparisons if c.step == TWIN)  # the same step shape, no delay
+    assert twin.added is not None
+    baseline = (twin.added.low, twin.added.high) if twin.slower == "firefox" else (-twin.added.high, -twin.added.low)
+    # The added seconds hold the delay, over Firefox's own difference at the twin step.
+    assert slow.added.low <= DELAY + baseline[1] and slow.added.high >= DELAY + baseline[0], text
+    assert f"Firefox is {slow.ratio.estimate:.1f}× slower than Chromium at « {CLIQUER_MOT_DE_PASSE_OUBLIE.mots} »" in text
+
+    firefox_row = next(r for r in data.timings.rows if (r.step, r.browser) == (SLOW, "firefox"))
+    chromium_row = next(r for r in data.timings.rows if (r.step, r.browser) == (SLOW, "chromium"))
+    assert firefox_row.figures["ttfb"] >= DELAY > chromium_row.figures["ttfb"], text  # the server's delay, in TTFB
+    assert "cls" not in firefox_row.figures and firefox_row.missing["cls"] == "not exposed by firefox"
+    assert "cls" in chromium_row.figures  # Chromium measures it (0: no shift on these pages)
+
+    families = text_string_to_metric_families(generate_latest(make_registry(StoreCollector(
+        db, journeys=["R1"], browsers=["chromium", "firefox"]))).decode())
+    samples = [s for f in families for s in f.samples]
+    over = {s.labels["browser"]: s.value for s in samples
+            if s.name == metrics.STEP_OVER_BUDGET.name + "_total" and s.labels["step"] == SLOW}
+    assert over["firefox"] >= CYCLES - 1 and over["chromium"] <= 1, over
+    ttfb_count = {s.labels["browser"]: s.value for s in samples
+                  if s.name == metrics.PAGE_LOAD.name + "_count" and s.labels["step"] == SLOW
+                  and s.labels["figure"] == "ttfb"}
+    assert ttfb_count == {"chromium": CYCLES, "firefox": CYCLES}
