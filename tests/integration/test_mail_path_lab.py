@@ -27,7 +27,7 @@ from typing import Any, Iterator
 import dkim
 import pytest
 from support.child_pytest import run_pytest
-from support.imap_helpers import DKIM_SELECTOR, DOMAIN, GATEWAY_ID, MailStack, mail_stack
+from support.imap_helpers import DKIM_SELECTOR, DOMAIN, GATEWAY_ID, MailStack, imap_target_file, mail_stack
 
 from extranet.mailer import ENVELOPE_FROM, SENDER, build_message, render
 from fixtures.engines.resolve import resolve_engine
@@ -115,28 +115,9 @@ def test_a_forged_verdict_claiming_the_gateway_is_removed(stack: MailStack) -> N
 
 # -- the journeys, as users run them ----------------------------------------------------------------
 def _target_file(folder: Path, stack: MailStack, extranet: ExtranetService, *, black_box: bool) -> Path:
-    credentials = folder / "credentials.toml"
-    if not credentials.exists():
-        credentials.write_text(f'[imap]\npassword = "{stack.password}"\n')
-        credentials.chmod(0o600)
-    # Six recovery requests for one account within minutes: the black box allows them (--reset-rate-limit 0).
-    head = ("allow_writes = true\nrecovery_rate_limit = 100\n" if black_box else
-            f'reference = true\noperator_key = "{extranet.operator_key}"\n')
-    target = folder / "target.toml"
-    target.write_text(f"""[target]
-base_url = "{extranet.base_url}"
-{head}mail_timeout_seconds = 60
-credentials_file = "{credentials}"
-
-[target.imap]
-host = "{stack.dovecot.host}"
-port = {stack.dovecot.imaps_port}
-ca_file = "{stack.dovecot.ca_file}"
-user = "aparts"
-address = "aparts@{DOMAIN}"
-plus_addressing = {"false" if black_box else "true"}
-""")
-    return target
+    # A black box allows six recovery requests for one account within minutes (--reset-rate-limit 0).
+    return imap_target_file(folder, stack, extranet.base_url, operator_key=None if black_box else extranet.operator_key,
+                            plus_addressing=not black_box, extra="recovery_rate_limit = 100\n" if black_box else "")
 
 
 def _check(case: str, proc: subprocess.CompletedProcess[str], results: list[dict[str, Any]]) -> None:

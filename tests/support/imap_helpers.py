@@ -69,6 +69,33 @@ class MailStack:
         return ImapSettings(**values)  # type: ignore[arg-type]
 
 
+def imap_target_file(folder: Path, stack: MailStack, base_url: str, *, operator_key: str | None = None,
+                     plus_addressing: bool = True, extra: str = "") -> Path:
+    """A target config naming the stack's mailbox (the IMAP password only in a 0600 credentials file):
+    the reference with its operator key, or a black box (``operator_key=None``: writes allowed)."""
+    credentials = folder / "credentials.toml"
+    if not credentials.exists():  # a black box's file also holds its test accounts: never overwritten
+        credentials.write_text(f'[imap]\npassword = "{stack.password}"\n')
+        credentials.chmod(0o600)
+    head = f'reference = true\noperator_key = "{operator_key}"\n' if operator_key else "allow_writes = true\n"
+    target = folder / "target.toml"
+    target.write_text(f"""[target]
+base_url = "{base_url}"
+{head}{extra}mail_timeout_seconds = 60
+credentials_file = "{credentials}"
+
+[target.imap]
+host = "{stack.dovecot.host}"
+port = {stack.dovecot.imaps_port}
+tls = "implicit"
+ca_file = "{stack.dovecot.ca_file}"
+user = "aparts"
+address = "aparts@{DOMAIN}"
+plus_addressing = {"true" if plus_addressing else "false"}
+""")
+    return target
+
+
 @contextlib.contextmanager
 def token_provider(token: str, username: str) -> Iterator[str]:
     """The provider's token-info endpoint (Google's, Microsoft's cannot run here): vouches for one token.
