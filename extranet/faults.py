@@ -53,6 +53,22 @@ Faults (defaults mean "behave normally"):
 ``endpoint_errors: {"<endpoint>": status}`` — that endpoint answers the status (400-599) with the error
     page. ``endpoint_delays_seconds: {"<endpoint>": s}`` — that endpoint answers s seconds late.
 
+``links_leave_root_path: true`` — the pages' links, forms and redirects leave out the root path
+    (``/mot-de-passe-oublie`` from a portal served under ``/aparts/``, which answers 404 there):
+    an application that does not know it is deployed under a path. The suite must say so
+    (failure class ``left_target_path``), not just "no heading". No effect at the root.
+
+``session_in_url: true`` — every link, form, redirect and image of the pages carries the
+    session as a path parameter, ``/aparts/mon-espace;jsessionid=5E8F…`` (32 hex digits, one
+    per session), as Java servers do when unsure of cookies (Servlet URL rewriting). The
+    extranet, like a servlet container, ignores path parameters when routing. The suite must
+    treat the value as a secret wherever a URL is kept (traces, signatures, reports).
+``label_overrides: {"Valider": "Confirmer", "Identifiant": "Identifiant de connexion"}`` — renames
+    labels on every page, several at once: any whole text node or accessible-name attribute equal to
+    a key is shown as its value (``extranet/relabel.py``; form field names and values are unchanged,
+    so the forms still work). What a portal redesign does to the suite's page objects: the screen
+    diff of a failed step and ``monitor doctor`` must name each change.
+
 ``incident_text: "..."`` — shows the incident notice with this text; ``""`` forces it off;
     absent/null leaves the operator's or the flag's notice as it is.
 
@@ -71,6 +87,8 @@ from typing import Any, Mapping
 
 ENGINES = ("chromium", "firefox", "webkit")
 MAX_DELAY_SECONDS = 600.0
+MAX_LABEL_OVERRIDES = 50
+MAX_LABEL_CHARS = 200
 
 #: endpoint name → (method, path pattern)
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -152,6 +170,18 @@ def _mapping(key: str, value: Any) -> dict[str, Any]:
     return value
 
 
+def _labels(key: str, value: Any) -> dict[str, str]:
+    labels = _mapping(key, value)
+    if len(labels) > MAX_LABEL_OVERRIDES:
+        raise FaultProfileError(f"{key}: at most {MAX_LABEL_OVERRIDES} labels, got {len(labels)}")
+    for old, new in labels.items():
+        if not isinstance(new, str) or not old.strip() or not new.strip() \
+                or len(old) > MAX_LABEL_CHARS or len(new) > MAX_LABEL_CHARS:
+            raise FaultProfileError(f"{key}.{old}: must map a label to a new label (non-empty text, at most "
+                                    f"{MAX_LABEL_CHARS} characters), got {new!r}")
+    return {str(old): str(new) for old, new in labels.items()}
+
+
 @dataclass(frozen=True)
 class FaultProfile:
     """A validated, combinable set of faults; the empty profile means "behave normally"."""
@@ -170,6 +200,9 @@ class FaultProfile:
     spf_unauthorized_sender: bool = False
     dmarc_misaligned: bool = False
     mail_link_host: str | None = None
+    links_leave_root_path: bool = False
+    session_in_url: bool = False
+    label_overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Any) -> "FaultProfile":
@@ -183,8 +216,8 @@ class FaultProfile:
         for key, value in data.items():
             if value is None and key in ("seed", "incident_text", "mail_link_host"):
                 continue
-            if key in ("reset_requires_client_hints", "spammy_mail", "dkim_broken_in_transit",
-                       "spf_unauthorized_sender", "dmarc_misaligned"):
+            if key in ("reset_requires_client_hints", "spammy_mail", "links_leave_root_path", "session_in_url",
+                       "dkim_broken_in_transit", "spf_unauthorized_sender", "dmarc_misaligned"):
                 values[key] = _bool(key, value)
             elif key == "engine_failure_rates":
                 rates = _mapping(key, value)
@@ -217,6 +250,8 @@ class FaultProfile:
                 if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?", value):
                     raise FaultProfileError(f"mail_link_host: must be a host name (optionally :port), got {value!r}")
                 values[key] = value
+            elif key == "label_overrides":
+                values[key] = _labels(key, value)
             elif key == "incident_text":
                 if not isinstance(value, str):
                     raise FaultProfileError(f"incident_text: must be text, \"\" (notice off) or null, got {value!r}")

@@ -112,6 +112,8 @@ class Config:
     # [store]
     db_path: Path = Path("monitor-data/monitor.db")
     artifacts_dir: Path = Path("monitor-data/artifacts")
+    # The last good accessibility snapshot per journey × browser × step (not artifacts: never pruned).
+    aria_snapshots_dir: Path = Path("monitor-data/aria-snapshots")
     busy_timeout: float = 5.0
     # [retention]
     results_max_age: float = 90 * 86400.0
@@ -248,6 +250,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "store": {
         "path": ("db_path", _path),
         "artifacts_dir": ("artifacts_dir", _path),
+        "aria_snapshots_dir": ("aria_snapshots_dir", _path),
         "busy_timeout": ("busy_timeout", parse_duration),
     },
     "retention": {

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from fixtures.core.aria_store import DIR_ENV as ARIA_DIR_ENV
 from fixtures.core.contract import JourneyResult, ResultsFileError, load_results
 from fixtures.engines.remote import CONNECT_ENV, format_connect
 from fixtures.services.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
@@ -146,6 +147,15 @@ def build_command(cfg: Config, *, results_json: Path, output_dir: Path, browsers
         "journey_args": [a for j in journeys for a in ("--journey", j)],
     }
     return _expand(cfg.command, scalars, lists) + list(cfg.extra_args)
+
+
+def child_env(cfg: Config) -> dict[str, str]:
+    """What the child gets beside the monitor's environment: remote browser endpoints (off the logged
+    command line: their path is a token) and where the last good accessibility snapshots live."""
+    env = {ARIA_DIR_ENV: str(Path(cfg.aria_snapshots_dir).resolve())}
+    if cfg.connect:
+        env[CONNECT_ENV] = format_connect(cfg.connect)
+    return env
 
 
 def _kill_group(proc: subprocess.Popen, sig: int) -> None:
@@ -289,7 +299,7 @@ class CycleRunner:
                                  journeys=cfg.journeys if plan.whole_suite else ())
             child = run_child(argv, cwd=cfg.workdir, results_json=adir / "results.json", log_path=adir / "child.log",
                               timeout=deadline - time.monotonic(), kill_grace=cfg.kill_grace, stop=self.stop,
-                              env={CONNECT_ENV: format_connect(cfg.connect)} if cfg.connect else None)
+                              env=child_env(cfg))
             if child.aborted:
                 report.status = "interrupted"
                 report.errors.append(f"attempt {attempt} aborted: {self.stop.reason}")
