@@ -30,6 +30,11 @@ Faults (defaults mean "behave normally"):
     because the point is a truth known per engine to calibrate the monitor's statistics; no
     other fault looks at who the browser is.
 
+``slow_endpoint: {"endpoint": "reset_submit", "engine": "firefox", "delay_seconds": 2}`` — a slow-down
+    with a *known truth* for one engine: that endpoint answers ``delay_seconds`` late for requests
+    of that engine only (told apart from the headers, as for ``engine_failure_rates``, and for the
+    same reason: the monitor's timing comparison must be shown to find a known step × browser).
+
 ``seed: int`` — seeds the profile's RNG (``random.Random``) used for failures and mail drops.
 
 ``mail_delay_seconds: N`` — every mail is handed to SMTP N seconds later (a timer thread; the
@@ -123,7 +128,8 @@ def endpoint_of(method: str, path: str) -> str | None:
 
 
 def engine_of(headers: Mapping[str, str]) -> str | None:
-    """Which engine sent a request, from Sec-CH-UA then User-Agent (synthetic failure rates only)."""
+    """Which engine sent a request, from Sec-CH-UA then User-Agent (known-truth faults only:
+    ``engine_failure_rates`` and ``slow_endpoint``)."""
     ch_ua = headers.get("sec-ch-ua", "")
     if "Chromium" in ch_ua or "Google Chrome" in ch_ua:
         return "chromium"
@@ -170,6 +176,17 @@ def _mapping(key: str, value: Any) -> dict[str, Any]:
     return value
 
 
+def _slow_endpoint(key: str, value: Any) -> dict[str, Any]:
+    slow = _mapping(key, value)
+    fields_ = ("endpoint", "engine", "delay_seconds")
+    if sorted(slow) != sorted(fields_):
+        raise FaultProfileError(f"{key}: needs exactly the keys {', '.join(fields_)}, got {', '.join(sorted(slow)) or 'none'}")
+    if slow["engine"] not in ENGINES:
+        raise FaultProfileError(f"{key}.engine: unknown engine {slow['engine']!r}; known: {', '.join(ENGINES)}")
+    return {"endpoint": _endpoint(f"{key}.endpoint", slow["endpoint"]), "engine": slow["engine"],
+            "delay_seconds": _seconds(f"{key}.delay_seconds", slow["delay_seconds"])}
+
+
 def _labels(key: str, value: Any) -> dict[str, str]:
     labels = _mapping(key, value)
     if len(labels) > MAX_LABEL_OVERRIDES:
@@ -195,6 +212,7 @@ class FaultProfile:
     spammy_mail: bool = False
     endpoint_errors: dict[str, int] = field(default_factory=dict)
     endpoint_delays_seconds: dict[str, float] = field(default_factory=dict)
+    slow_endpoint: dict[str, Any] = field(default_factory=dict)  # {"endpoint", "engine", "delay_seconds"}
     incident_text: str | None = None
     dkim_broken_in_transit: bool = False
     spf_unauthorized_sender: bool = False
@@ -252,6 +270,8 @@ class FaultProfile:
                 values[key] = value
             elif key == "label_overrides":
                 values[key] = _labels(key, value)
+            elif key == "slow_endpoint":
+                values[key] = _slow_endpoint(key, value)
             elif key == "incident_text":
                 if not isinstance(value, str):
                     raise FaultProfileError(f"incident_text: must be text, \"\" (notice off) or null, got {value!r}")
@@ -287,6 +307,11 @@ class FaultProfile:
 
     def failure_rate(self, engine: str | None) -> float:
         return self.engine_failure_rates.get(engine or "", 0.0)
+
+    def slow_delay(self, endpoint: str, engine: str | None) -> float:
+        """Seconds ``slow_endpoint`` adds to this request (0 unless its endpoint and engine)."""
+        slow = self.slow_endpoint
+        return float(slow["delay_seconds"]) if slow and (slow["endpoint"], slow["engine"]) == (endpoint, engine) else 0.0
 
 
 class FaultState:

@@ -55,6 +55,8 @@ class FaultInjection:
         state = extranet.faults()
         profile = state.profile
         delay = profile.endpoint_delays_seconds.get(endpoint, 0.0)
+        if profile.slow_endpoint:  # one engine only, by its headers (a known truth for the timing comparison)
+            delay += profile.slow_delay(endpoint, engine_of(request.headers))
         if delay:
             log.warning("fault: endpoint %s delayed by %s s", endpoint, delay)
             await asyncio.sleep(delay)

@@ -25,6 +25,11 @@ DURATION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 #: One step of a journey in a browser: a click and a page load take a fraction of a second, a step
 #: waiting for a mail up to the mail timeout; past 2 minutes a step is as good as hung.
 STEP_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
+#: Page-load figures in seconds, with the Web Vitals thresholds as edges (TTFB 0.8/1.8 s, INP 0.2/0.5 s,
+#: LCP 2.5/4 s), so "share of good loads" is one bucket ratio.
+PAGE_LOAD_BUCKETS = (0.05, 0.1, 0.2, 0.5, 0.8, 1.0, 1.8, 2.5, 4.0, 10.0, 30.0)
+#: Cumulative Layout Shift (unitless): good ≤ 0.1, poor > 0.25.
+LAYOUT_SHIFT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
 MAIL_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 #: One relay's delay: a healthy hop takes a second; greylisting holds 5 to 15 minutes; queues retry for hours.
 HOP_BUCKETS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0)
@@ -84,6 +89,19 @@ JOURNEY_OVER_BUDGET = Metric("extranet_journey_over_budget", "counter",
                              "Successful attempts whose whole journey took longer than its [budgets] journeys entry; "
                              "a budgeted journey is exported at 0 from its first success",
                              ("journey", "browser"), key="journey_over_budget_total")
+PAGE_LOAD = Metric("extranet_page_load_seconds", "histogram",
+                   "Page-load figures of the documents each completed step loaded, by figure (ttfb, dom_content_loaded, "
+                   "load, lcp, inp: fixtures/core/page_load.py); a figure the step could not measure has no sample and is "
+                   "counted in extranet_page_figure_unmeasured_total, never observed as 0",
+                   ("journey", "browser", "step", "figure"), key="page_load_seconds", buckets=PAGE_LOAD_BUCKETS)
+LAYOUT_SHIFT = Metric("extranet_page_layout_shift", "histogram",
+                      "Cumulative Layout Shift (largest session window, unitless) of the documents each completed step "
+                      "loaded, on engines that expose layout shifts", ("journey", "browser", "step"),
+                      key="page_layout_shift", buckets=LAYOUT_SHIFT_BUCKETS)
+PAGE_FIGURE_UNMEASURED = Metric("extranet_page_figure_unmeasured", "counter",
+                                "Step page loads without a figure, by why: not_exposed (the engine lacks the API), "
+                                "no_interaction (INP), not_reached (the step ended first), not_collected",
+                                ("browser", "figure", "reason"), key="page_figure_unmeasured_total")
 MAIL_DELIVERY = Metric("extranet_mail_delivery_seconds", "histogram",
                        "Time from the request on the site to the mail in the inbox",
                        ("journey",), key="mail_delivery_seconds", buckets=MAIL_BUCKETS)
@@ -151,6 +169,9 @@ STEP_LAST_DURATION = Metric("extranet_journey_step_last_duration_seconds", "gaug
                             "Duration of each completed step in this cycle's last attempt that judged the target",
                             ("journey", "browser", "step"))
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
+PAGE_LOAD_LAST = Metric("extranet_page_load_last_seconds", "gauge",
+                        "Page-load figures of each completed step in this cycle's last attempt (absent when not measured)",
+                        ("journey", "browser", "step", "figure"))
 STEP_OVER_BUDGET_IN_CYCLE = Metric("extranet_journey_step_over_budget", "gauge",
                                    "1 if the step took longer than its [budgets] entry in this cycle, 0 if within it",
                                    ("journey", "browser", "step"))
@@ -158,14 +179,13 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 
 #: What ``/metrics`` serves, in this order.
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, STEP_DURATION,
-                                STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, MAIL_DELIVERY,
-                                MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, ACCOUNTS_EXHAUSTED, ACCOUNTS_MISSING,
-                                PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS,
-                                SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, PAGE_LOAD, LAYOUT_SHIFT, PAGE_FIGURE_UNMEASURED,
+                                MAIL_DELIVERY, MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, ACCOUNTS_EXHAUSTED, ACCOUNTS_MISSING,
+                                PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
                                 BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,
-                              STEP_OVER_BUDGET_IN_CYCLE, SPAM_SCORE,
+                              STEP_OVER_BUDGET_IN_CYCLE, PAGE_LOAD_LAST, SPAM_SCORE,
                               LAST_CYCLE, CYCLE_STATUS, INCIDENT_NOTICE)
 #: Every metric, exported or pushed.
 CATALOGUE: tuple[Metric, ...] = tuple(dict.fromkeys(EXPORTED + PUSHED))

@@ -21,11 +21,15 @@ def test_faults_combine_and_round_trip() -> None:
             "failure_endpoint": "reset_submit", "seed": 7, "mail_delay_seconds": 2, "mail_drop_rate": 0.1,
             "spammy_mail": True, "endpoint_errors": {"home": 503}, "endpoint_delays_seconds": {"login": 0.5},
             "incident_text": "Incident", "dkim_broken_in_transit": True, "spf_unauthorized_sender": True,
-            "dmarc_misaligned": True, "mail_link_host": "autre.example:8443"}
+            "dmarc_misaligned": True, "mail_link_host": "autre.example:8443",
+            "slow_endpoint": {"endpoint": "reset_submit", "engine": "firefox", "delay_seconds": 2}}
     profile = FaultProfile.from_dict(data)
     assert FaultProfile.from_dict(json.loads(json.dumps(profile.to_dict()))) == profile
     assert profile.failure_rate("chromium") == 0.3 and profile.failure_rate("webkit") == 0.0
     assert profile.failure_rate(None) == 0.0
+    assert profile.slow_delay("reset_submit", "firefox") == 2.0
+    assert profile.slow_delay("reset_submit", "chromium") == profile.slow_delay("login", "firefox") == 0.0
+    assert profile.slow_delay("reset_submit", None) == 0.0  # an engine not told apart is not slowed
 
 
 @pytest.mark.parametrize("data, named", [
@@ -44,6 +48,10 @@ def test_faults_combine_and_round_trip() -> None:
     ({"seed": 1.5}, "seed"),
     ({"dkim_broken_in_transit": 1}, "dkim_broken_in_transit"),
     ({"mail_link_host": "https://evil.example/"}, "mail_link_host"),
+    ({"slow_endpoint": {"endpoint": "reset_submit", "engine": "edge", "delay_seconds": 2}}, "slow_endpoint.engine"),
+    ({"slow_endpoint": {"endpoint": "nowhere", "engine": "firefox", "delay_seconds": 2}}, "slow_endpoint.endpoint"),
+    ({"slow_endpoint": {"endpoint": "login", "engine": "firefox", "delay_seconds": -2}}, "slow_endpoint.delay_seconds"),
+    ({"slow_endpoint": {"endpoint": "login", "engine": "firefox"}}, "slow_endpoint: needs exactly"),
 ])
 def test_bad_profiles_are_refused_naming_the_key(data: dict, named: str) -> None:
     with pytest.raises(FaultProfileError, match=named.replace(".", r"\.")):
