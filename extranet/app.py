@@ -37,12 +37,20 @@ log = logging.getLogger("extranet")
 HERE = Path(__file__).parent
 
 
+def _dkim_key(settings: Settings) -> mail.DkimKey | None:
+    if settings.dkim_key is None:
+        return None
+    pem = Path(settings.dkim_key).expanduser().read_bytes()
+    return mail.DkimKey(pem, settings.dkim_selector, settings.dkim_domain)
+
+
 def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Starlette:
     """Build the application; the database schema is created here, before the first request."""
     store = Store(settings.database)
     extranet = Extranet(
         settings=settings, store=store, clock=Clock(store.clock_offset), cryptograms=Cryptograms(store),
-        mailer=mailer or mail.Mailer(settings.smtp_host, settings.smtp_port),
+        mailer=mailer or mail.Mailer(settings.smtp_host, settings.smtp_port, dkim_key=_dkim_key(settings),
+                                     envelope_from=settings.envelope_from),
         templates=Jinja2Templates(directory=str(HERE / "templates"),
                                   context_processors=[lambda request: {"url": link_maker(request)}]),
     )

@@ -44,6 +44,17 @@ Faults (defaults mean "behave normally"):
     "100% GUARANTEED", "CLICK HERE"), HTML-only body with no text part, no Date and no
     Message-ID, a From display name unlike its address.
 
+``dkim_broken_in_transit: true`` — the mail's body changes after it was signed (a footer a gateway
+    appends): DKIM fails with "body hash mismatch"; with the lab's DMARC (``aspf=s``, the Return-Path
+    on ``retours.``) nothing aligned passes, so DMARC quarantines it. ``spf_unauthorized_sender: true`` —
+    the mail leaves from ``127.0.0.2``, an address the SPF record does not list: SPF fails (DMARC still
+    passes through DKIM). ``dmarc_misaligned: true`` — a third-party sending service
+    (``routeur-mail.invalid``) sends and signs: SPF and DKIM pass for *its* domain, neither aligns with
+    From, DMARC fails and ``p=quarantine`` applies. ``mail_link_host: "host"`` — every link of the mails
+    points to that host (same path): a user must not click it. The first three need a DKIM key
+    (``--dkim-key``) and a receiver that checks (the lab's gateway); the suite explains them from the
+    mail's headers alone (``fixtures/mail/path.py``).
+
 ``endpoint_errors: {"<endpoint>": status}`` — that endpoint answers the status (400-599) with the error
     page. ``endpoint_delays_seconds: {"<endpoint>": s}`` — that endpoint answers s seconds late.
 
@@ -203,6 +214,10 @@ class FaultProfile:
     endpoint_delays_seconds: dict[str, float] = field(default_factory=dict)
     slow_endpoint: dict[str, Any] = field(default_factory=dict)  # {"endpoint", "engine", "delay_seconds"}
     incident_text: str | None = None
+    dkim_broken_in_transit: bool = False
+    spf_unauthorized_sender: bool = False
+    dmarc_misaligned: bool = False
+    mail_link_host: str | None = None
     links_leave_root_path: bool = False
     session_in_url: bool = False
     label_overrides: dict[str, str] = field(default_factory=dict)
@@ -217,9 +232,10 @@ class FaultProfile:
             raise FaultProfileError(f"unknown fault(s): {', '.join(unknown)}; known: {', '.join(known)}")
         values: dict[str, Any] = {}
         for key, value in data.items():
-            if value is None and key in ("seed", "incident_text"):
+            if value is None and key in ("seed", "incident_text", "mail_link_host"):
                 continue
-            if key in ("reset_requires_client_hints", "spammy_mail", "links_leave_root_path", "session_in_url"):
+            if key in ("reset_requires_client_hints", "spammy_mail", "links_leave_root_path", "session_in_url",
+                       "dkim_broken_in_transit", "spf_unauthorized_sender", "dmarc_misaligned"):
                 values[key] = _bool(key, value)
             elif key == "engine_failure_rates":
                 rates = _mapping(key, value)
@@ -248,6 +264,10 @@ class FaultProfile:
             elif key == "endpoint_delays_seconds":
                 values[key] = {_endpoint(f"{key}.{endpoint}", endpoint): _seconds(f"{key}.{endpoint}", s)
                                for endpoint, s in _mapping(key, value).items()}
+            elif key == "mail_link_host":
+                if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?", value):
+                    raise FaultProfileError(f"mail_link_host: must be a host name (optionally :port), got {value!r}")
+                values[key] = value
             elif key == "label_overrides":
                 values[key] = _labels(key, value)
             elif key == "slow_endpoint":

@@ -42,6 +42,10 @@ class Settings:
     login_lockout_minutes: int = 15  # how long the lock lasts after the last of them
     log_level: str = "info"
     faults: FaultProfile = FaultProfile()  # see extranet/faults.py
+    dkim_key: str | None = None  # PEM private key file: sign every mail with DKIM (None: unsigned)
+    dkim_selector: str = "sentinel"
+    dkim_domain: str = "activitepartielle.invalid"  # d= of the signature: From's domain, so DMARC aligns
+    envelope_from: str = "ne-pas-repondre@retours.activitepartielle.invalid"  # MAIL FROM (Return-Path)
 
     def __post_init__(self) -> None:
         _check_host("host", self.host)
@@ -63,6 +67,14 @@ class Settings:
         _check_int("login_lockout_minutes", self.login_lockout_minutes, 1, 24 * 60)
         if not isinstance(self.faults, FaultProfile):
             raise SettingsError(f"{_label('faults')}: must be a fault profile, got {type(self.faults).__name__}")
+        if self.dkim_key is not None and not Path(self.dkim_key).expanduser().is_file():
+            raise SettingsError(f"{_label('dkim_key')}: no such file {self.dkim_key!r} (a PEM private key, e.g. "
+                                "`openssl genrsa -out dkim.pem 2048`)")
+        _check_host("dkim_domain", self.dkim_domain)
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,62}", self.dkim_selector):
+            raise SettingsError(f"{_label('dkim_selector')}: must be a DNS label such as sentinel, got {self.dkim_selector!r}")
+        if not re.fullmatch(r"[^@\s<>]+@[A-Za-z0-9.\-]+", self.envelope_from):
+            raise SettingsError(f"{_label('envelope_from')}: must be an address local@domain, got {self.envelope_from!r}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"{_label('log_level')}: must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
 
@@ -162,6 +174,10 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "login_lockout_minutes": _as_int("login_lockout_minutes", 1, 24 * 60),
     "log_level": lambda raw: raw.strip().lower(),
     "faults": _fault_profile,
+    "dkim_key": _optional_text,
+    "dkim_selector": str.strip,
+    "dkim_domain": str.strip,
+    "envelope_from": str.strip,
 }
 
 _HELP = {
@@ -182,6 +198,10 @@ _HELP = {
     "login_lockout_minutes": "how long an identifier stays locked after the last wrong password (default 15)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
     "faults": "fault profile as JSON or @file.json, see extranet/faults.py (default: none)",
+    "dkim_key": "PEM private key file: every mail is signed with DKIM (default: none, unsigned)",
+    "dkim_selector": "DKIM selector: the key is published at SELECTOR._domainkey.DOMAIN (default sentinel)",
+    "dkim_domain": "DKIM d= domain, From's own so DMARC aligns (default activitepartielle.invalid)",
+    "envelope_from": "envelope sender (MAIL FROM, Return-Path) (default ne-pas-repondre@retours.activitepartielle.invalid)",
 }
 
 
