@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .faults import hostile_texts
 from .security import csrf_matches, new_csrf_token
 from .state import extranet_of
 
@@ -34,6 +35,8 @@ def page(request: Request, template: str, status_code: int = 200, background: Ba
     context.setdefault("errors", [])
     context.setdefault("values", {})
     context["csrf_token"] = csrf_token(request)
+    if extranet_of(request).faults().profile.hostile_text:
+        context["hostile"] = hostile_texts()  # fault hostile_text: this screen is replaced
     response = extranet_of(request).templates.TemplateResponse(request, template, context, status_code=status_code,
                                                                background=background)
     response.headers["Cache-Control"] = "no-store"
