@@ -48,9 +48,10 @@ Faults (defaults mean "behave normally"):
 ``hostile_text: true`` — a screen the suite must not trust: every page shows, instead of its
     content, a level-1 heading, an alert (``role="alert"``), a page title, a ``console.error`` and an
     uncaught JavaScript error, each of :data:`HOSTILE_SIZE` characters (100 kB) starting with
-    :data:`HOSTILE_SAMPLE`: NUL, SOH, BEL, an OSC title sequence ``ESC ]0;…BEL``, ANSI CSI colours,
-    a C1 CSI (U+009B), a bidi override and isolate, zero-width characters, the noncharacters
-    U+FFFE/U+FFFF, DEL (and, in the JavaScript texts, a lone surrogate). Every journey fails at
+    :data:`HOSTILE_SAMPLE`: every C0 control but tab/LF/CR (NUL, SOH, BEL…), an OSC title sequence
+    ``ESC ]0;…BEL``, ANSI CSI colours, a C1 CSI (U+009B), a bidi override and isolate, zero-width
+    characters, the noncharacters U+FFFE/U+FFFF, DEL, markup (``<img onerror>``, ``<script>``) and,
+    in the JavaScript texts, a lone surrogate. Every journey fails at
     its first screen; the point is what reaches the terminal, the JUnit XML, the reports, the logs
     and the store (``fixtures.core.untrusted``).
 
@@ -72,8 +73,12 @@ ENGINES = ("chromium", "firefox", "webkit")
 MAX_DELAY_SECONDS = 600.0
 
 #: What ``hostile_text`` shows first in each text: one of each character an output could choke on.
-HOSTILE_SAMPLE = ("NUL\x00 SOH\x01 BEL\x07 OSC\x1b]0;owned title\x07 CSI\x1b[31mred\x1b[0m\x1b[2J "
-                  "C1\x9b2J bidi\u202eevil\u202c isolate\u2066x\u2069 zw\u200b\ufeff nonchar\ufffe\uffff DEL\x7f")
+#: Every C0 control XML 1.0 refuses (all but tab, LF, CR; the HTML parser drops NUL from the DOM, a
+#: script keeps it), a terminal's title and colour sequences, C1, bidi, noncharacters and markup.
+HOSTILE_SAMPLE = ("C0[" + "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r") + "] "
+                  "OSC\x1b]0;owned title\x07 CSI\x1b[31mred\x1b[0m\x1b[2J C1\x9b2J bidi\u202eevil\u202c "
+                  "isolate\u2066x\u2069 zw\u200b\ufeff nonchar\ufffe\uffff DEL\x7f "
+                  "html<img src=x onerror=alert(1)><script>window.owned=1</script>")
 #: Characters of each hostile text (100 kB: bigger than any field the suite keeps).
 HOSTILE_SIZE = 100_000
 
