@@ -42,6 +42,12 @@ Faults (defaults mean "behave normally"):
 ``endpoint_errors: {"<endpoint>": status}`` — that endpoint answers the status (400-599) with the error
     page. ``endpoint_delays_seconds: {"<endpoint>": s}`` — that endpoint answers s seconds late.
 
+``label_overrides: {"Valider": "Confirmer", "Identifiant": "Identifiant de connexion"}`` — renames
+    labels on every page, several at once: any whole text node or accessible-name attribute equal to
+    a key is shown as its value (``extranet/relabel.py``; form field names and values are unchanged,
+    so the forms still work). What a portal redesign does to the suite's page objects: the screen
+    diff of a failed step and ``monitor doctor`` must name each change.
+
 ``incident_text: "..."`` — shows the incident notice with this text; ``""`` forces it off;
     absent/null leaves the operator's or the flag's notice as it is.
 
@@ -71,6 +77,8 @@ from typing import Any, Mapping
 
 ENGINES = ("chromium", "firefox", "webkit")
 MAX_DELAY_SECONDS = 600.0
+MAX_LABEL_OVERRIDES = 50
+MAX_LABEL_CHARS = 200
 
 #: What ``hostile_text`` shows first in each text: one of each character an output could choke on.
 #: Every C0 control XML 1.0 refuses (all but tab, LF, CR; the HTML parser drops NUL from the DOM, a
@@ -174,6 +182,18 @@ def _mapping(key: str, value: Any) -> dict[str, Any]:
     return value
 
 
+def _labels(key: str, value: Any) -> dict[str, str]:
+    labels = _mapping(key, value)
+    if len(labels) > MAX_LABEL_OVERRIDES:
+        raise FaultProfileError(f"{key}: at most {MAX_LABEL_OVERRIDES} labels, got {len(labels)}")
+    for old, new in labels.items():
+        if not isinstance(new, str) or not old.strip() or not new.strip() \
+                or len(old) > MAX_LABEL_CHARS or len(new) > MAX_LABEL_CHARS:
+            raise FaultProfileError(f"{key}.{old}: must map a label to a new label (non-empty text, at most "
+                                    f"{MAX_LABEL_CHARS} characters), got {new!r}")
+    return {str(old): str(new) for old, new in labels.items()}
+
+
 @dataclass(frozen=True)
 class FaultProfile:
     """A validated, combinable set of faults; the empty profile means "behave normally"."""
@@ -189,6 +209,7 @@ class FaultProfile:
     endpoint_delays_seconds: dict[str, float] = field(default_factory=dict)
     incident_text: str | None = None
     hostile_text: bool = False
+    label_overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Any) -> "FaultProfile":
@@ -231,6 +252,8 @@ class FaultProfile:
             elif key == "endpoint_delays_seconds":
                 values[key] = {_endpoint(f"{key}.{endpoint}", endpoint): _seconds(f"{key}.{endpoint}", s)
                                for endpoint, s in _mapping(key, value).items()}
+            elif key == "label_overrides":
+                values[key] = _labels(key, value)
             elif key == "incident_text":
                 if not isinstance(value, str):
                     raise FaultProfileError(f"incident_text: must be text, \"\" (notice off) or null, got {value!r}")

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .faults import hostile_texts
+from .relabel import relabel
 from .security import csrf_matches, new_csrf_token
 from .state import extranet_of
 
@@ -35,10 +36,15 @@ def page(request: Request, template: str, status_code: int = 200, background: Ba
     context.setdefault("errors", [])
     context.setdefault("values", {})
     context["csrf_token"] = csrf_token(request)
-    if extranet_of(request).faults().profile.hostile_text:
+    extranet = extranet_of(request)
+    if extranet.faults().profile.hostile_text:
         context["hostile"] = hostile_texts()  # fault hostile_text: this screen is replaced
-    response = extranet_of(request).templates.TemplateResponse(request, template, context, status_code=status_code,
-                                                               background=background)
+    response = extranet.templates.TemplateResponse(request, template, context, status_code=status_code,
+                                                   background=background)
+    overrides = extranet.faults().profile.label_overrides
+    if overrides:  # the label_overrides fault: renamed labels, as a redesigned portal shows them
+        response.body = relabel(bytes(response.body).decode("utf-8"), overrides).encode("utf-8")
+        response.init_headers()
     response.headers["Cache-Control"] = "no-store"
     return response
 

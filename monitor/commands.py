@@ -105,18 +105,18 @@ def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
         if args.junit_xml:
             write_junit(report, args.junit_xml)
         if args.json:
-            write_json(report, args.json, cfg.location)
+            write_json(report, args.json, cfg.location, cfg.budgets)
         if cfg.pushgateway_url:
             try:
                 push_cycle(cfg.pushgateway_url, cfg.pushgateway_job, report, cfg.pushgateway_timeout,
-                           cfg.pushgateway_instance, cfg.location)
+                           cfg.pushgateway_instance, cfg.location, cfg.budgets)
             except PushgatewayError as exc:
                 store.record_cycle_error("pushgateway_error")
                 print(f"monitor: {exc}", file=sys.stderr)
                 code = code or EXIT_PROBER
         store.apply_retention(results_max_age=cfg.results_max_age, artifacts_dir=cfg.artifacts_dir,
                               artifacts_max_age=cfg.artifacts_max_age, artifacts_max_bytes=cfg.artifacts_max_bytes)
-        print(summary_text(report, cfg.location))
+        print(summary_text(report, cfg.location, cfg.budgets))
         return code
     finally:
         store.close()

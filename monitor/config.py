@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 from fixtures.core.engine_names import ENGINE_NAMES
 from fixtures.core.outcomes import PROBER_OUTCOMES, TARGET_FAILURES
 from fixtures.core.procedure import JOURNEY_IDS, PROCEDURE_JOURNEY_IDS
+from fixtures.core.steps import AUTRE, HORS_ETAPE, STEP_IDS
+from monitor.budgets import Budgets
 from monitor.cycle.classify import JOURNEY_ID  # the same bound as the metric labels
 
 RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
@@ -110,6 +112,8 @@ class Config:
     # [store]
     db_path: Path = Path("monitor-data/monitor.db")
     artifacts_dir: Path = Path("monitor-data/artifacts")
+    # The last good accessibility snapshot per journey × browser × step (not artifacts: never pruned).
+    aria_snapshots_dir: Path = Path("monitor-data/aria-snapshots")
     busy_timeout: float = 5.0
     # [retention]
     results_max_age: float = 90 * 86400.0
@@ -127,8 +131,16 @@ class Config:
     pushgateway_job: str = "extranet_monitor"
     pushgateway_instance: str = ""  # grouping key; "" = this machine's host name
     pushgateway_timeout: float = 5.0
+    # [budgets] (monitor.budgets): seconds per step id, per journey id, and for every other step
+    step_budgets: dict[str, float] = field(default_factory=dict)
+    journey_budgets: dict[str, float] = field(default_factory=dict)
+    default_step_budget: float = 0.0
     source: str = "defaults"
     overrides: list[str] = field(default_factory=list)
+
+    @property
+    def budgets(self) -> Budgets:
+        return Budgets(self.step_budgets, self.journey_budgets, self.default_step_budget)
 
 
 # section -> key -> (Config attribute, parser). Parsers take (value, "[section] key").
@@ -203,6 +215,19 @@ def _connect(v: Any, key: str) -> dict[str, str]:
                                           "as `playwright launch-server` printed them") from None
 
 
+def _budget_table(v: Any, key: str) -> dict[str, float]:
+    """A TOML table {id = "5s", …}, or "id=5s,id=10s" in the environment → {id: seconds}."""
+    if isinstance(v, str):
+        pairs = [p.partition("=") for p in v.split(",") if p.strip()]
+        if any(not sep for _, sep, _ in pairs):
+            raise ConfigError(key, f"{v!r} is not a list of id=duration", 'write e.g. "login=5s,forgot_password=10s"')
+        v = {name.strip(): value.strip() for name, _, value in pairs}
+    if not isinstance(v, dict):
+        raise ConfigError(key, f"expected a table of id = duration, got {v!r}",
+                          f'write a table, e.g. [{key.split("]")[0].strip("[")}.steps] then login = "5s"')
+    return {str(name): parse_duration(value, f"{key}.{name}") for name, value in v.items()}
+
+
 SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "schedule": {
         "interval": ("interval", parse_duration),
@@ -226,6 +251,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "store": {
         "path": ("db_path", _path),
         "artifacts_dir": ("artifacts_dir", _path),
+        "aria_snapshots_dir": ("aria_snapshots_dir", _path),
         "busy_timeout": ("busy_timeout", parse_duration),
     },
     "retention": {
@@ -249,6 +275,11 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     },
     "monitor": {
         "location": ("location", _str),
+    },
+    "budgets": {
+        "steps": ("step_budgets", _budget_table),
+        "journeys": ("journey_budgets", _budget_table),
+        "default_step": ("default_step_budget", parse_duration),
     },
 }
 
@@ -374,7 +405,31 @@ def validate(cfg: Config) -> Config:
     if cfg.pushgateway_instance and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", cfg.pushgateway_instance):
         raise ConfigError("[pushgateway] instance", f"{cfg.pushgateway_instance!r} is not a usable grouping value",
                           "use letters, digits, '.', '_', ':' or '-' (or leave it empty for the host name)")
+    _validate_budgets(cfg)
     return cfg
+
+
+def _validate_budgets(cfg: Config) -> None:
+    """Budgets name steps by their fixed ids (fixtures/core/steps.py) and journeys by their ids."""
+    budgeted = [s for s in STEP_IDS if s not in (HORS_ETAPE.id, AUTRE.id)]
+    for step, seconds in cfg.step_budgets.items():
+        if step not in budgeted:
+            raise ConfigError(f"[budgets] steps.{step}", "unknown step id",
+                              f"use a step id of fixtures/core/steps.py, e.g. {', '.join(budgeted[:4])} "
+                              f"(all: {len(budgeted)} ids, listed in README § Budgets)")
+        if seconds <= 0:
+            raise ConfigError(f"[budgets] steps.{step}", "a budget must be positive", 'write e.g. "5s"; '
+                              "remove the key for no budget")
+    for journey, seconds in cfg.journey_budgets.items():
+        if not JOURNEY_ID.fullmatch(journey):
+            raise ConfigError(f"[budgets] journeys.{journey}", "not a journey id",
+                              f"use ids such as those of PROCEDURE.md: {', '.join(JOURNEY_IDS)} "
+                              '(quote ids with a dot: "J2.2b" = "2m")')
+        if seconds <= 0:
+            raise ConfigError(f"[budgets] journeys.{journey}", "a budget must be positive", 'write e.g. "2m"; '
+                              "remove the key for no budget")
+    if cfg.default_step_budget < 0:
+        raise ConfigError("[budgets] default_step", "must not be negative", 'use 0 for none, or e.g. "30s"')
 
 
 # Options of the child that name a file: a relative path means relative to where the monitor

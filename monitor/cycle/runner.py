@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from fixtures.core.contract import JourneyResult, ResultsFileError, load_results
+from fixtures.core.aria_store import DIR_ENV as ARIA_DIR_ENV
+from fixtures.core.contract import JourneyResult, ResultsFileError, bounded_result, load_results
 from fixtures.core.untrusted import neutralize_block
 from fixtures.engines.remote import CONNECT_ENV, format_connect
 from fixtures.services.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
@@ -149,6 +150,15 @@ def build_command(cfg: Config, *, results_json: Path, output_dir: Path, browsers
     return _expand(cfg.command, scalars, lists) + list(cfg.extra_args)
 
 
+def child_env(cfg: Config) -> dict[str, str]:
+    """What the child gets beside the monitor's environment: remote browser endpoints (off the logged
+    command line: their path is a token) and where the last good accessibility snapshots live."""
+    env = {ARIA_DIR_ENV: str(Path(cfg.aria_snapshots_dir).resolve())}
+    if cfg.connect:
+        env[CONNECT_ENV] = format_connect(cfg.connect)
+    return env
+
+
 def _kill_group(proc: subprocess.Popen, sig: int) -> None:
     try:
         os.killpg(proc.pid, sig)
@@ -218,7 +228,8 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
     if timed_out or aborted:
         return run
     try:
-        run.results = list(load_results(results_json).results)
+        # The child's records hold the target's text: bounded before the store, summaries and reports.
+        run.results = [bounded_result(r) for r in load_results(results_json).results]
     except ResultsFileError as exc:
         run.error = f"child {describe_exit(proc.returncode)} without a usable results file: {exc}"
         return run
@@ -310,7 +321,7 @@ class CycleRunner:
                                  journeys=cfg.journeys if plan.whole_suite else ())
             child = run_child(argv, cwd=cfg.workdir, results_json=adir / "results.json", log_path=adir / "child.log",
                               timeout=deadline - time.monotonic(), kill_grace=cfg.kill_grace, stop=self.stop,
-                              env={CONNECT_ENV: format_connect(cfg.connect)} if cfg.connect else None)
+                              env=child_env(cfg))
             if child.aborted:
                 report.status = "interrupted"
                 report.errors.append(f"attempt {attempt} aborted: {self.stop.reason}")
@@ -321,7 +332,7 @@ class CycleRunner:
                        else child.error or "runner crashed")
                 results = [dataclasses.replace(r, artifacts=(str(child.log_path),))
                            for r in prober_failure(plan.pairs, fclass, msg)]
-                self.store.record_attempt(cid, attempt, results)
+                self.store.record_attempt(cid, attempt, results, budgets=cfg.budgets)
                 self.store.record_cycle_error(fclass)
                 report.attempts += [(attempt, r) for r in results]
                 report.errors.append(msg)
@@ -338,7 +349,7 @@ class CycleRunner:
             if missing:
                 self.store.record_cycle_error("missing_result", len(missing))
                 report.errors.append(f"attempt {attempt}: no result for " + ", ".join(f"{j}/{b}" for j, b in missing))
-            self.store.record_attempt(cid, attempt, results)
+            self.store.record_attempt(cid, attempt, results, budgets=cfg.budgets)
             report.attempts += [(attempt, r) for r in results]
             retry = plan_retry(plan, results, raw, cfg.retry_outcomes)
             if retry is None or attempt > cfg.retries:

@@ -22,7 +22,12 @@ Kind = Literal["counter", "gauge", "histogram"]
 #: Journey attempt durations: a journey takes seconds to minutes (the 60-minute journey moves a clock).
 DURATION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 #: Mail delivery: the help page says a mail may take a while; an hour is the procedure's validity.
+#: One step of a journey in a browser: a click and a page load take a fraction of a second, a step
+#: waiting for a mail up to the mail timeout; past 2 minutes a step is as good as hung.
+STEP_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 MAIL_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+#: One relay's delay: a healthy hop takes a second; greylisting holds 5 to 15 minutes; queues retry for hours.
+HOP_BUCKETS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,18 @@ CYCLE_ERRORS = Metric("extranet_monitor_cycle_errors", "counter",
 DURATION = Metric("extranet_journey_duration_seconds", "histogram",
                   "Journey duration per attempt that judged the target (probe errors left out)",
                   ("journey", "browser"), key="duration_seconds", buckets=DURATION_BUCKETS)
+STEP_DURATION = Metric("extranet_journey_step_duration_seconds", "histogram",
+                       "Duration of each completed step of the procedure (fixed ids of fixtures/core/steps.py), "
+                       "every attempt that judged the target; a failed step is counted in step_failures_total",
+                       ("journey", "browser", "step"), key="step_duration_seconds", buckets=STEP_BUCKETS)
+STEP_OVER_BUDGET = Metric("extranet_journey_step_over_budget", "counter",
+                          "Completed steps that took longer than their [budgets] entry (a warning, not a failure); "
+                          "a budgeted step is exported at 0 from its first run",
+                          ("journey", "browser", "step"), key="step_over_budget_total")
+JOURNEY_OVER_BUDGET = Metric("extranet_journey_over_budget", "counter",
+                             "Successful attempts whose whole journey took longer than its [budgets] journeys entry; "
+                             "a budgeted journey is exported at 0 from its first success",
+                             ("journey", "browser"), key="journey_over_budget_total")
 MAIL_DELIVERY = Metric("extranet_mail_delivery_seconds", "histogram",
                        "Time from the request on the site to the mail in the inbox",
                        ("journey",), key="mail_delivery_seconds", buckets=MAIL_BUCKETS)
@@ -74,6 +91,14 @@ MAIL_PLACEMENT = Metric("extranet_mail_placement", "counter",
                         "Mails read over IMAP by where the mailbox filed them: folder = inbox | junk "
                         "(fixtures.mail.source.Placement); junk is a success with a warning",
                         ("journey", "folder"), key="mail_placement_total")
+MAIL_AUTH = Metric("extranet_mail_auth", "counter",
+                   "Mails by authentication verdict read from their Authentication-Results (RFC 8601): "
+                   "mechanism = spf | dkim | dmarc, result = fixtures.core.mail_path.AuthResult (none: no verdict)",
+                   ("mechanism", "result"), key="mail_auth_total")
+MAIL_HOP_DELAY = Metric("extranet_mail_hop_delay_seconds", "histogram",
+                        "Delay each relay added, from the mails' Received chain (hop = relay index, oldest first, "
+                        "'10+' beyond 9; clock skew counts 0; a hop without a date is left out)",
+                        ("hop",), key="mail_hop_delay_seconds", buckets=HOP_BUCKETS)
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",
                        ("journey", "browser"), key="probe_success")
@@ -101,6 +126,11 @@ BROWSER_DIFFERENCE_THRESHOLD = Metric(
     "extranet_browser_difference_evidence_threshold", "gauge",
     "Evidence needed to claim a browser fails more often: e-processes read per week / alpha, so false alarms "
     "stay under alpha per week however often this is read")
+BROWSER_DIFFERENCE_ALERT = Metric(
+    "extranet_browser_difference_alert", "gauge",
+    "1 while the alert `browser` fails more often than `versus` is on: on when the evidence crosses its threshold, "
+    "off after a quiet day without evidence (monitor.stats.alert_state), so one incident is one alert",
+    ("browser", "versus"))
 
 # -- pushed only: one cycle's view, for ``once`` in CI or cron ------------------------------------
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
@@ -108,14 +138,24 @@ FLAKY_IN_CYCLE = Metric("extranet_journey_flaky", "gauge", "1 if the journey fai
                         ("journey", "browser"))
 LAST_DURATION = Metric("extranet_journey_last_duration_seconds", "gauge",
                        "Duration of the last attempt that judged the target", ("journey", "browser"))
+STEP_LAST_DURATION = Metric("extranet_journey_step_last_duration_seconds", "gauge",
+                            "Duration of each completed step in this cycle's last attempt that judged the target",
+                            ("journey", "browser", "step"))
+#: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
+STEP_OVER_BUDGET_IN_CYCLE = Metric("extranet_journey_step_over_budget", "gauge",
+                                   "1 if the step took longer than its [budgets] entry in this cycle, 0 if within it",
+                                   ("journey", "browser", "step"))
 CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycle's final status", ("status",))
 
 #: What ``/metrics`` serves, in this order.
-EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, MAIL_DELIVERY,
-                                MAIL_PLACEMENT, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
-                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
+EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, STEP_DURATION,
+                                STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, MAIL_DELIVERY,
+                                MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS,
+                                SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
-PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, SPAM_SCORE,
+PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,
+                              STEP_OVER_BUDGET_IN_CYCLE, SPAM_SCORE,
                               LAST_CYCLE, CYCLE_STATUS, INCIDENT_NOTICE)
 #: Every metric, exported or pushed.
 CATALOGUE: tuple[Metric, ...] = tuple(dict.fromkeys(EXPORTED + PUSHED))

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 from fixtures.core.outcomes import JUDGED_OUTCOMES as TARGET_OUTCOMES
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES
+from monitor.budgets import Budgets, judged_steps, overruns
 from monitor.cycle.classify import PROBE_ERROR, SUCCESS
 from monitor.cycle.runner import CycleReport
 from monitor.export import metrics
@@ -39,8 +40,9 @@ def check_reachable(url: str, timeout: float) -> None:
                                "[pushgateway] url, or leave it out to skip the push") from None
 
 
-def build_registry(report: CycleReport) -> CollectorRegistry:
+def build_registry(report: CycleReport, budgets: Budgets | None = None) -> CollectorRegistry:
     """One cycle's gauges, declared from ``monitor.export.metrics.PUSHED``."""
+    budgets = budgets or Budgets()
     reg = CollectorRegistry()
     gauges = {m: Gauge(m.name, m.help, list(m.labels), registry=None) for m in metrics.PUSHED}
     for run in report.runs:
@@ -52,6 +54,13 @@ def build_registry(report: CycleReport) -> CollectorRegistry:
     for _attempt, r in report.attempts:
         if r.outcome in TARGET_OUTCOMES:
             gauges[metrics.LAST_DURATION].labels(r.journey, r.browser).set(r.duration_seconds)
+        steps = judged_steps(r)
+        over = {o.step_id for o in overruns(r, budgets)}
+        for step, _words, seconds in steps:  # a step run twice in one journey: its last run
+            gauges[metrics.STEP_LAST_DURATION].labels(r.journey, r.browser, step).set(seconds)
+            if budgets.for_step(step) > 0:
+                gauges[metrics.STEP_OVER_BUDGET_IN_CYCLE].labels(r.journey, r.browser, step).set(
+                    1 if step in over else 0)
         if r.spam_scores:
             gauges[metrics.SPAM_SCORE].labels(r.journey).set(max(r.spam_scores))
     notices = [r.incident_notice for _, r in report.attempts if r.incident_notice is not None]
@@ -80,10 +89,10 @@ def grouping_key(instance: str = "", location: str = "") -> dict[str, str]:
 
 
 def push_cycle(url: str, job: str, report: CycleReport, timeout: float, instance: str = "",
-               location: str = "") -> None:
+               location: str = "", budgets: Budgets | None = None) -> None:
     """Push under the group {job, [location,] instance}: monitors on several hosts never overwrite each other."""
     grouping = grouping_key(instance, location)
     try:
-        push_to_gateway(url, job=job, registry=build_registry(report), timeout=timeout, grouping_key=grouping)
+        push_to_gateway(url, job=job, registry=build_registry(report, budgets), timeout=timeout, grouping_key=grouping)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise PushgatewayError(f"push to Pushgateway {url} failed: {getattr(exc, 'reason', exc)}") from None

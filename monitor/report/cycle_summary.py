@@ -17,10 +17,16 @@ from typing import Any
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, Outcome
 from fixtures.core.signature import junit_properties
 from fixtures.core.untrusted import clean
+from monitor.budgets import Budgets, Overrun, overruns
 from monitor.cycle.runner import CycleReport
 
 
-def summary_text(report: CycleReport, location: str = "") -> str:
+def over_budget(report: CycleReport, budgets: Budgets | None) -> list[Overrun]:
+    """Every step (and journey) of the cycle's attempts that took longer than its budget."""
+    return [o for _, r in report.attempts for o in overruns(r, budgets or Budgets())]
+
+
+def summary_text(report: CycleReport, location: str = "", budgets: Budgets | None = None) -> str:
     where = f" at {location}" if location else ""
     lines = [f"cycle {report.cycle_id}{where}: {report.status} in {report.finished_at - report.started_at:.1f}s"]
     last = {(r.journey, r.browser): r for _, r in report.attempts}
@@ -34,11 +40,13 @@ def summary_text(report: CycleReport, location: str = "") -> str:
         signatures = last[(r.journey, r.browser)].signatures if r.final != Outcome.SUCCESS else ()
         why = f": {clean(signatures[0].line)}" if signatures else ""  # where and why it failed
         lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}{why}")
+    # A warning, never a failure: the procedure worked, slowly (the 60-minute link makes time part of it).
+    lines += [f"  warning: over budget: {o.line()}" for o in over_budget(report, budgets)]
     lines += [f"  monitor error: {clean(e)}" for e in report.errors]
     return "\n".join(lines)
 
 
-def summary_dict(report: CycleReport, location: str = "") -> dict[str, Any]:
+def summary_dict(report: CycleReport, location: str = "", budgets: Budgets | None = None) -> dict[str, Any]:
     return {
         "location": location or None,  # null: no [monitor] location configured
         "cycle_id": report.cycle_id, "status": report.status, "exit_code": report.exit_code,
@@ -46,12 +54,15 @@ def summary_dict(report: CycleReport, location: str = "") -> dict[str, Any]:
         "runs": [{"journey": r.journey, "browser": r.browser, "first_outcome": r.first, "final_outcome": r.final,
                   "attempts": r.attempts, "flaky": r.flaky, "failure_class": r.failure_class} for r in report.runs],
         "attempts": [{"attempt": a, **r.to_dict()} for a, r in report.attempts],
+        "over_budget": [{"journey": o.journey, "browser": o.browser, "step": o.step_id, "seconds": o.seconds,
+                         "budget_seconds": o.budget} for o in over_budget(report, budgets)],
     }
 
 
-def write_json(report: CycleReport, path: Path, location: str = "") -> None:
+def write_json(report: CycleReport, path: Path, location: str = "", budgets: Budgets | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary_dict(report, location), indent=1, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(summary_dict(report, location, budgets), indent=1, ensure_ascii=False),
+                    encoding="utf-8")
 
 
 def write_junit(report: CycleReport, path: Path) -> None:

@@ -10,6 +10,7 @@ import html
 from typing import Callable, Sequence
 
 from fixtures.core.engine_names import display_name as display
+from fixtures.core.signature import change_lines
 from fixtures.core.untrusted import cap_items, clean
 from monitor.stats.funnel import JourneyFunnel, SignatureGroup, StepRow
 
@@ -45,6 +46,10 @@ def _details(g: SignatureGroup) -> list[tuple[str, str]]:
     for key, label in (("alerts", "alert"), ("js_errors", "JavaScript error"), ("console_errors", "console error"),
                        ("failed_requests", "failed request")):
         out += [(label, clean(v)) for v in cap_items(sig.get(key) or [])]
+    changes = change_lines(sig)  # what changed on the screen since the step last passed (aria diff)
+    if changes:
+        out.append(("screen compared with", clean(sig.get("screen_baseline") or "the last good run")))
+        out += [("screen changed", clean(line)) for line in changes[1:]]
     return out
 
 

@@ -16,11 +16,19 @@ from pathlib import Path
 from typing import Sequence
 
 from fixtures.core.engine_names import display_name
-from fixtures.core.outcomes import NOT_RUN_OUTCOMES, RATE_RULE
+from fixtures.core.outcomes import NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from fixtures.core.untrusted import clean
 from monitor.config import format_duration
 from monitor.cycle.classify import SUCCESS
 from monitor.report.funnel_section import funnel_html, funnel_text
+from monitor.report.mail_path_section import (
+    Case3Line,
+    MailPathRow,
+    case3_lines,
+    mail_path_html,
+    mail_path_rows,
+    mail_path_text,
+)
 from monitor.report.placement_section import PlacementRow, placement_html, placement_rows, placement_text
 from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, evaluate, history_seconds
 from monitor.stats.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
@@ -61,6 +69,8 @@ class ReportData:
     drops: list[str] = field(default_factory=list)  # where each browser fails, per journey (longest window)
     placements: list[PlacementRow] = field(default_factory=list)  # inbox/junk per journey × browser (IMAP)
     sequential: list[PairVerdict] = field(default_factory=list)  # the verdict: one per browser pair, strongest first
+    mail_paths: list[MailPathRow] = field(default_factory=list)  # SPF/DKIM/DMARC per journey × browser
+    case3: list[Case3Line] = field(default_factory=list)  # Cas n°3: mails missing, late or in junk, and why
 
     @property
     def headline(self) -> str:
@@ -138,12 +148,18 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
     for cycle in store.cycles(limit=100000):
         if cycle.started_at >= now - longest:
             cycles[cycle.status] = cycles.get(cycle.status, 0) + 1
-    return ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
+    # Every attempt's mails (each is a fact of the mail path) and the mails that never came.
+    mail_results = [to_journey_result(r) for r in store.results(
+        since=now - longest, limit=5000,
+        where=f"(record LIKE '%\"mail_paths\": [{{%' OR outcome = '{Outcome.MAIL_NOT_RECEIVED.value}')")]
+    data = ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
                       store.last_completed_cycle_ts(), alerts, location,
                       sorted(newest.values(), key=lambda r: (r.journey, r.browser)), list(funnels.values()),
                       [s for f in funnels.values() for s in drop_sentences(f, display_name)],
                       placement_rows(store.results(since=now - longest, where="mail_latencies LIKE '%placement%'")),
                       sequential)
+    data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
+    return data
 
 
 def _funnel_runs(store: Store, since: float) -> list[FunnelRun]:
@@ -202,6 +218,7 @@ def render_text(data: ReportData) -> str:
     out += [f"  [{data.windows[-1].label}] {d}" for d in data.drops]
     out += funnel_text(data.funnels, data.windows[-1].label)
     out += placement_text(data.placements, data.windows[-1].label)
+    out += mail_path_text(data.mail_paths, data.case3, data.windows[-1].label)
     if data.failures:
         out += ["", f"Recent non-successes (newest first, {len(data.failures)})"]
         for f in data.failures:
@@ -371,6 +388,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
         b.append("</table>")
     b.append(funnel_html(data.funnels, data.windows[-1].label, lambda p: _artifact_link(p, html_dir)))
     b.append(placement_html(data.placements, data.windows[-1].label))
+    b.append(mail_path_html(data.mail_paths, data.case3, data.windows[-1].label))
     b.append("<h2>Recent non-successes</h2>")
     if data.failures:
         b.append("<table><tr><th>time</th><th>journey</th><th>browser</th><th>attempt</th><th>outcome</th>"

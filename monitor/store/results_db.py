@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from fixtures.core.contract import JourneyResult, MailLatency, Step, parse_result
+from fixtures.core.mail_path import MECHANISMS, hop_label
 from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES
 from fixtures.core.steps import step_label
+from monitor.budgets import Budgets, judged_steps, overruns
 from monitor.cycle.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_attempts, journey_label
 from monitor.export import metrics
 from monitor.export.metrics import Metric, bucket_label, label_key
@@ -380,12 +382,14 @@ class Store:
         cls._add(c, f"{metric.key}_count", 1, labels)
 
     def record_attempt(self, cycle_id: int, attempt: int, results: Iterable[JourneyResult],
-                       now: float | None = None) -> None:
+                       now: float | None = None, budgets: Budgets | None = None) -> None:
         """Store one attempt's results and update counters and gauges, in one transaction.
 
         ``runs_total`` counts attempt 1 only (what rates count); ``flaky_total`` counts a
-        later attempt that passes after a failed first one.
+        later attempt that passes after a failed first one. Step durations and ``budgets``
+        (``monitor.budgets``) count every attempt that judged the target, as journey durations do.
         """
+        budgets = budgets or Budgets()
         ts = now or time.time()
         results = list(results)
         for r in results:  # the contract's rules (a known outcome, a not-run reason) before any row
@@ -423,6 +427,7 @@ class Store:
                     if r.outcome in JUDGED_OUTCOMES:
                         self._gauge(c, metrics.PROBE_SUCCESS, 1.0 if r.outcome == SUCCESS else 0.0, ts, journey=j, browser=b)
                         self._observe(c, metrics.DURATION, r.duration_seconds, journey=j, browser=b)
+                    self._record_timings(c, r, j, b, budgets)
                     if r.outcome not in NOT_RUN_OUTCOMES:
                         self._gauge(c, metrics.PROBE_ERROR, 1.0 if r.outcome == PROBE_ERROR else 0.0, ts, journey=j, browser=b)
                     if r.outcome == SUCCESS:
@@ -431,11 +436,33 @@ class Store:
                         self._observe(c, metrics.MAIL_DELIVERY, m.delivery_seconds, journey=j)
                         if m.placement is not None:  # read over IMAP: the folder the mailbox filed it in
                             self._count(c, metrics.MAIL_PLACEMENT, 1, journey=j, folder=m.placement)
+                    for path in r.mail_paths:  # each mail is a fact of the mail path, whatever the attempt
+                        for mechanism in MECHANISMS:
+                            self._count(c, metrics.MAIL_AUTH, 1, mechanism=mechanism, result=getattr(path, mechanism))
+                        for hop in path.hops:
+                            if hop.delay_seconds is not None:
+                                self._observe(c, metrics.MAIL_HOP_DELAY, hop.delay_seconds, hop=hop_label(hop.index))
                     if r.spam_scores:
                         self._gauge(c, metrics.SPAM_SCORE, max(r.spam_scores), ts, journey=j)
                     if r.incident_notice is not None:
                         self._gauge(c, metrics.INCIDENT_NOTICE, 1.0 if r.incident_notice else 0.0, ts)
         self._run(go)
+
+    @classmethod
+    def _record_timings(cls, c: sqlite3.Connection, r: JourneyResult, j: str, b: str, budgets: Budgets) -> None:
+        """Step durations (histogram) and budget overruns; a budgeted series starts at 0 so its first
+        overrun is an increase Prometheus sees."""
+        over = overruns(r, budgets)
+        for step, _words, seconds in judged_steps(r):
+            cls._observe(c, metrics.STEP_DURATION, seconds, journey=j, browser=b, step=step)
+            if budgets.for_step(step) > 0:
+                cls._count(c, metrics.STEP_OVER_BUDGET, 0, journey=j, browser=b, step=step)
+        for o in over:
+            if o.step_id is not None:
+                cls._count(c, metrics.STEP_OVER_BUDGET, 1, journey=j, browser=b, step=o.step_id)
+        if r.outcome == SUCCESS and budgets.journeys.get(r.journey, 0.0) > 0:
+            cls._count(c, metrics.JOURNEY_OVER_BUDGET, sum(1 for o in over if o.step_id is None),
+                       journey=j, browser=b)
 
     # --- retention -----------------------------------------------------------------
     def apply_retention(self, *, results_max_age: float, artifacts_dir: Path | None, artifacts_max_age: float,

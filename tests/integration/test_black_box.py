@@ -24,7 +24,6 @@ from support.service_helpers import start_or_skip
 
 from extranet.security import verify_password
 from extranet.store import Store as ExtranetStore
-from fixtures.core.outcomes import CredentialsError
 from fixtures.services.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
 from fixtures.target.accounts import CredentialsFile, load_accounts
 
@@ -214,27 +213,6 @@ def load_target(target: Path) -> str:
 
 
 # -- bad input -------------------------------------------------------------------------------
-def test_bad_credentials_files_are_one_line_errors_naming_the_key_never_the_secret(tmp_path: Path) -> None:
-    path = tmp_path / "accounts.toml"
-    with pytest.raises(CredentialsError, match="no credentials file at"):
-        load_accounts(path)
-    path.write_text('[[account]]\nidentifiant = "APSECRET99"\npassword = "Secret-Pw-1!"\nsiret = "73282932000074"\n'
-                    'mailbox = "qa@example.org"\n')
-    path.chmod(0o644)
-    with pytest.raises(CredentialsError, match=r"mode 0644 lets other users read.*chmod 600") as info:
-        load_accounts(path)
-    path.chmod(0o600)
-    assert load_accounts(path)[0].name == "account[1]"
-    for broken, key in [('[[account]]\nidentifiant = "APSECRET99"\npassword = "Secret-Pw-1!"\n', "siret is missing"),
-                        ('[[account]]\nidentifiant = "APSECRET99"\npassword = "Secret-Pw-1!"\nsiret = "1"\n'
-                         'mailbox = "qa@example.org"\n', "siret must be 14 digits"),
-                        ('password = "Secret-Pw-1!"\n', "unknown key 'password'"),
-                        ('[[account]\nidentifiant = "APSECRET99"', "not valid TOML")]:
-        path.write_text(broken)
-        with pytest.raises(CredentialsError, match=key) as info:
-            load_accounts(path)
-        message = str(info.value)
-        assert "\n" not in message and "APSECRET99" not in message and "Secret-Pw-1!" not in message, message
 
 
 def test_a_world_readable_credentials_file_is_a_probe_error_and_the_monitor_keeps_its_rows(

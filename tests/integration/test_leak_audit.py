@@ -5,7 +5,8 @@ What it does, as a security reviewer would:
 2. runs every journey on every engine available here with ``--tracing=on --screenshot=on``,
    plus a journey that fails on purpose after login (live session, secrets in the failure
    message), with JUnit XML, results JSON and the terminal output kept; then one monitor cycle
-   (store, artifacts, JSON summary) and a scrape of its ``/metrics``;
+   (store, artifacts, JSON summary) and a scrape of its ``/metrics``; the last good accessibility
+   snapshots of both (``fixtures.core.aria_store``) are kept under the run's folder;
 3. gathers every secret the run used *without trusting the scrubber*: ``leak_capture`` records
    values typed into credential fields and cookies held at context close, the journeys'
    registries, every link and identifier in every mail, the operator key;
@@ -35,6 +36,7 @@ import httpx
 import pytest
 from support.leak_audit.scan import scan  # tests/ is on sys.path (rootdir conftest), as for the other helpers
 
+from fixtures.core.aria_store import DIR_ENV, AriaStore
 from fixtures.engines.resolve import resolve_engine
 from fixtures.mail.mailpit import MailpitClient
 from fixtures.secrets.artifacts import SecretRegistry
@@ -120,7 +122,7 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
             mailpit, extranet = stack.enter_context(reference_stack(run_dir / "services", operator_key=operator_key))
             base_url, mailpit_url = extranet.base_url, mailpit.http_url
         env = {**os.environ, "SENTINEL_BASE_URL": base_url, "SENTINEL_OPERATOR_KEY": operator_key,
-               "LEAK_AUDIT_CAPTURE": str(capture),
+               "LEAK_AUDIT_CAPTURE": str(capture), DIR_ENV: str(run_dir / "aria-snapshots"),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(AUDIT), str(ROOT), os.environ.get("PYTHONPATH")]))}
         if mailpit_url:
             env["SENTINEL_MAILPIT_URL"] = mailpit_url
@@ -143,7 +145,8 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
         config.write_text(
             f'[run]\njourneys = ["J2.2b"]\nbrowsers = ["{engines[0]}"]\nretries = 0\n'
             f'extra_args = ["-p", "leak_capture", "--tracing=on", "--screenshot=on"]\nworkdir = "{ROOT}"\n'
-            f'[store]\npath = "{monitor_dir / "monitor.db"}"\nartifacts_dir = "{monitor_dir / "artifacts"}"\n')
+            f'[store]\npath = "{monitor_dir / "monitor.db"}"\nartifacts_dir = "{monitor_dir / "artifacts"}"\n'
+            f'aria_snapshots_dir = "{monitor_dir / "aria-snapshots"}"\n')
         cycle = run([sys.executable, "-m", "monitor", "--config", str(config), "once",
                      "--json", str(monitor_dir / "summary.json"), "--junit-xml", str(monitor_dir / "junit.xml")],
                     env, monitor_dir / "terminal.txt")
@@ -180,6 +183,11 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
         assert len(traces) >= len(engines) * 5, f"only {len(traces)} traces kept"
         assert len(registry) >= 10 and links, "too few secrets gathered for the scan to mean anything"
     assert traces and any((run_dir / "output").rglob("*.png")), "no trace or screenshot kept"
+    snapshots = AriaStore(run_dir / "aria-snapshots").files() + AriaStore(monitor_dir / "aria-snapshots").files()
+    assert len(snapshots) >= len(engines) * 10, f"only {len(snapshots)} accessibility snapshots kept"
+    forced_diffs = [s for r in forced for s in r["signatures"] if s.get("screen_baseline")]
+    if not own_target:
+        assert forced_diffs, "the forced failures should be compared with a screen (or say there is none)"
     assert cycle.returncode in (0, 1), f"monitor cycle failed to run:\n{cycle.stdout[-2000:]}{cycle.stderr[-2000:]}"
 
     # 4. the scan: only the audit's own files are left out (the mailbox and the extranet's
@@ -205,7 +213,14 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
         archive.writestr("resources/planted.txt", base64.urlsafe_b64encode(b"x" + cookie.encode()))
         archive.writestr("planted.network", json.dumps(
             {"snapshot": {"request": {"headers": [{"name": "Cookie", "value": "sid=not-a-known-value"}]}}}))
+    snapshot = next(p for p in snapshots if p.is_relative_to(run_dir))
+    planted_snapshot = planted / "aria" / snapshot.name
+    planted_snapshot.parent.mkdir()
+    document = json.loads(snapshot.read_text(encoding="utf-8"))
+    document["screens"][0]["snapshot"] += f'\n- textbox "Identifiant": {password}'
+    planted_snapshot.write_text(json.dumps(document, ensure_ascii=True), encoding="utf-8")
     found = scan([planted], registry)
     assert any("junit.xml" in f for f in found), found
     assert any("planted.txt" in f and "base64" in f for f in found), found
     assert any("planted.network" in f and "cookie" in f for f in found), found
+    assert any(str(planted_snapshot) in f and "!screen[0]" in f for f in found), found

@@ -235,14 +235,6 @@ def test_every_mail_has_both_parts_and_the_headers(kind: str) -> None:
         assert "AP-000123" in text and "AP-000123" in html
 
 
-def test_smtp_failure_is_logged_without_the_address_and_not_raised(caplog) -> None:
-    outgoing = mailer.render("habilitation", "secret.person@example.test", civilite="Madame", nom="D",
-                             denomination="ACME", siret="73282932000074", base_url="http://x.test")
-    with caplog.at_level("ERROR", logger="extranet.mail"):
-        assert mailer.Mailer("127.0.0.1", 1, timeout=2).send(outgoing) is False
-    assert "not sent" in caplog.text and "secret.person" not in caplog.text
-
-
 # -- settings ---------------------------------------------------------------------------------
 def test_settings_defaults() -> None:
     settings = load_settings([], environ={})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fixtures.core.contract import JourneyResult, bounded_result, parse_result
 from fixtures.core.signature import Signature
-from fixtures.core.untrusted import FIELD_CAP
+from fixtures.core.untrusted import FIELD_CAP, clean
 from fixtures.plugin.results_output import not_run_lines, signature_lines
 from monitor.cycle.classify import Run
 from monitor.cycle.runner import CycleReport
@@ -67,10 +67,15 @@ def test_end_of_run_summary_lines_get_no_escape_sequence() -> None:
     assert all(len(line) < 2 * FIELD_CAP for line in lines)
 
 
-def test_a_record_read_back_is_bounded_and_bounding_is_idempotent() -> None:
-    read = parse_result(hostile_result().to_dict())
+def test_a_record_the_monitor_reads_is_bounded_and_bounding_is_idempotent() -> None:
+    written = hostile_result()
+    read = bounded_result(parse_result(written.to_dict()))
     data = json.dumps(read.to_dict(), ensure_ascii=False)
     assert not raw_in(data)
     assert len(data) < 20_000, "30 alerts of 100 kB: at most 10 texts of 500 characters"
     assert len(read.signatures[0].alerts) == 10 and read.signatures[0].alerts[-1] == "…[cut: 30 in all]"
+    assert read.signatures[0].line == clean(written.signatures[0].line), "the writer's line, the grouping key, kept"
     assert bounded_result(read) == read
+    plain = JourneyResult("N1", "chromium", "failure", message="Identifiant ou mot de passe incorrect.",
+                          signatures=(Signature(step_id="x", step="Se connecter", alerts=("Erreur",), line="key"),))
+    assert bounded_result(plain) == plain, "a clean record is left as it is"

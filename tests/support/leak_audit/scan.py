@@ -6,11 +6,14 @@ output, logs, databases, metrics), opens zips (traces) down to their members, an
 the secrets the audit gathered itself (``leak_capture``, the mailbox, the operator key) in
 every form of ``fixtures.secrets.forms`` (raw, percent, JSON, HTML, base64 at any alignment),
 plus any cookie or authorization value left unmasked in HAR-shaped JSON or header lines.
+Stored accessibility snapshots (the last good screen of each step) are scanned as files and,
+decoded, screen by screen.
 Findings name the file and the form, never the secret.
 """
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,7 +21,25 @@ from pathlib import Path
 from fixtures.secrets.artifacts import SecretRegistry, unmasked_credentials
 
 
+def _aria_screens(data: bytes) -> list[tuple[str, bytes]]:
+    """The decoded screens of a stored accessibility snapshot (``fixtures.core.aria_store``), else [].
+
+    Why decode: each snapshot is a string inside JSON that itself quotes names, so a secret there
+    is escaped twice; scanning the decoded text too does not rely on the forms covering that.
+    """
+    if not data.lstrip().startswith(b"{") or b'"screens"' not in data:
+        return []
+    try:
+        document = json.loads(data)
+        return [(f"screen[{i}] {s['path']}", f"{s['path']}\n{s['snapshot']}".encode())
+                for i, s in enumerate(document["screens"])]
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
 def _members(label: str, data: bytes) -> Iterator[tuple[str, bytes]]:
+    for name, screen in _aria_screens(data):
+        yield f"{label}!{name}", screen
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

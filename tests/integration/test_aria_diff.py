@@ -1,0 +1,93 @@
+"""The screen diff of a failed step, in real browsers: the reference extranet relabelled by its
+``label_overrides`` fault, the journey run as users run it (a child pytest), the diff read back from
+the results JSON, the JUnit XML and the terminal summary.
+
+R1's home-page test is the probe: read-only, a few seconds, and its steps look for the login
+form's labels, so renaming them fails it at a known step on every engine.
+"""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from support.child_pytest import run_pytest
+
+from fixtures.core.aria_store import DIR_ENV, AriaStore
+from fixtures.core.engine_names import display_name
+from fixtures.core.signature import change_lines
+from fixtures.core.steps import ACCUEIL_LIENS_AFFICHES
+from fixtures.engines.resolve import resolve_engine
+
+pytestmark = pytest.mark.integration
+
+PROBE = ["journeys/test_r_pages_accessibles.py", "-k", "test_accueil_liens_de_recuperation"]
+#: A button, a textbox's label and a heading (also the name of its region), renamed at once.
+RENAMES = {"Se connecter": "Valider la connexion", "Identifiant": "Identifiant de connexion",
+           "Connexion": "Accès à votre espace"}
+EXPECTED = ["heading « Connexion » → heading « Accès à votre espace »",
+            "textbox « Identifiant » → textbox « Identifiant de connexion »",
+            "button « Se connecter » → button « Valider la connexion »"]
+
+
+def engines(*names: str) -> list[str]:
+    return [n for n in names if resolve_engine(n).available]
+
+
+def run_probe(tmp_path: Path, name: str, browsers: list[str], snapshots: Path, faults: dict | None = None):
+    where = tmp_path / name
+    where.mkdir()
+    args = [*PROBE, "--junitxml", str(where / "junit.xml"), *[a for b in browsers for a in ("--browser", b)]]
+    env = {DIR_ENV: str(snapshots), "EXTRANET_FAULTS": json.dumps(faults or {})}
+    proc, results = run_pytest(where, *args, env=env)
+    return proc, {r["browser"]: r for r in results}, ET.parse(where / "junit.xml").getroot()
+
+
+def junit_properties(junit: ET.Element, browser: str) -> dict[str, str]:
+    case = next(c for c in junit.iter("testcase") if f"[{browser}]" in c.get("name", ""))
+    return {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
+
+
+@pytest.mark.skipif(not engines("chromium"), reason="needs at least Chromium")
+def test_renamed_labels_are_named_in_the_failure_diff_on_every_engine(tmp_path: Path) -> None:
+    browsers = engines("chromium", "firefox", "webkit")
+    snapshots = tmp_path / "aria"
+    proc, results, _ = run_probe(tmp_path, "good", browsers, snapshots)
+    assert all(results[b]["outcome"] == "success" for b in browsers), proc.stdout[-3000:]
+    stored = AriaStore(snapshots / "reference").files()
+    assert {p.parent.name for p in stored} == set(browsers)
+    assert any('button "Se connecter"' in p.read_text(encoding="utf-8") for p in stored)
+
+    proc, results, junit = run_probe(tmp_path, "relabelled", browsers, snapshots, {"label_overrides": RENAMES})
+    out = proc.stdout + proc.stderr
+    for browser in browsers:
+        result = results[browser]
+        assert result["outcome"] == "failure", out[-3000:]
+        [signature] = result["signatures"]
+        assert signature["step_id"] == ACCUEIL_LIENS_AFFICHES.id
+        said = [line.strip() for line in change_lines(signature)[1:]]
+        for change in EXPECTED:
+            assert change in said, (browser, said)
+        assert "the same browser" in signature["screen_baseline"]
+        props = junit_properties(junit, browser)
+        assert set(EXPECTED) <= {v for k, v in props.items() if k.startswith("failure_screen_change")}, props
+        assert f"{display_name(browser)} ×1 [R1]" in proc.stdout
+    assert all(change in proc.stdout for change in EXPECTED), "the terminal summary names each change"
+    # The failing run's good steps (the home page opened) replaced their snapshots; the failed step kept its own.
+    after = {p: p.read_text(encoding="utf-8") for p in AriaStore(snapshots / "reference").files()}
+    assert any("Valider la connexion" in text for p, text in after.items() if p.stem == "open_home")
+    assert not any("Valider la connexion" in text for p, text in after.items() if p.stem == ACCUEIL_LIENS_AFFICHES.id)
+
+
+@pytest.mark.skipif(len(engines("chromium", "firefox")) < 2, reason="needs Chromium and Firefox")
+def test_a_browser_that_never_passed_is_compared_with_another_browser(tmp_path: Path) -> None:
+    snapshots = tmp_path / "aria"
+    proc, results, _ = run_probe(tmp_path, "good", ["firefox"], snapshots)
+    assert results["firefox"]["outcome"] == "success", proc.stdout[-3000:]
+    proc, results, _ = run_probe(tmp_path, "relabelled", ["chromium"], snapshots,
+                                 {"label_overrides": {"Se connecter": "Entrer"}})
+    [signature] = results["chromium"]["signatures"]
+    assert signature["screen_baseline"].startswith("the last good run (Firefox"), signature
+    assert {"kind": "renamed", "role": "button", "name": "Se connecter", "new_role": "button",
+            "new_name": "Entrer"} in signature["screen_changes"]
