@@ -13,7 +13,6 @@ import base64
 import json
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -25,22 +24,17 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+from support.prometheus import PROMETHEUS, running_prometheus
 from support.synthetic import populate
 
+from fixtures.services.ports import free_port
 from monitor.store.results_db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-PROMETHEUS = shutil.which("prometheus") or ""
 OPENSSL = shutil.which("openssl") or ""
 PASSWORD = "scrape-" + base64.b32encode(bytes(range(10))).decode().lower()
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not OPENSSL, reason="openssl not installed")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def openssl(*args: str, cwd: Path) -> None:
@@ -189,7 +183,6 @@ def test_a_non_loopback_listen_without_the_file_says_so_at_start(tmp_path: Path)
 
 @pytest.mark.skipif(not PROMETHEUS, reason="prometheus not installed (Debian package 'prometheus')")
 def test_a_real_prometheus_scrapes_over_tls_with_basic_auth(pki: Path, served: Serve, tmp_path: Path) -> None:
-    (tmp_path / "password").write_text(PASSWORD)
     target = f"127.0.0.1:{served.port}"
 
     def job(name: str, *, scheme: str = "https", auth: str | None = PASSWORD) -> str:
@@ -203,13 +196,8 @@ def test_a_real_prometheus_scrapes_over_tls_with_basic_auth(pki: Path, served: S
 
     jobs = [job("tls-auth"), job("no-credentials", auth=None), job("wrong-password", auth="not-" + PASSWORD),
             job("plain-http", scheme="http")]
-    (tmp_path / "prometheus.yml").write_text("global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\nscrape_configs:\n" + "\n".join(jobs) + "\n")
-    port = free_port()
-    prom = subprocess.Popen([PROMETHEUS, f"--config.file={tmp_path / 'prometheus.yml'}",
-                             f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=(tmp_path / "prometheus.log").open("wb"))
-    base = f"http://127.0.0.1:{port}"
-    try:
+    config = "global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\nscrape_configs:\n" + "\n".join(jobs) + "\n"
+    with running_prometheus(tmp_path, config) as base:
         deadline = time.monotonic() + 60
         while True:  # Prometheus' API: polled until every job has been scraped once (no event to wait on)
             try:
@@ -234,9 +222,3 @@ def test_a_real_prometheus_scrapes_over_tls_with_basic_auth(pki: Path, served: S
         with urllib.request.urlopen(query, timeout=5) as r:
             result = json.loads(r.read())["data"]["result"]
         assert result and float(result[0]["value"][1]) > 0, "the metrics came through the door"
-    finally:
-        prom.terminate()
-        try:
-            prom.wait(15)
-        except subprocess.TimeoutExpired:
-            prom.kill()
