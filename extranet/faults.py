@@ -30,6 +30,11 @@ Faults (defaults mean "behave normally"):
     because the point is a truth known per engine to calibrate the monitor's statistics; no
     other fault looks at who the browser is.
 
+``slow_endpoint: {"endpoint": "reset_submit", "engine": "firefox", "delay_seconds": 2}`` — a slow-down
+    with a *known truth* for one engine: that endpoint answers ``delay_seconds`` late for requests
+    of that engine only (told apart from the headers, as for ``engine_failure_rates``, and for the
+    same reason: the monitor's timing comparison must be shown to find a known step × browser).
+
 ``seed: int`` — seeds the profile's RNG (``random.Random``) used for failures and mail drops.
 
 ``mail_delay_seconds: N`` — every mail is handed to SMTP N seconds later (a timer thread; the
@@ -39,9 +44,30 @@ Faults (defaults mean "behave normally"):
     "100% GUARANTEED", "CLICK HERE"), HTML-only body with no text part, no Date and no
     Message-ID, a From display name unlike its address.
 
+``dkim_broken_in_transit: true`` — the mail's body changes after it was signed (a footer a gateway
+    appends): DKIM fails with "body hash mismatch"; with the lab's DMARC (``aspf=s``, the Return-Path
+    on ``retours.``) nothing aligned passes, so DMARC quarantines it. ``spf_unauthorized_sender: true`` —
+    the mail leaves from ``127.0.0.2``, an address the SPF record does not list: SPF fails (DMARC still
+    passes through DKIM). ``dmarc_misaligned: true`` — a third-party sending service
+    (``routeur-mail.invalid``) sends and signs: SPF and DKIM pass for *its* domain, neither aligns with
+    From, DMARC fails and ``p=quarantine`` applies. ``mail_link_host: "host"`` — every link of the mails
+    points to that host (same path): a user must not click it. The first three need a DKIM key
+    (``--dkim-key``) and a receiver that checks (the lab's gateway); the suite explains them from the
+    mail's headers alone (``fixtures/mail/path.py``).
+
 ``endpoint_errors: {"<endpoint>": status}`` — that endpoint answers the status (400-599) with the error
     page. ``endpoint_delays_seconds: {"<endpoint>": s}`` — that endpoint answers s seconds late.
 
+``links_leave_root_path: true`` — the pages' links, forms and redirects leave out the root path
+    (``/mot-de-passe-oublie`` from a portal served under ``/aparts/``, which answers 404 there):
+    an application that does not know it is deployed under a path. The suite must say so
+    (failure class ``left_target_path``), not just "no heading". No effect at the root.
+
+``session_in_url: true`` — every link, form, redirect and image of the pages carries the
+    session as a path parameter, ``/aparts/mon-espace;jsessionid=5E8F…`` (32 hex digits, one
+    per session), as Java servers do when unsure of cookies (Servlet URL rewriting). The
+    extranet, like a servlet container, ignores path parameters when routing. The suite must
+    treat the value as a secret wherever a URL is kept (traces, signatures, reports).
 ``label_overrides: {"Valider": "Confirmer", "Identifiant": "Identifiant de connexion"}`` — renames
     labels on every page, several at once: any whole text node or accessible-name attribute equal to
     a key is shown as its value (``extranet/relabel.py``; form field names and values are unchanged,
@@ -135,7 +161,8 @@ def endpoint_of(method: str, path: str) -> str | None:
 
 
 def engine_of(headers: Mapping[str, str]) -> str | None:
-    """Which engine sent a request, from Sec-CH-UA then User-Agent (synthetic failure rates only)."""
+    """Which engine sent a request, from Sec-CH-UA then User-Agent (known-truth faults only:
+    ``engine_failure_rates`` and ``slow_endpoint``)."""
     ch_ua = headers.get("sec-ch-ua", "")
     if "Chromium" in ch_ua or "Google Chrome" in ch_ua:
         return "chromium"
@@ -182,6 +209,17 @@ def _mapping(key: str, value: Any) -> dict[str, Any]:
     return value
 
 
+def _slow_endpoint(key: str, value: Any) -> dict[str, Any]:
+    slow = _mapping(key, value)
+    fields_ = ("endpoint", "engine", "delay_seconds")
+    if sorted(slow) != sorted(fields_):
+        raise FaultProfileError(f"{key}: needs exactly the keys {', '.join(fields_)}, got {', '.join(sorted(slow)) or 'none'}")
+    if slow["engine"] not in ENGINES:
+        raise FaultProfileError(f"{key}.engine: unknown engine {slow['engine']!r}; known: {', '.join(ENGINES)}")
+    return {"endpoint": _endpoint(f"{key}.endpoint", slow["endpoint"]), "engine": slow["engine"],
+            "delay_seconds": _seconds(f"{key}.delay_seconds", slow["delay_seconds"])}
+
+
 def _labels(key: str, value: Any) -> dict[str, str]:
     labels = _mapping(key, value)
     if len(labels) > MAX_LABEL_OVERRIDES:
@@ -207,8 +245,15 @@ class FaultProfile:
     spammy_mail: bool = False
     endpoint_errors: dict[str, int] = field(default_factory=dict)
     endpoint_delays_seconds: dict[str, float] = field(default_factory=dict)
+    slow_endpoint: dict[str, Any] = field(default_factory=dict)  # {"endpoint", "engine", "delay_seconds"}
     incident_text: str | None = None
     hostile_text: bool = False
+    dkim_broken_in_transit: bool = False
+    spf_unauthorized_sender: bool = False
+    dmarc_misaligned: bool = False
+    mail_link_host: str | None = None
+    links_leave_root_path: bool = False
+    session_in_url: bool = False
     label_overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -221,9 +266,10 @@ class FaultProfile:
             raise FaultProfileError(f"unknown fault(s): {', '.join(unknown)}; known: {', '.join(known)}")
         values: dict[str, Any] = {}
         for key, value in data.items():
-            if value is None and key in ("seed", "incident_text"):
+            if value is None and key in ("seed", "incident_text", "mail_link_host"):
                 continue
-            if key in ("reset_requires_client_hints", "spammy_mail", "hostile_text"):
+            if key in ("reset_requires_client_hints", "spammy_mail", "links_leave_root_path", "session_in_url",
+                       "dkim_broken_in_transit", "spf_unauthorized_sender", "dmarc_misaligned", "hostile_text"):
                 values[key] = _bool(key, value)
             elif key == "engine_failure_rates":
                 rates = _mapping(key, value)
@@ -252,8 +298,14 @@ class FaultProfile:
             elif key == "endpoint_delays_seconds":
                 values[key] = {_endpoint(f"{key}.{endpoint}", endpoint): _seconds(f"{key}.{endpoint}", s)
                                for endpoint, s in _mapping(key, value).items()}
+            elif key == "mail_link_host":
+                if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?", value):
+                    raise FaultProfileError(f"mail_link_host: must be a host name (optionally :port), got {value!r}")
+                values[key] = value
             elif key == "label_overrides":
                 values[key] = _labels(key, value)
+            elif key == "slow_endpoint":
+                values[key] = _slow_endpoint(key, value)
             elif key == "incident_text":
                 if not isinstance(value, str):
                     raise FaultProfileError(f"incident_text: must be text, \"\" (notice off) or null, got {value!r}")
@@ -289,6 +341,11 @@ class FaultProfile:
 
     def failure_rate(self, engine: str | None) -> float:
         return self.engine_failure_rates.get(engine or "", 0.0)
+
+    def slow_delay(self, endpoint: str, engine: str | None) -> float:
+        """Seconds ``slow_endpoint`` adds to this request (0 unless its endpoint and engine)."""
+        slow = self.slow_endpoint
+        return float(slow["delay_seconds"]) if slow and (slow["endpoint"], slow["engine"]) == (endpoint, engine) else 0.0
 
 
 class FaultState:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
 
+import dkim
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
@@ -24,6 +27,16 @@ from .security import log_ref
 log = logging.getLogger("extranet.mail")
 
 SENDER = Address("Extranet activité partielle", "ne-pas-repondre", "activitepartielle.invalid")
+ENVELOPE_FROM = "ne-pas-repondre@retours.activitepartielle.invalid"  # Return-Path: bounces, apart from From
+#: ``spf_unauthorized_sender``: a loopback address of this machine that no SPF record lists.
+UNAUTHORIZED_SOURCE = "127.0.0.2"
+#: ``dmarc_misaligned``: a third-party sending service's domain (SPF and DKIM of its own, not From's).
+SENDING_SERVICE_DOMAIN = "routeur-mail.invalid"
+#: ``dkim_broken_in_transit``: what a gateway appends after the signature was made (a disclaimer).
+TRANSIT_FOOTER = b"\r\n-- \r\nMessage analyse par la passerelle de messagerie.\r\n"
+#: Headers the DKIM signature covers (RFC 6376 §5.4.1: From, and what a reader relies on).
+SIGNED_HEADERS = (b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
+                  b"x-extranet-kind", b"auto-submitted")
 KINDS = ("identifiant", "activation", "habilitation", "reinitialisation", "assistance")
 
 _SUBJECTS = {
@@ -193,20 +206,66 @@ def build_message(mail: OutgoingMail, *, domain: str = "activitepartielle.invali
     return message
 
 
+def relinked(mail: OutgoingMail, base_url: str, host: str) -> OutgoingMail:
+    """The ``mail_link_host`` fault: every link to ``base_url`` points to ``host`` instead (same path)."""
+    other = urlsplit(base_url)._replace(netloc=host).geturl()
+    return replace(mail, text=mail.text.replace(base_url, other), html=mail.html.replace(base_url, other))
+
+
+@dataclass(frozen=True)
+class DkimKey:
+    """The extranet's DKIM signing key: published at ``selector._domainkey.domain``."""
+
+    private_pem: bytes
+    selector: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class Wire:
+    """How one mail leaves (faults of extranet/faults.py that act on the SMTP conversation)."""
+
+    spam: bool = False
+    break_dkim: bool = False  # the body changes after signing
+    unauthorized_source: bool = False  # sent from UNAUTHORIZED_SOURCE
+    misaligned: bool = False  # signed and sent by SENDING_SERVICE_DOMAIN, From unchanged
+
+
 class Mailer:
-    """Sends messages to one SMTP server; ``send`` blocks, so call it from a worker thread."""
+    """Sends messages to one SMTP server; ``send`` blocks, so call it from a worker thread.
 
-    def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
+    With a ``dkim`` key every mail is signed (dkimpy, relaxed/relaxed) before it leaves, as a
+    portal's mail platform signs; the envelope sender is ``envelope_from`` (the Return-Path).
+    """
+
+    def __init__(self, host: str, port: int, timeout: float = 10.0, *, dkim_key: DkimKey | None = None,
+                 envelope_from: str = ENVELOPE_FROM) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        self.dkim_key, self.envelope_from = dkim_key, envelope_from
 
-    def send(self, mail: OutgoingMail, *, spam: bool = False) -> bool:
+    def wire_bytes(self, mail: OutgoingMail, wire: Wire = Wire()) -> tuple[str, bytes]:
+        """(envelope sender, the message as sent: signed, then altered if the fault says so)."""
+        data = build_message(mail, spam=wire.spam).as_bytes(policy=policy.SMTP)
+        envelope = f"envoi@{SENDING_SERVICE_DOMAIN}" if wire.misaligned else self.envelope_from
+        if self.dkim_key is not None:
+            domain = SENDING_SERVICE_DOMAIN if wire.misaligned else self.dkim_key.domain
+            data = dkim.sign(data, self.dkim_key.selector.encode(), domain.encode(), self.dkim_key.private_pem,
+                             canonicalize=(b"relaxed", b"relaxed"), include_headers=list(SIGNED_HEADERS),
+                             linesep=b"\r\n") + data
+        if wire.break_dkim:
+            data += TRANSIT_FOOTER
+        return envelope, data
+
+    def send(self, mail: OutgoingMail, *, spam: bool = False, wire: Wire | None = None) -> bool:
         """True if the server accepted the message; failures are logged, never raised."""
-        message = build_message(mail, spam=spam)
+        wire = wire or Wire(spam=spam)
         started = time.monotonic()
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
+            envelope, data = self.wire_bytes(mail, wire)
+            source = (UNAUTHORIZED_SOURCE, 0) if wire.unauthorized_source else None
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout, source_address=source) as smtp:
+                smtp.sendmail(envelope, [mail.to], data)
+        except (OSError, smtplib.SMTPException, dkim.DKIMException) as exc:
             log.error("mail kind=%s to=%s not sent: SMTP %s:%s failed: %s", mail.kind, log_ref(mail.to.lower()),
                       self.host, self.port, type(exc).__name__)
             return False

@@ -77,14 +77,18 @@ class Extranet:
             log.warning("fault: mail kind=%s to=%s dropped (mail_drop_rate=%s)", outgoing.kind,
                         log_ref(outgoing.to.lower()), profile.mail_drop_rate)
             return False
+        if profile.mail_link_host:
+            outgoing = mail.relinked(outgoing, self.settings.base_url, profile.mail_link_host)
+        wire = mail.Wire(spam=profile.spammy_mail, break_dkim=profile.dkim_broken_in_transit,
+                         unauthorized_source=profile.spf_unauthorized_sender, misaligned=profile.dmarc_misaligned)
         if profile.mail_delay_seconds > 0:
             log.warning("fault: mail kind=%s delayed by %s s", outgoing.kind, profile.mail_delay_seconds)
             timer = threading.Timer(profile.mail_delay_seconds, self.mailer.send, args=(outgoing,),
-                                    kwargs={"spam": profile.spammy_mail})
+                                    kwargs={"wire": wire})
             timer.daemon = True
             timer.start()
             return True
-        return self.mailer.send(outgoing, spam=profile.spammy_mail)
+        return self.mailer.send(outgoing, wire=wire)
 
     async def send_mail(self, outgoing: mail.OutgoingMail) -> bool:
         """Send from a worker thread so the event loop never waits on SMTP."""

@@ -17,6 +17,7 @@ from typing import Mapping
 
 from fixtures.core.contract import JourneyResult
 from fixtures.core.outcomes import JUDGED_OUTCOMES, Outcome
+from fixtures.core.page_load import PageLoad
 from fixtures.core.steps import step_label
 
 
@@ -58,6 +59,13 @@ def judged_steps(result: JourneyResult) -> list[tuple[str, str, float]]:
     if result.outcome not in JUDGED_OUTCOMES:
         return []
     return [(step_label(s.id), s.name, s.seconds) for s in result.steps if s.ok]
+
+
+def judged_page_loads(result: JourneyResult) -> list[tuple[str, PageLoad]]:
+    """(step label, page-load figures) of the completed steps of an attempt that judged the target."""
+    if result.outcome not in JUDGED_OUTCOMES:
+        return []
+    return [(step_label(s.id), s.page_load) for s in result.steps if s.ok and s.page_load is not None]
 
 
 def overruns(result: JourneyResult, budgets: Budgets) -> list[Overrun]:

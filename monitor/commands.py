@@ -66,8 +66,14 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import account_plans
     from monitor.cycle.scheduler import Scheduler
     from monitor.export.exporter import InProcessErrors
+    plans, why = account_plans(cfg)  # said before the first cycle spends any quota
+    if why:
+        log.info("%s", why)
+    for plan in plans:
+        (log.info if plan.ok else log.warning)("%s", plan.line())
     errors = InProcessErrors()
     store = Store.open_writer(cfg.db_path, busy_timeout=cfg.busy_timeout)
     server = None
@@ -162,6 +168,9 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
     warning = open_door_warning(cfg.listen_host, door)
     if warning:
         print(f"  warning: {warning}")
+    from monitor.accounts_plan import account_plan_lines
+    for line in account_plan_lines(cfg):
+        print(f"  {line}")
     return 0
 
 

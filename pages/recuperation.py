@@ -68,7 +68,7 @@ class NouveauMotDePassePage(BasePage):
     def ouvrir_lien(self, lien: str, *, statut: int = 200) -> None:
         """Open the link exactly as the mail gives it (absolute URL); assert it answered ``statut``
         (200 for a valid link, 410 expired, 404 used, forged or truncated)."""
-        self.expect_statut(self.page.goto(lien), statut, "the link")
+        self.expect_statut(self.page.goto(self.adresse(lien)), statut, "the link")
 
     def champ_nouveau_mot_de_passe(self) -> Locator:
         return self.page.get_by_label("Nouveau mot de passe", exact=True)

@@ -25,6 +25,11 @@ DURATION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 #: One step of a journey in a browser: a click and a page load take a fraction of a second, a step
 #: waiting for a mail up to the mail timeout; past 2 minutes a step is as good as hung.
 STEP_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
+#: Page-load figures in seconds, with the Web Vitals thresholds as edges (TTFB 0.8/1.8 s, INP 0.2/0.5 s,
+#: LCP 2.5/4 s), so "share of good loads" is one bucket ratio.
+PAGE_LOAD_BUCKETS = (0.05, 0.1, 0.2, 0.5, 0.8, 1.0, 1.8, 2.5, 4.0, 10.0, 30.0)
+#: Cumulative Layout Shift (unitless): good ≤ 0.1, poor > 0.25.
+LAYOUT_SHIFT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
 MAIL_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 #: One relay's delay: a healthy hop takes a second; greylisting holds 5 to 15 minutes; queues retry for hours.
 HOP_BUCKETS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0)
@@ -84,6 +89,19 @@ JOURNEY_OVER_BUDGET = Metric("extranet_journey_over_budget", "counter",
                              "Successful attempts whose whole journey took longer than its [budgets] journeys entry; "
                              "a budgeted journey is exported at 0 from its first success",
                              ("journey", "browser"), key="journey_over_budget_total")
+PAGE_LOAD = Metric("extranet_page_load_seconds", "histogram",
+                   "Page-load figures of the documents each completed step loaded, by figure (ttfb, dom_content_loaded, "
+                   "load, lcp, inp: fixtures/core/page_load.py); a figure the step could not measure has no sample and is "
+                   "counted in extranet_page_figure_unmeasured_total, never observed as 0",
+                   ("journey", "browser", "step", "figure"), key="page_load_seconds", buckets=PAGE_LOAD_BUCKETS)
+LAYOUT_SHIFT = Metric("extranet_page_layout_shift", "histogram",
+                      "Cumulative Layout Shift (largest session window, unitless) of the documents each completed step "
+                      "loaded, on engines that expose layout shifts", ("journey", "browser", "step"),
+                      key="page_layout_shift", buckets=LAYOUT_SHIFT_BUCKETS)
+PAGE_FIGURE_UNMEASURED = Metric("extranet_page_figure_unmeasured", "counter",
+                                "Step page loads without a figure, by why: not_exposed (the engine lacks the API), "
+                                "no_interaction (INP), not_reached (the step ended first), not_collected",
+                                ("browser", "figure", "reason"), key="page_figure_unmeasured_total")
 MAIL_DELIVERY = Metric("extranet_mail_delivery_seconds", "histogram",
                        "Time from the request on the site to the mail in the inbox",
                        ("journey",), key="mail_delivery_seconds", buckets=MAIL_BUCKETS)
@@ -99,6 +117,15 @@ MAIL_HOP_DELAY = Metric("extranet_mail_hop_delay_seconds", "histogram",
                         "Delay each relay added, from the mails' Received chain (hop = relay index, oldest first, "
                         "'10+' beyond 9; clock skew counts 0; a hop without a date is left out)",
                         ("hop",), key="mail_hop_delay_seconds", buckets=HOP_BUCKETS)
+ACCOUNTS_EXHAUSTED = Metric("extranet_test_accounts_exhausted", "counter",
+                            "Journey runs not run because every test account had spent the recovery requests the "
+                            "target allows per window (not_run, reason account_quota): the schedule needs more "
+                            "accounts or a longer interval; never counted in a success rate",
+                            ("journey", "browser"), key="test_accounts_exhausted_total")
+ACCOUNTS_MISSING = Metric("extranet_test_accounts_missing", "gauge",
+                          "How many more test accounts the last run of a recovery journey said the schedule needs "
+                          "(measured over the target's window: fixtures.target.quota); 0 after a run that got an account",
+                          key="test_accounts_missing")
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",
                        ("journey", "browser"), key="probe_success")
@@ -142,6 +169,9 @@ STEP_LAST_DURATION = Metric("extranet_journey_step_last_duration_seconds", "gaug
                             "Duration of each completed step in this cycle's last attempt that judged the target",
                             ("journey", "browser", "step"))
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
+PAGE_LOAD_LAST = Metric("extranet_page_load_last_seconds", "gauge",
+                        "Page-load figures of each completed step in this cycle's last attempt (absent when not measured)",
+                        ("journey", "browser", "step", "figure"))
 STEP_OVER_BUDGET_IN_CYCLE = Metric("extranet_journey_step_over_budget", "gauge",
                                    "1 if the step took longer than its [budgets] entry in this cycle, 0 if within it",
                                    ("journey", "browser", "step"))
@@ -149,13 +179,13 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 
 #: What ``/metrics`` serves, in this order.
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, STEP_DURATION,
-                                STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, MAIL_DELIVERY,
-                                MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS,
-                                SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, PAGE_LOAD, LAYOUT_SHIFT, PAGE_FIGURE_UNMEASURED,
+                                MAIL_DELIVERY, MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, ACCOUNTS_EXHAUSTED, ACCOUNTS_MISSING,
+                                PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
                                 BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,
-                              STEP_OVER_BUDGET_IN_CYCLE, SPAM_SCORE,
+                              STEP_OVER_BUDGET_IN_CYCLE, PAGE_LOAD_LAST, SPAM_SCORE,
                               LAST_CYCLE, CYCLE_STATUS, INCIDENT_NOTICE)
 #: Every metric, exported or pushed.
 CATALOGUE: tuple[Metric, ...] = tuple(dict.fromkeys(EXPORTED + PUSHED))

@@ -17,7 +17,8 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 from fixtures.core.outcomes import JUDGED_OUTCOMES as TARGET_OUTCOMES
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES
-from monitor.budgets import Budgets, judged_steps, overruns
+from fixtures.core.page_load import FIGURE_IDS
+from monitor.budgets import Budgets, judged_page_loads, judged_steps, overruns
 from monitor.cycle.classify import PROBE_ERROR, SUCCESS
 from monitor.cycle.runner import CycleReport
 from monitor.export import metrics
@@ -61,6 +62,11 @@ def build_registry(report: CycleReport, budgets: Budgets | None = None) -> Colle
             if budgets.for_step(step) > 0:
                 gauges[metrics.STEP_OVER_BUDGET_IN_CYCLE].labels(r.journey, r.browser, step).set(
                     1 if step in over else 0)
+        for step, load in judged_page_loads(r):
+            for figure in FIGURE_IDS:
+                value = load.value(figure)
+                if value is not None and figure != "cls":  # seconds only; absent = not measured
+                    gauges[metrics.PAGE_LOAD_LAST].labels(r.journey, r.browser, step, figure).set(value)
         if r.spam_scores:
             gauges[metrics.SPAM_SCORE].labels(r.journey).set(max(r.spam_scores))
     notices = [r.incident_notice for _, r in report.attempts if r.incident_notice is not None]

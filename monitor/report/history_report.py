@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from fixtures.core.contract import JourneyResult
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from fixtures.core.untrusted import clean
 from monitor.config import format_duration
 from monitor.cycle.classify import SUCCESS
+from monitor.report.accounts_section import WHERE as ACCOUNTS_WHERE
+from monitor.report.accounts_section import AccountsExhausted, accounts_exhausted, accounts_html, accounts_text
 from monitor.report.funnel_section import funnel_html, funnel_text
 from monitor.report.mail_path_section import (
     Case3Line,
@@ -30,6 +33,7 @@ from monitor.report.mail_path_section import (
     mail_path_text,
 )
 from monitor.report.placement_section import PlacementRow, placement_html, placement_rows, placement_text
+from monitor.report.timings_section import TimingsData, timings_from, timings_html, timings_text
 from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, evaluate, history_seconds
 from monitor.stats.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
 from monitor.stats.rates import Rate, compare, format_p, pct, verdict
@@ -69,8 +73,10 @@ class ReportData:
     drops: list[str] = field(default_factory=list)  # where each browser fails, per journey (longest window)
     placements: list[PlacementRow] = field(default_factory=list)  # inbox/junk per journey × browser (IMAP)
     sequential: list[PairVerdict] = field(default_factory=list)  # the verdict: one per browser pair, strongest first
+    timings: TimingsData | None = None  # per step × browser durations, page-load figures, slower browsers
     mail_paths: list[MailPathRow] = field(default_factory=list)  # SPF/DKIM/DMARC per journey × browser
     case3: list[Case3Line] = field(default_factory=list)  # Cas n°3: mails missing, late or in junk, and why
+    accounts: AccountsExhausted | None = None  # runs not run because the test accounts' quota was spent
 
     @property
     def headline(self) -> str:
@@ -120,7 +126,8 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
         comps = compare(rates, alpha)
         ws.append(WindowStats(label, seconds, rates, journeys, verdict(rates, alpha, descriptive=True),
                               any(c.significant for c in comps)))
-    funnels = {f.journey: f for f in build(_funnel_runs(store, now - longest), browsers)}
+    first_attempts = _first_attempts(store, now - longest)
+    funnels = {f.journey: f for f in build(_funnel_runs(first_attempts), browsers)}
     # Per-journey differences worth acting on, in the longest window, with the step the worse browser drops at.
     alerts = []
     for journey, rates in ws[-1].journeys.items():
@@ -157,18 +164,25 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                       sorted(newest.values(), key=lambda r: (r.journey, r.browser)), list(funnels.values()),
                       [s for f in funnels.values() for s in drop_sentences(f, display_name)],
                       placement_rows(store.results(since=now - longest, where="mail_latencies LIKE '%placement%'")),
-                      sequential)
+                      sequential, timings_from(((row.cycle_id, record) for row, record in first_attempts),
+                                               browsers, alpha))
     data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
+    data.accounts = accounts_exhausted(store.results(since=now - longest, where=ACCOUNTS_WHERE))
     return data
 
 
-def _funnel_runs(store: Store, since: float) -> list[FunnelRun]:
-    """First attempts since ``since``, with their steps, signatures and artifacts (from the stored record)."""
+def _first_attempts(store: Store, since: float) -> list[tuple[StoredResult, JourneyResult]]:
+    """First attempts since ``since``, each with its whole record."""
+    return [(row, to_journey_result(row)) for row in store.results(since=since, where="attempt = 1")]
+
+
+def _funnel_runs(first_attempts: Sequence[tuple[StoredResult, JourneyResult]]) -> list[FunnelRun]:
+    """First attempts with their steps, signatures and artifacts (from the stored record)."""
     runs = []
-    for row in store.results(since=since, where="attempt = 1"):
-        record = to_journey_result(row)
+    for row, record in first_attempts:
         runs.append(FunnelRun(row.ts, row.journey, row.browser, row.outcome,
-                              [s.__dict__ for s in record.steps], [s.to_dict() for s in record.signatures],
+                              [{"name": s.name, "seconds": s.seconds, "ok": s.ok, "id": s.id} for s in record.steps],
+                              [s.to_dict() for s in record.signatures],
                               list(record.artifacts)))
     return runs
 
@@ -186,6 +200,7 @@ def render_text(data: ReportData) -> str:
     out.append(f"Last completed cycle: {_when(data.last_cycle_at) if data.last_cycle_at else 'none yet'}; "
                f"cycles in the last {data.windows[-1].label}: "
                + (", ".join(f"{n} {s}" for s, n in sorted(data.cycles.items())) or "none"))
+    out += accounts_text(data.accounts, data.windows[-1].label)
     out.append("")
     head = (f"{'window':<7} {'browser':<9} {'rate':>6}  {'95 % CI':<11} {'n':>5} {'flaky':>6} {'probe_err':>9} "
             f"{'unavail':>8} {'not_run':>8}")
@@ -219,6 +234,7 @@ def render_text(data: ReportData) -> str:
     out += funnel_text(data.funnels, data.windows[-1].label)
     out += placement_text(data.placements, data.windows[-1].label)
     out += mail_path_text(data.mail_paths, data.case3, data.windows[-1].label)
+    out += timings_text(data.timings, data.windows[-1].label) if data.timings else []
     if data.failures:
         out += ["", f"Recent non-successes (newest first, {len(data.failures)})"]
         for f in data.failures:
@@ -351,6 +367,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
 {_e(_when(data.last_cycle_at)) if data.last_cycle_at else 'none yet'}. Cycles in the last {_e(data.windows[-1].label)}:
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
 <p class="callout {cls}" id="headline">{_e(data.headline)}</p>"""]
+    b.append(accounts_html(data.accounts, data.windows[-1].label))
     if len(data.sequential) > 1:
         b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
     if data.drops:  # first thing after the verdict: where each browser drops out, and why
@@ -389,6 +406,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     b.append(funnel_html(data.funnels, data.windows[-1].label, lambda p: _artifact_link(p, html_dir)))
     b.append(placement_html(data.placements, data.windows[-1].label))
     b.append(mail_path_html(data.mail_paths, data.case3, data.windows[-1].label))
+    b.append(timings_html(data.timings, data.windows[-1].label) if data.timings else "")
     b.append("<h2>Recent non-successes</h2>")
     if data.failures:
         b.append("<table><tr><th>time</th><th>journey</th><th>browser</th><th>attempt</th><th>outcome</th>"

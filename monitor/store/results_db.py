@@ -27,9 +27,11 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from fixtures.core.contract import JourneyResult, MailLatency, Step, parse_result
 from fixtures.core.mail_path import MECHANISMS, hop_label
-from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES
+from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota
+from fixtures.core.page_load import FIGURE_IDS
+from fixtures.core.procedure import spends_of
 from fixtures.core.steps import step_label
-from monitor.budgets import Budgets, judged_steps, overruns
+from monitor.budgets import Budgets, judged_page_loads, judged_steps, overruns
 from monitor.cycle.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_attempts, journey_label
 from monitor.export import metrics
 from monitor.export.metrics import Metric, bucket_label, label_key
@@ -404,7 +406,7 @@ class Store:
                         "test, duration_seconds, steps, mail_latencies, spam_scores, incident_notice, artifacts, "
                         "record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (cycle_id, ts, j, b, attempt, r.outcome, r.failure_class, r.message, r.test or None,
-                         r.duration_seconds, json.dumps([s.__dict__ for s in r.steps]),
+                         r.duration_seconds, json.dumps(r.to_dict()["steps"]),
                          json.dumps([m.__dict__ for m in r.mail_latencies]), json.dumps(list(r.spam_scores)),
                          None if r.incident_notice is None else int(r.incident_notice), json.dumps(list(r.artifacts)),
                          # The whole record: fields added to the contract are kept without a schema change.
@@ -446,6 +448,12 @@ class Store:
                         self._gauge(c, metrics.SPAM_SCORE, max(r.spam_scores), ts, journey=j)
                     if r.incident_notice is not None:
                         self._gauge(c, metrics.INCIDENT_NOTICE, 1.0 if r.incident_notice else 0.0, ts)
+                    if r.failure_class == AccountQuota.failure_class:
+                        if attempt == 1:
+                            self._count(c, metrics.ACCOUNTS_EXHAUSTED, 1, journey=j, browser=b)
+                        self._gauge(c, metrics.ACCOUNTS_MISSING, float(r.accounts_short or 1), ts)
+                    elif r.outcome in JUDGED_OUTCOMES and spends_of(r.journey):  # it got an account
+                        self._gauge(c, metrics.ACCOUNTS_MISSING, 0.0, ts)
         self._run(go)
 
     @classmethod
@@ -463,6 +471,15 @@ class Store:
         if r.outcome == SUCCESS and budgets.journeys.get(r.journey, 0.0) > 0:
             cls._count(c, metrics.JOURNEY_OVER_BUDGET, sum(1 for o in over if o.step_id is None),
                        journey=j, browser=b)
+        for step, load in judged_page_loads(r):  # a figure not measured is counted with why, never observed as 0
+            for figure in FIGURE_IDS:
+                value = load.value(figure)
+                if value is not None and figure == "cls":
+                    cls._observe(c, metrics.LAYOUT_SHIFT, value, journey=j, browser=b, step=step)
+                elif value is not None:
+                    cls._observe(c, metrics.PAGE_LOAD, value, journey=j, browser=b, step=step, figure=figure)
+            for u in load.unmeasured:
+                cls._count(c, metrics.PAGE_FIGURE_UNMEASURED, 1, browser=b, figure=u.figure, reason=u.reason)
 
     # --- retention -----------------------------------------------------------------
     def apply_retention(self, *, results_max_age: float, artifacts_dir: Path | None, artifacts_max_age: float,

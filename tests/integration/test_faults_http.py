@@ -98,6 +98,19 @@ def test_step_delay(operator: OperatorClient, client: ExtranetClient) -> None:
     assert time.monotonic() - started < 1.5, "only the chosen step is slowed"
 
 
+def test_slow_endpoint_slows_one_endpoint_for_one_engine(operator: OperatorClient, extranet: ExtranetService) -> None:
+    operator.set_faults({"slow_endpoint": {"endpoint": "home", "engine": "firefox", "delay_seconds": 1.0}})
+    with httpx.Client(base_url=extranet.base_url, timeout=10) as http:
+        for headers, slow in ((FIREFOX, True), (CHROMIUM, False)):
+            started = time.monotonic()
+            assert http.get("/", headers=headers).status_code == 200
+            assert (time.monotonic() - started >= 1.0) is slow, headers
+        started = time.monotonic()
+        assert http.get("/mot-de-passe-oublie", headers=FIREFOX).status_code == 200
+        assert time.monotonic() - started < 1.0, "only the chosen endpoint is slowed"
+    operator.set_faults({})
+
+
 def test_engine_failure_rates_are_per_engine_and_seeded(operator: OperatorClient, extranet: ExtranetService) -> None:
     operator.set_faults({"engine_failure_rates": {"chromium": 1.0, "firefox": 0.0}, "failure_endpoint": "home"})
     with httpx.Client(base_url=extranet.base_url, timeout=10) as http:

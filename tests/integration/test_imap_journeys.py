@@ -21,7 +21,7 @@ from prometheus_client import generate_latest
 
 # tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
 from support.child_pytest import run_pytest
-from support.imap_helpers import DOMAIN, MailStack, mail_stack
+from support.imap_helpers import DOMAIN, MailStack, imap_target_file, mail_stack
 
 from fixtures.engines.resolve import resolve_engine
 from fixtures.services.processes import ExtranetService, start_extranet
@@ -50,27 +50,7 @@ def extranet(stack: MailStack, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def imap_target(folder: Path, stack: MailStack, extranet: ExtranetService) -> Path:
     """A target config naming the mailbox; its password only in the credentials file (0600)."""
-    credentials = folder / "credentials.toml"
-    credentials.write_text(f'[imap]\npassword = "{stack.password}"\n')
-    credentials.chmod(0o600)
-    target = folder / "target.toml"
-    target.write_text(f"""[target]
-base_url = "{extranet.base_url}"
-reference = true
-operator_key = "{extranet.operator_key}"
-mail_timeout_seconds = 60
-credentials_file = "{credentials}"
-
-[target.imap]
-host = "{stack.dovecot.host}"
-port = {stack.dovecot.imaps_port}
-tls = "implicit"
-ca_file = "{stack.dovecot.ca_file}"
-user = "aparts"
-address = "aparts@{DOMAIN}"
-plus_addressing = true
-""")
-    return target
+    return imap_target_file(folder, stack, extranet.base_url, operator_key=extranet.operator_key)
 
 
 def test_j2_2a_and_j2_2b_read_the_mail_over_imap_from_the_inbox(stack: MailStack, extranet: ExtranetService,

@@ -183,6 +183,15 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
         assert len(traces) >= len(engines) * 5, f"only {len(traces)} traces kept"
         assert len(registry) >= 10 and links, "too few secrets gathered for the scan to mean anything"
     assert traces and any((run_dir / "output").rglob("*.png")), "no trace or screenshot kept"
+    # The mail path (issue 20) is in what is scanned: each mail's record, JUnit property and metric series.
+    assert any(r.get("mail_paths") for r in results), "no mail path recorded: its fields would go unscanned"
+    assert 'name="mail_path"' in (run_dir / "junit.xml").read_text(encoding="utf-8")
+    metrics_text = (run_dir / "metrics.txt").read_text(encoding="utf-8")
+    assert "extranet_mail_auth_total{" in metrics_text and "extranet_mail_hop_delay_seconds_bucket{" in metrics_text
+    # No address, link or host ever becomes a label value (allowed names do not apply to labels).
+    labels = [line.split("{", 1)[1].rsplit("}", 1)[0] for line in metrics_text.splitlines()
+              if "{" in line and not line.startswith("#")]
+    assert not [lv for lv in labels if "@" in lv or "://" in lv], "an address or link in a metric label"
     snapshots = AriaStore(run_dir / "aria-snapshots").files() + AriaStore(monitor_dir / "aria-snapshots").files()
     assert len(snapshots) >= len(engines) * 10, f"only {len(snapshots)} accessibility snapshots kept"
     forced_diffs = [s for r in forced for s in r["signatures"] if s.get("screen_baseline")]

@@ -60,7 +60,7 @@ def copies_of(words: set[str], at_least: int, home: Path, *, dict_values: bool =
 def test_engine_ids_and_display_names_have_one_home() -> None:
     assert engines.ENGINE_NAMES is engine_names.ENGINE_NAMES
     assert set(engine_names.DISPLAY_NAMES) == set(engine_names.ENGINE_NAMES)
-    home = ROOT / "fixtures" / "engine_names.py"
+    home = ROOT / "fixtures" / "core" / "engine_names.py"
     ids = set(engine_names.ENGINE_NAMES)
     # The reference extranet stands in for the real portal and never imports the suite
     # (docs/ARCHITECTURE.md): its list of engines may only equal the vocabulary.

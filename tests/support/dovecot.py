@@ -171,12 +171,27 @@ plugin {{
 """
 
 
+def _dmarc_rule(authserv_id: str | None) -> str:
+    """A gateway's DMARC quarantine, honoured as providers do: into Junk before any content filter.
+    Only the gateway's own verdicts count (it removes any header claiming its authserv-id)."""
+    if not authserv_id:
+        return ""
+    return f"""# The receiving gateway's DMARC disposition (Authentication-Results, RFC 8601): quarantine = Junk.
+if header :matches "Authentication-Results" "{authserv_id};*dis=quarantine*" {{
+  fileinto "Junk";
+  stop;
+}}
+"""
+
+
 def start_dovecot(users: list[MailboxUser], *, spamd: str, oauth2_tokeninfo_url: str | None = None,
-                  attempts: int = 3) -> DovecotService:
+                  attempts: int = 3, quarantine_authserv_id: str | None = None) -> DovecotService:
     """Dovecot on free loopback ports; ``spamd`` is ``host:port`` of the SpamAssassin that files junk.
 
     ``oauth2_tokeninfo_url`` (ending in ``access_token=``) also accepts XOAUTH2 logins whose token
     that endpoint vouches for (``{"username": …, "active": true}``), as a provider's would.
+    ``quarantine_authserv_id``: mail whose Authentication-Results from that gateway say
+    ``dis=quarantine`` (DMARC) is filed into Junk.
     """
     binary = find_dovecot()
     spamc = shutil.which("spamc")
@@ -217,7 +232,9 @@ printf 'X-Spam-Flag: %s\\nX-Spam-Score: %s\\n' "$flag" "$score"
 cat "$message"
 """)
     filter_program.chmod(0o755)
-    (folder / "sieve" / "junk.sieve").write_text(_JUNK_SIEVE)
+    junk_sieve = _JUNK_SIEVE.replace("# The provider's spam filter", _dmarc_rule(quarantine_authserv_id)
+                                     + "# The provider's spam filter", 1)
+    (folder / "sieve" / "junk.sieve").write_text(junk_sieve)
     if oauth2_tokeninfo_url:
         (folder / "oauth2.conf.ext").write_text(f"tokeninfo_url = {oauth2_tokeninfo_url}\nusername_attribute = username\n"
                                                 "active_attribute = active\nactive_value = true\n")

@@ -54,6 +54,19 @@ postlog   unix-dgram n - n - 1 postlogd
 """
 
 
+#: After-queue content filter (Postfix's FILTER_README): the transport to the filter, and the second
+#: smtpd that takes mail back from it without filtering again.
+_FILTER_MASTER_CF = """authcheck unix - - n - 4 smtp
+  -o smtp_send_xforward_command=yes
+  -o disable_mime_output_conversion=yes
+127.0.0.1:{reinject_port} inet n - n - - smtpd
+  -o content_filter=
+  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters,no_address_mappings
+  -o mynetworks=127.0.0.0/8
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+"""
+
+
 def _main_cf(folder: Path, *, domain: str, lmtp: str) -> str:
     return f"""# Written by tests/support/postfix.py for one test run.
 compatibility_level = 3.6
@@ -96,8 +109,16 @@ def find_postfix() -> str:
     raise ServiceStartError(f"Postfix not found; {POSTFIX_INSTALL_HINT}", failure_class="postfix_missing")
 
 
-def start_postfix_relay(*, domain: str, lmtp_host: str, lmtp_port: int, attempts: int = 3) -> PostfixService:
-    """Postfix accepting mail for ``domain`` on a free loopback port and delivering it by LMTP."""
+def start_postfix_relay(*, domain: str, lmtp_host: str, lmtp_port: int, attempts: int = 3,
+                        content_filter: tuple[str, int] | None = None, reinject_port: int | None = None
+                        ) -> PostfixService:
+    """Postfix accepting mail for ``domain`` on a free loopback port and delivering it by LMTP.
+
+    ``content_filter`` (host, port): every mail goes through that SMTP filter after the queue and
+    comes back on ``reinject_port`` (the lab's authenticating gateway, ``support.mail_gateway``).
+    """
+    if content_filter is not None and reinject_port is None:
+        raise ValueError("a content filter needs the port it hands mail back to (reinject_port)")
     postfix = find_postfix()
     if os.geteuid() != 0:
         raise ServiceStartError("the Postfix fixture needs root (its master switches to the postfix user)",
@@ -107,8 +128,13 @@ def start_postfix_relay(*, domain: str, lmtp_host: str, lmtp_port: int, attempts
     (folder / "queue").mkdir()
     (folder / "data").mkdir()
     shutil.chown(folder / "data", "postfix")
-    (folder / "conf" / "main.cf").write_text(_main_cf(folder, domain=domain, lmtp=f"{lmtp_host}:{lmtp_port}"))
-    (folder / "conf" / "master.cf").write_text(_MASTER_CF.format(port=free_port()))  # its port is set at launch
+    main_cf = _main_cf(folder, domain=domain, lmtp=f"{lmtp_host}:{lmtp_port}")
+    master_cf = _MASTER_CF
+    if content_filter is not None:
+        main_cf += f"content_filter = authcheck:[{content_filter[0]}]:{content_filter[1]}\n"
+        master_cf += _FILTER_MASTER_CF.replace("{reinject_port}", str(reinject_port))
+    (folder / "conf" / "main.cf").write_text(main_cf)
+    (folder / "conf" / "master.cf").write_text(master_cf.format(port=free_port()))  # its port is set at launch
     checked = subprocess.run([postfix, "-c", str(folder / "conf"), "check"], capture_output=True, text=True)
     if checked.returncode != 0:  # postfix logs to its log file, not to stderr
         log = (folder / "postfix.log").read_text(errors="replace") if (folder / "postfix.log").exists() else ""
@@ -117,7 +143,7 @@ def start_postfix_relay(*, domain: str, lmtp_host: str, lmtp_port: int, attempts
 
     def launch() -> tuple[ManagedProcess, Callable[[], bool], PostfixService]:
         port = free_port()
-        (folder / "conf" / "master.cf").write_text(_MASTER_CF.format(port=port))
+        (folder / "conf" / "master.cf").write_text(master_cf.format(port=port))
         proc = spawn("postfix", guarded([MASTER, "-c", str(folder / "conf"), "-d"]), folder / f"master-{port}.out")
         return proc, lambda: _smtp_banner("127.0.0.1", port), PostfixService(proc, folder, "127.0.0.1", port)
 

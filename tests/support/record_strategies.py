@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from fixtures.core.contract import LOCK_MODES, JourneyResult, MailLatency, TargetLockHold
+from fixtures.core.contract import LOCK_MODES, JourneyResult, MailLatency, Step, TargetLockHold
 from fixtures.core.engine_names import ENGINE_NAMES
 from fixtures.core.mail_path import (
     AUTH_RESULTS,
@@ -28,8 +28,9 @@ from fixtures.core.mail_path import (
     Verdict,
 )
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, NOT_RUN_REASONS, OUTCOMES
+from fixtures.core.page_load import FIGURES, REASONS, PageLoad, Unmeasured
+from fixtures.core.placement import Placement
 from fixtures.core.procedure import JOURNEY_IDS
-from fixtures.mail.source import Placement
 
 SEQUENCE_MAX = 2  # items per tuple field: enough to fold, within every bound the contract sets (MAX_HOPS…)
 # Text the contract carries: any character JSON and SQLite keep (no lone surrogates), bounded.
@@ -38,6 +39,20 @@ TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=8)
 # small enough to survive the contract's number parsing (JSON numbers pass through float).
 NUMBER = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
 INT = st.integers(min_value=-(2 ** 31), max_value=2 ** 31)
+
+
+
+@st.composite
+def page_loads(draw: st.DrawFn) -> PageLoad:
+    """A step's page-load figures as the contract allows them: each one measured, or None with its reason."""
+    values: dict[str, float | None] = {}
+    missing = []
+    for figure in FIGURES:
+        values[figure.field] = draw(st.none() | NUMBER)
+        if values[figure.field] is None:
+            missing.append(Unmeasured(figure.id, draw(st.sampled_from(REASONS)), draw(TEXT)))
+    return PageLoad(**values, documents=draw(INT), unmeasured=tuple(missing))  # type: ignore[arg-type]
+
 
 #: Fields whose values the contract narrows beyond their type.
 NARROWED: dict[tuple[type, str], st.SearchStrategy[Any]] = {
@@ -53,6 +68,7 @@ NARROWED: dict[tuple[type, str], st.SearchStrategy[Any]] = {
                                           max_size=min(SEQUENCE_MAX, MAX_LINK_PROBLEMS)).map(tuple),
     (MailPath, "placement"): st.none() | st.sampled_from([p.value for p in Placement]),
     (MailPath, "verdict"): st.sampled_from([v.value for v in Verdict]),
+    (Step, "page_load"): st.none() | page_loads(),
 }
 
 

@@ -250,7 +250,18 @@ def test_flag_wins_over_environment(tmp_path) -> None:
     assert settings.base_url == "https://extranet.test"
 
 
+def test_root_path_is_in_the_base_url_and_normalised() -> None:
+    for given in ("/aparts", "/aparts/", " /aparts/ "):
+        settings = load_settings(["--root-path", given], environ={})
+        assert settings.root_path == "/aparts" and settings.base_url == "http://127.0.0.1:8080/aparts"
+    assert load_settings(["--root-path", "/"], environ={}).root_path == ""
+    assert load_settings([], environ={"EXTRANET_ROOT_PATH": "/APARTS"}).base_url.endswith(":8080/APARTS")
+
+
 @pytest.mark.parametrize(("argv", "env", "expected"), [
+    (["--root-path", "aparts"], {}, "EXTRANET_ROOT_PATH / --root-path: must be a path such as /aparts"),
+    (["--root-path", "/a b"], {}, "EXTRANET_ROOT_PATH / --root-path: must be a path such as /aparts"),
+    (["--root-path", "/a?x=1"], {}, "EXTRANET_ROOT_PATH / --root-path: must be a path such as /aparts"),
     (["--port", "abc"], {}, "EXTRANET_PORT / --port: must be an integer 1-65535, got 'abc'"),
     ([], {"EXTRANET_PORT": "70000"}, "EXTRANET_PORT / --port: must be an integer 1-65535, got 70000"),
     (["--smtp-port", "0"], {}, "EXTRANET_SMTP_PORT / --smtp-port: must be an integer 1-65535, got 0"),

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from extranet.faults import ENDPOINTS, FaultProfile, FaultProfileError, FaultState, endpoint_of, engine_of
-from extranet.mailer import build_message, render
+from extranet.mailer import SENDING_SERVICE_DOMAIN, TRANSIT_FOOTER, Mailer, Wire, build_message, relinked, render
 from extranet.settings import SettingsError, load_settings
 
 
@@ -20,11 +20,16 @@ def test_faults_combine_and_round_trip() -> None:
     data = {"reset_requires_client_hints": True, "engine_failure_rates": {"chromium": 0.3, "firefox": 0.02},
             "failure_endpoint": "reset_submit", "seed": 7, "mail_delay_seconds": 2, "mail_drop_rate": 0.1,
             "spammy_mail": True, "endpoint_errors": {"home": 503}, "endpoint_delays_seconds": {"login": 0.5},
-            "incident_text": "Incident"}
+            "incident_text": "Incident", "dkim_broken_in_transit": True, "spf_unauthorized_sender": True,
+            "dmarc_misaligned": True, "mail_link_host": "autre.example:8443",
+            "slow_endpoint": {"endpoint": "reset_submit", "engine": "firefox", "delay_seconds": 2}}
     profile = FaultProfile.from_dict(data)
     assert FaultProfile.from_dict(json.loads(json.dumps(profile.to_dict()))) == profile
     assert profile.failure_rate("chromium") == 0.3 and profile.failure_rate("webkit") == 0.0
     assert profile.failure_rate(None) == 0.0
+    assert profile.slow_delay("reset_submit", "firefox") == 2.0
+    assert profile.slow_delay("reset_submit", "chromium") == profile.slow_delay("login", "firefox") == 0.0
+    assert profile.slow_delay("reset_submit", None) == 0.0  # an engine not told apart is not slowed
 
 
 @pytest.mark.parametrize("data, named", [
@@ -41,6 +46,12 @@ def test_faults_combine_and_round_trip() -> None:
     ({"endpoint_delays_seconds": {"home": "slow"}}, "endpoint_delays_seconds.home"),
     ({"incident_text": 3}, "incident_text"),
     ({"seed": 1.5}, "seed"),
+    ({"dkim_broken_in_transit": 1}, "dkim_broken_in_transit"),
+    ({"mail_link_host": "https://evil.example/"}, "mail_link_host"),
+    ({"slow_endpoint": {"endpoint": "reset_submit", "engine": "edge", "delay_seconds": 2}}, "slow_endpoint.engine"),
+    ({"slow_endpoint": {"endpoint": "nowhere", "engine": "firefox", "delay_seconds": 2}}, "slow_endpoint.endpoint"),
+    ({"slow_endpoint": {"endpoint": "login", "engine": "firefox", "delay_seconds": -2}}, "slow_endpoint.delay_seconds"),
+    ({"slow_endpoint": {"endpoint": "login", "engine": "firefox"}}, "slow_endpoint: needs exactly"),
 ])
 def test_bad_profiles_are_refused_naming_the_key(data: dict, named: str) -> None:
     with pytest.raises(FaultProfileError, match=named.replace(".", r"\.")):
@@ -122,3 +133,15 @@ def test_spammy_message_looks_like_spam_and_keeps_the_link() -> None:
     body = spam.get_content()
     assert "FREE MONEY" in body and 'href="http://127.0.0.1:1/reinitialisation/TOKEN"' in body
     assert spam["X-Extranet-Kind"] == "reinitialisation"
+
+
+def test_mail_faults_act_on_the_wire_and_links() -> None:
+    mail = render("reinitialisation", "a@example.test", civilite="Madame", nom="Dupont",
+                  link="http://127.0.0.1:1/reinitialisation/TOKEN", ttl_minutes=60)
+    moved = relinked(mail, "http://127.0.0.1:1", "autre.example")
+    assert "http://autre.example/reinitialisation/TOKEN" in moved.text and "127.0.0.1:1" not in moved.html
+    mailer = Mailer("127.0.0.1", 1)  # no key: unsigned, the envelope apart from From
+    envelope, data = mailer.wire_bytes(mail)
+    assert envelope == "ne-pas-repondre@retours.activitepartielle.invalid" and b"DKIM-Signature" not in data
+    envelope, broken = mailer.wire_bytes(mail, Wire(break_dkim=True, misaligned=True))
+    assert envelope == f"envoi@{SENDING_SERVICE_DOMAIN}" and broken.endswith(TRANSIT_FOOTER)

@@ -90,7 +90,7 @@ def test_every_journey_test_names_a_known_id_and_every_id_has_tests() -> None:
 
 
 def test_journey_ids_have_one_home_and_the_monitor_derives_from_it(tmp_path: Path) -> None:
-    assert copies_of(set(procedure.JOURNEY_IDS), len(procedure.JOURNEY_IDS) // 2, ROOT / "fixtures" / "procedure.py") == []
+    assert copies_of(set(procedure.JOURNEY_IDS), len(procedure.JOURNEY_IDS) // 2, ROOT / "fixtures" / "core" / "procedure.py") == []
     assert monitor_config.Config().journeys == procedure.PROCEDURE_JOURNEY_IDS
     cfg = tmp_path / "m.toml"
     cfg.write_text('[run]\njourneys = ["R1", "S1"]\n')

@@ -1,0 +1,87 @@
+"""The browser speed comparison against known truths: simulated lognormal step durations."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from monitor.stats.speed import StepTime, compare_browsers, hodges_lehmann
+
+VALIDER = "Ouvrir le lien et saisir deux fois le nouveau mot de passe"
+
+
+def simulate(rng: np.random.Generator, n: int, ratios: dict[str, float], steps: dict[str, float],
+             added: tuple[str, str, float] | None = None) -> list[StepTime]:
+    """``n`` cycles; each step's median time × a shared cycle effect × the browser's ratio × noise.
+
+    ``added``: (browser, step, seconds) added to that browser's step (a slow endpoint's delay).
+    """
+    times = []
+    for cycle in range(n):
+        for step, median in steps.items():
+            shared = rng.normal(0, 0.4)  # the server's state this cycle: both browsers see it
+            for browser, ratio in ratios.items():
+                seconds = median * ratio * math.exp(shared + rng.normal(0, 0.25))
+                if added and (browser, step) == added[:2]:
+                    seconds += added[2]
+                times.append(StepTime(cycle, "J2.2b", browser, step, step.replace("_", " "), seconds))
+    return times
+
+
+def test_the_ratio_interval_covers_the_true_ratio_at_the_nominal_rate() -> None:
+    rng = np.random.default_rng(20261202)
+    covered, runs = 0, 400
+    for _ in range(runs):
+        times = simulate(rng, 15, {"chromium": 1.0, "firefox": 1.8}, {"valider": 0.8})
+        (c,) = compare_browsers(times, ["chromium", "firefox"], alpha=0.05)
+        covered += c.ratio.low <= 1.8 <= c.ratio.high if c.slower == "firefox" else 0
+    assert 0.93 <= covered / runs <= 0.99, covered / runs  # exact interval: at least 95 %, up to discreteness
+
+
+def test_equal_browsers_give_false_claims_under_alpha_across_all_steps_and_pairs() -> None:
+    rng = np.random.default_rng(7)
+    steps = {f"step_{i}": 0.3 + i for i in range(6)}
+    false_runs, runs = 0, 200
+    for _ in range(runs):
+        times = simulate(rng, 12, {"chromium": 1.0, "firefox": 1.0, "webkit": 1.0}, steps)
+        comparisons = compare_browsers(times, ["chromium", "firefox", "webkit"], alpha=0.05)
+        assert len(comparisons) == 18 and comparisons[0].comparisons == 18
+        false_runs += any(c.claimed for c in comparisons)
+    assert false_runs / runs <= 0.06, false_runs / runs  # family-wise, Bonferroni
+
+
+def test_a_slow_endpoint_for_one_engine_is_named_with_its_step_and_added_seconds() -> None:
+    rng = np.random.default_rng(3)
+    steps = {"login": 0.5, "open_reset_link_new_password": 0.6, "forgot_password": 0.4}
+    times = simulate(rng, 10, {"chromium": 1.0, "firefox": 1.0, "webkit": 1.0}, steps,
+                     added=("firefox", "open_reset_link_new_password", 2.0))
+    comparisons = compare_browsers(times, ["chromium", "firefox", "webkit"])
+    claimed = [c for c in comparisons if c.claimed]
+    assert {(c.slower, c.step) for c in claimed} == {("firefox", "open_reset_link_new_password")}
+    assert {c.faster for c in claimed} == {"chromium", "webkit"}
+    for c in claimed:
+        assert c.added is not None and c.added.low <= 2.0 <= c.added.high + 0.3  # the delay, ± the noise on 0.6 s
+        assert c.ratio.low > 1.0
+
+
+def test_the_sentence_reads_like_the_issue_and_only_claims_what_the_interval_supports() -> None:
+    rng = np.random.default_rng(11)
+    times = simulate(rng, 30, {"chromium": 1.0, "firefox": 1.8}, {"valider": 0.8})
+    times = [StepTime(t.cycle, t.journey, t.browser, t.step, "Valider", t.seconds) for t in times]
+    (c,) = compare_browsers(times, ["chromium", "firefox"])
+    sentence = c.sentence(str.capitalize)
+    assert sentence.startswith(f"Firefox is {c.ratio.estimate:.1f}× slower than Chromium at « Valider » "
+                               f"[{c.ratio.low:.1f}–{c.ratio.high:.1f}]"), sentence
+    few = simulate(rng, 6, {"chromium": 1.0, "firefox": 1.05}, {"valider": 0.8})
+    (d,) = compare_browsers(few, ["chromium", "firefox"])
+    assert not d.claimed and "includes 1, no claim" in d.sentence()
+
+
+def test_pairs_are_made_by_cycle_and_journey_and_too_few_pairs_give_no_interval() -> None:
+    times = [StepTime(1, "J2.2b", "chromium", "login", "Se connecter", 1.0),
+             StepTime(2, "J2.2b", "firefox", "login", "Se connecter", 3.0)]  # different cycles: no pair
+    assert compare_browsers(times, ["chromium", "firefox"], min_pairs=1) == []
+    assert hodges_lehmann([0.1, 0.2, 0.3, 0.4, 0.5], alpha=0.05) is None  # 5 pairs cannot reach 95 %
+    six = hodges_lehmann([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], alpha=0.05)
+    assert six is not None and (six.low, six.estimate, six.high) == pytest.approx((0.1, 0.35, 0.6))
