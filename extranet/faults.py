@@ -77,11 +77,22 @@ Faults (defaults mean "behave normally"):
 ``incident_text: "..."`` — shows the incident notice with this text; ``""`` forces it off;
     absent/null leaves the operator's or the flag's notice as it is.
 
+``hostile_text: true`` — a screen the suite must not trust: every page shows, instead of its
+    content, a level-1 heading, an alert (``role="alert"``), a page title, a ``console.error`` and an
+    uncaught JavaScript error, each of :data:`HOSTILE_SIZE` characters (100 kB) starting with
+    :data:`HOSTILE_SAMPLE`: every C0 control but tab/LF/CR (NUL, SOH, BEL…), an OSC title sequence
+    ``ESC ]0;…BEL``, ANSI CSI colours, a C1 CSI (U+009B), a bidi override and isolate, zero-width
+    characters, the noncharacters U+FFFE/U+FFFF, DEL, markup (``<img onerror>``, ``<script>``) and,
+    in the JavaScript texts, a lone surrogate. Every journey fails at
+    its first screen; the point is what reaches the terminal, the JUnit XML, the reports, the logs
+    and the store (``fixtures.core.untrusted``).
+
 Endpoints (``ENDPOINTS``): a name per request the extranet answers (method + path), found by
 ``endpoint_of``. Not the journeys' steps (``fixtures/core/steps.py``): one step may send several requests.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -94,6 +105,28 @@ ENGINES = ("chromium", "firefox", "webkit")
 MAX_DELAY_SECONDS = 600.0
 MAX_LABEL_OVERRIDES = 50
 MAX_LABEL_CHARS = 200
+
+#: What ``hostile_text`` shows first in each text: one of each character an output could choke on.
+#: Every C0 control XML 1.0 refuses (all but tab, LF, CR; the HTML parser drops NUL from the DOM, a
+#: script keeps it), a terminal's title and colour sequences, C1, bidi, noncharacters and markup.
+HOSTILE_SAMPLE = ("C0[" + "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r") + "] "
+                  "OSC\x1b]0;owned title\x07 CSI\x1b[31mred\x1b[0m\x1b[2J C1\x9b2J bidi\u202eevil\u202c "
+                  "isolate\u2066x\u2069 zw\u200b\ufeff nonchar\ufffe\uffff DEL\x7f "
+                  "html<img src=x onerror=alert(1)><script>window.owned=1</script>")
+#: Characters of each hostile text (100 kB: bigger than any field the suite keeps).
+HOSTILE_SIZE = 100_000
+
+
+@functools.cache
+def hostile_texts() -> dict[str, str]:
+    """The texts a ``hostile_text`` page shows, by place (each HOSTILE_SIZE characters)."""
+    def text(place: str, extra: str = "") -> str:
+        start = f"{place}: {HOSTILE_SAMPLE}{extra} "
+        return (start + "x" * HOSTILE_SIZE)[:HOSTILE_SIZE]
+
+    # A lone surrogate cannot be sent as UTF-8 HTML; a script carries it (as a JSON escape).
+    return {"heading": text("heading"), "alert": text("alert"), "title": text("title"),
+            "console": text("console", " surrogate\ud800"), "error": text("error", " surrogate\udfff")}
 
 #: endpoint name → (method, path pattern)
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -214,6 +247,7 @@ class FaultProfile:
     endpoint_delays_seconds: dict[str, float] = field(default_factory=dict)
     slow_endpoint: dict[str, Any] = field(default_factory=dict)  # {"endpoint", "engine", "delay_seconds"}
     incident_text: str | None = None
+    hostile_text: bool = False
     dkim_broken_in_transit: bool = False
     spf_unauthorized_sender: bool = False
     dmarc_misaligned: bool = False
@@ -235,7 +269,7 @@ class FaultProfile:
             if value is None and key in ("seed", "incident_text", "mail_link_host"):
                 continue
             if key in ("reset_requires_client_hints", "spammy_mail", "links_leave_root_path", "session_in_url",
-                       "dkim_broken_in_transit", "spf_unauthorized_sender", "dmarc_misaligned"):
+                       "dkim_broken_in_transit", "spf_unauthorized_sender", "dmarc_misaligned", "hostile_text"):
                 values[key] = _bool(key, value)
             elif key == "engine_failure_rates":
                 rates = _mapping(key, value)

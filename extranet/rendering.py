@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from .faults import hostile_texts
 from .relabel import relabel
 from .security import csrf_matches, new_csrf_token
 from .state import extranet_of
@@ -37,6 +38,8 @@ def page(request: Request, template: str, status_code: int = 200, background: Ba
     context.setdefault("values", {})
     context["csrf_token"] = csrf_token(request)
     extranet = extranet_of(request)
+    if extranet.faults().profile.hostile_text:
+        context["hostile"] = hostile_texts()  # fault hostile_text: this screen is replaced
     response = extranet.templates.TemplateResponse(request, template, context, status_code=status_code,
                                                    background=background)
     overrides = extranet.faults().profile.label_overrides

@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(run)
     run.add_argument("--listen", metavar="HOST:PORT", help="exporter address (overrides [exporter] listen)")
     run.add_argument("--no-exporter", action="store_true", help="do not serve /metrics from this process")
+    run.add_argument("--web.config.file", dest="web_config_file", metavar="PATH", type=Path,
+                     help="TLS and basic auth for the exporter, Prometheus' web-config format "
+                          "(overrides [exporter] web_config_file)")
     run.add_argument("--max-cycles", type=int, default=None, help=argparse.SUPPRESS)
     once = sub.add_parser("once", help="run one cycle (for CI); exit 1 if a journey failed")
     _common(once)
@@ -54,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="serve /metrics and /healthz from the store (no scheduling)")
     _common(srv)
     srv.add_argument("--listen", metavar="HOST:PORT", help="exporter address (overrides [exporter] listen)")
+    srv.add_argument("--web.config.file", dest="web_config_file", metavar="PATH", type=Path,
+                     help="TLS and basic auth for the exporter, Prometheus' web-config format "
+                          "(overrides [exporter] web_config_file)")
     cal = sub.add_parser("calibrate", help="measure known per-engine failure rates (fault profile) and check the statistics")
     _common(cal)
     cal.add_argument("--browser", action="append", metavar="NAME",
@@ -87,6 +93,8 @@ def _config(args: argparse.Namespace) -> Config:
     if getattr(args, "listen", None):
         from monitor.config import _parse_listen
         cfg.listen_host, cfg.listen_port = _parse_listen(args.listen, "--listen")
+    if getattr(args, "web_config_file", None):
+        cfg.web_config_file = args.web_config_file
     if getattr(args, "browser", None):
         cfg.browsers = tuple(args.browser)
     if getattr(args, "journey", None):

@@ -6,6 +6,7 @@ Each takes the validated ``Config`` and the parsed arguments and returns the exi
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 from pathlib import Path
@@ -19,13 +20,46 @@ from monitor.store.results_db import Store
 log = logging.getLogger("monitor")
 
 
+WEB_CONFIG_KEY = "[exporter] web_config_file (--web.config.file)"
+
+
+def _door(cfg: Config):  # -> WebDoor | None
+    """The exporter's TLS and basic auth from the web-config file, checked now (a bad file: exit 2)."""
+    if cfg.web_config_file is None:
+        return None
+    from monitor.export.web_config import WebDoor, load_web_config
+    return WebDoor(load_web_config(cfg.web_config_file, WEB_CONFIG_KEY), WEB_CONFIG_KEY)
+
+
+def open_door_warning(host: str, door: object | None) -> str | None:
+    """What an exporter reachable from other machines lacks, or None (loopback, or TLS and auth are on)."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    config = getattr(door, "config", None)
+    missing = [what for what, there in (("TLS", config is not None and config.tls is not None),
+                                        ("basic auth", config is not None and bool(config.users))) if not there]
+    if not missing:
+        return None
+    return (f"the exporter listens on {host} (not loopback) without {' or '.join(missing)}: whoever reaches "
+            "this address reads /metrics and the pages; give --web.config.file (or [exporter] web_config_file), "
+            "see README § The monitor's own door")
+
+
 def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
     from monitor.export.exporter import ExporterServer, StoreCollector
     collector = StoreCollector(cfg.db_path, journeys=cfg.journeys, browsers=cfg.browsers,
                                busy_timeout=cfg.busy_timeout, errors=errors,  # type: ignore[arg-type]
                                interval=cfg.interval, alpha=cfg.alpha)
+    door = _door(cfg)
+    warning = open_door_warning(cfg.listen_host, door)
+    if warning:
+        log.warning(warning)
     try:
-        return ExporterServer(collector, cfg.listen_host, cfg.listen_port)
+        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door)
     except OSError as exc:
         raise ConfigError("[exporter] listen", f"cannot listen on {cfg.listen_host}:{cfg.listen_port} ({exc.strerror})",
                           "choose a free port, or stop what is using it") from None
@@ -127,7 +161,13 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
         from fixtures.engines.remote import public_endpoint
         print("  remote browsers: " + ", ".join(f"{e} (remote: {public_endpoint(u)})" for e, u in cfg.connect.items()))
     print(f"  store: {cfg.db_path}; artifacts: {cfg.artifacts_dir}")
-    print(f"  exporter: {cfg.listen_host}:{cfg.listen_port}; windows: {', '.join(format_duration(w) for w in cfg.windows)}")
+    door = _door(cfg)
+    print(f"  exporter: {cfg.listen_host}:{cfg.listen_port}, "
+          f"{door.config.describe() if door else 'plain HTTP, no basic auth'}; "
+          f"windows: {', '.join(format_duration(w) for w in cfg.windows)}")
+    warning = open_door_warning(cfg.listen_host, door)
+    if warning:
+        print(f"  warning: {warning}")
     from monitor.accounts_plan import account_plan_lines
     for line in account_plan_lines(cfg):
         print(f"  {line}")

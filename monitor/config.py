@@ -122,6 +122,7 @@ class Config:
     # [exporter]
     listen_host: str = "127.0.0.1"
     listen_port: int = 9464
+    web_config_file: Path | None = None  # TLS and basic auth (monitor.export.web_config); None: plain HTTP
     # [stats]
     windows: tuple[float, ...] = (3600.0, 86400.0, 7 * 86400.0)
     alpha: float = 0.05
@@ -260,6 +261,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     },
     "exporter": {
         "listen": ("listen", _str),
+        "web_config_file": ("web_config_file", _path),
     },
     "stats": {
         "windows": ("windows", _durations),

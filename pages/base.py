@@ -19,6 +19,7 @@ from playwright.sync_api import Locator, Page, Response, expect
 
 from fixtures.core.address import is_under, outside_message, url_of
 from fixtures.core.outcomes import LeftTargetPath
+from fixtures.core.untrusted import neutralize
 
 #: The target's base URL of each browser context (``viser``); weak: a closed context goes away.
 _CIBLES: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
@@ -60,10 +61,13 @@ def ce_que_montre(page: Page) -> Ecran:
     """Read the heading and the visible alerts now, without waiting (the screen at a failure).
 
     Role locators skip hidden elements, so a template's empty or hidden alert is not reported.
+    What the target shows is untrusted: each text is neutralized (control and bidi characters
+    shown as escapes, ``fixtures.core.untrusted``); the length is capped where a message or a
+    record is built, after the run's secrets are scrubbed (a secret cut in half would escape it).
     """
     try:
-        titres = [" ".join(t.split()) for t in page.get_by_role("heading", level=1).all_inner_texts()]
-        alertes = [" ".join(t.split()) for t in page.get_by_role("alert").all_inner_texts()]
+        titres = [neutralize(t) for t in page.get_by_role("heading", level=1).all_inner_texts()]
+        alertes = [neutralize(t) for t in page.get_by_role("alert").all_inner_texts()]
     except PlaywrightError:  # the page or the browser is gone: nothing to show
         return Ecran(None)
     return Ecran(next((t for t in titres if t), None), tuple(a for a in alertes if a))

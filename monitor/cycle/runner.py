@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from fixtures.core.aria_store import DIR_ENV as ARIA_DIR_ENV
-from fixtures.core.contract import JourneyResult, ResultsFileError, load_results
+from fixtures.core.contract import JourneyResult, ResultsFileError, bounded_result, load_results
+from fixtures.core.untrusted import neutralize_block
 from fixtures.engines.remote import CONNECT_ENV, format_connect
 from fixtures.services.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
 from monitor.config import Config
@@ -222,11 +223,13 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
             exited.wait()
     # Whatever the child left behind in its group (a browser it failed to close) goes too.
     _kill_group(proc, signal.SIGKILL)
+    clean_log(log_path)
     run = ChildRun(argv, proc.returncode, timed_out, aborted, time.monotonic() - start, log_path)
     if timed_out or aborted:
         return run
     try:
-        run.results = list(load_results(results_json).results)
+        # The child's records hold the target's text: bounded before the store, summaries and reports.
+        run.results = [bounded_result(r) for r in load_results(results_json).results]
     except ResultsFileError as exc:
         run.error = f"child {describe_exit(proc.returncode)} without a usable results file: {exc}"
         return run
@@ -234,6 +237,25 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
         run.error = f"child {describe_exit(proc.returncode)} and reported no result (see {log_path})"
         run.results = None
     return run
+
+
+def clean_log(path: Path) -> None:
+    """The child's log with every control, bidi and XML-invalid character shown as its escape.
+
+    Why after the fact: the plugin cleans what it reports, but a child prints what pytest, Playwright
+    or a browser prints; an operator who ``cat``s or ``tail``s the log must never run the target's
+    escape sequences (``fixtures.core.untrusted``). Bytes that are not UTF-8 show as U+FFFD.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return
+    text = raw.decode("utf-8", errors="replace")
+    cleaned = neutralize_block(text)
+    if cleaned.encode("utf-8") != raw:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(cleaned, encoding="utf-8")
+        tmp.replace(path)
 
 
 @dataclass(frozen=True)

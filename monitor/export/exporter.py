@@ -14,14 +14,17 @@ names, outcomes and fixed reasons only: never an address, an identifier or a URL
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
+import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from prometheus_client.core import (
     CollectorRegistry,
@@ -38,6 +41,7 @@ from fixtures.core.outcomes import OUTCOMES
 from monitor.cycle.classify import CYCLE_ERROR_REASONS
 from monitor.export import metrics
 from monitor.export.metrics import bucket_label, label_key
+from monitor.export.web_config import WebDoor
 from monitor.store.results_db import CYCLE_STATUSES, Store, StoreError
 
 log = logging.getLogger("monitor.export.exporter")
@@ -179,18 +183,70 @@ def make_registry(collector: StoreCollector) -> CollectorRegistry:
     return registry
 
 
+class _DoorServer(ThreadingHTTPServer):
+    """A threaded HTTP server that, given a web config with TLS, speaks TLS on each connection.
+
+    The handshake runs in the connection's own thread (never in the accept loop, where one slow
+    client would hold every other), and a client speaking plain HTTP to the TLS port gets the same
+    clear answer as from Go's servers (the toolkit's): ``400 Client sent an HTTP request to an HTTPS server``.
+    """
+
+    daemon_threads = True
+    door: WebDoor | None = None
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        context = self.door.config.tls if self.door else None
+        if context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(_HANDSHAKE_SECONDS)
+        try:
+            first = request.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return
+        if first and first != b"\x16":  # not a TLS handshake record: most likely plain HTTP
+            log.warning("exporter: plain HTTP from %s to the TLS port, refused", client_address[0])
+            with contextlib.suppress(OSError):
+                request.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+                                b"Client sent an HTTP request to an HTTPS server.\n")
+            return
+        try:
+            secure = context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError) as exc:
+            log.warning("exporter: TLS handshake with %s failed: %s", client_address[0], exc)
+            return
+        try:
+            secure.settimeout(None)
+            super().finish_request(secure, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                secure.close()
+
+
+_HANDSHAKE_SECONDS = 10.0
+_REALM = b'Basic realm="extranet monitor", charset="UTF-8"'
+
+
 class ExporterServer:
-    """``/metrics`` and ``/healthz`` on a small threaded HTTP server (no framework needed)."""
+    """``/metrics``, ``/healthz`` and ``/`` on a small threaded HTTP server (no framework needed).
+
+    With a ``WebDoor`` (``--web.config.file``, ``monitor.export.web_config``) every path is behind its
+    TLS and basic auth, as with Prometheus' own exporters.
+    """
 
     def __init__(self, collector: StoreCollector, host: str, port: int,
-                 health: Callable[[], tuple[bool, dict]] | None = None) -> None:
+                 health: Callable[[], tuple[bool, dict]] | None = None, door: WebDoor | None = None) -> None:
         self.collector = collector
         self.registry = make_registry(collector)
         self.health = health or self._default_health
+        self.door = door
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                if exporter.door is not None and not exporter.door.authorized(self.headers.get("Authorization")):
+                    self._send(401, "text/plain; charset=utf-8", b"Unauthorized\n", {"WWW-Authenticate": _REALM.decode()})
+                    return
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
                     encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
@@ -206,8 +262,10 @@ class ExporterServer:
                 else:
                     self._send(404, "text/plain; charset=utf-8", b"not found\n")
 
-            def _send(self, status: int, ctype: str, body: bytes) -> None:
+            def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)
+                for name, value in {**(exporter.door.config.headers if exporter.door else {}), **(headers or {})}.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -216,8 +274,8 @@ class ExporterServer:
             def log_message(self, fmt: str, *args: object) -> None:
                 log.debug("%s " + fmt, self.address_string(), *args)
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _DoorServer((host, port), Handler)
+        self.httpd.door = door
         bound_host, bound_port = self.httpd.server_address[:2]  # port 0 asked: the one the kernel gave
         self.host: str = bound_host if isinstance(bound_host, str) else bytes(bound_host).decode()
         self.port: int = bound_port
@@ -234,12 +292,14 @@ class ExporterServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.door is not None and self.door.config.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> "ExporterServer":
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="exporter", daemon=True)
         self._thread.start()
-        log.info("exporter listening on %s/metrics", self.url)
+        log.info("exporter listening on %s/metrics (%s)", self.url,
+                 self.door.config.describe() if self.door else "plain HTTP, no basic auth")
         return self
 
     def stop(self) -> None:

@@ -2,6 +2,10 @@
 
 Beside ``monitor.report.history_report`` (which reads the store over windows of time), these read one
 ``CycleReport``: ``once`` writes them so a CI job shows the cycle as test results.
+
+The records were bounded when read (``fixtures.core.contract.bounded_result``); every text taken
+from them is cleaned again here (``fixtures.core.untrusted.clean``, idempotent), so a terminal
+never gets an escape sequence and the JUnit XML always parses, whatever reached the report.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota, Outcome
 from fixtures.core.signature import junit_properties
+from fixtures.core.untrusted import clean
 from monitor.budgets import Budgets, Overrun, overruns
 from monitor.cycle.runner import CycleReport
 
@@ -29,11 +34,11 @@ def summary_text(report: CycleReport, location: str = "", budgets: Budgets | Non
         extra = " (flaky: passed on retry)" if r.flaky else ""
         if r.final in NOT_RUN_OUTCOMES:  # on purpose: the reason, and why in a sentence
             why = last[(r.journey, r.browser)].message
-            lines.append(f"  {r.journey:<6} {r.browser:<9} not run ({r.failure_class})" + (f": {why}" if why else ""))
+            lines.append(f"  {r.journey:<6} {r.browser:<9} not run ({r.failure_class})" + (f": {clean(why)}" if why else ""))
             continue
         fc = f" [{r.failure_class}]" if r.failure_class and r.final != Outcome.SUCCESS else ""
         signatures = last[(r.journey, r.browser)].signatures if r.final != Outcome.SUCCESS else ()
-        why = f": {signatures[0].line}" if signatures else ""  # where and why it failed
+        why = f": {clean(signatures[0].line)}" if signatures else ""  # where and why it failed
         lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}{why}")
     # A warning, never a failure: the procedure worked, slowly (the 60-minute link makes time part of it).
     lines += [f"  warning: over budget: {o.line()}" for o in over_budget(report, budgets)]
@@ -41,7 +46,7 @@ def summary_text(report: CycleReport, location: str = "", budgets: Budgets | Non
     if short:  # the schedule spent the test accounts' quota: say it once, with the number
         lines.append(f"  test accounts exhausted: {short[-1]} more account{'s' if short[-1] != 1 else ''} or a "
                      "longer interval (those journeys were not run, never counted as failures)")
-    lines += [f"  monitor error: {e}" for e in report.errors]
+    lines += [f"  monitor error: {clean(e)}" for e in report.errors]
     return "\n".join(lines)
 
 
@@ -49,7 +54,7 @@ def summary_dict(report: CycleReport, location: str = "", budgets: Budgets | Non
     return {
         "location": location or None,  # null: no [monitor] location configured
         "cycle_id": report.cycle_id, "status": report.status, "exit_code": report.exit_code,
-        "started_at": report.started_at, "finished_at": report.finished_at, "errors": report.errors,
+        "started_at": report.started_at, "finished_at": report.finished_at, "errors": [clean(e) for e in report.errors],
         "runs": [{"journey": r.journey, "browser": r.browser, "first_outcome": r.first, "final_outcome": r.final,
                   "attempts": r.attempts, "flaky": r.flaky, "failure_class": r.failure_class} for r in report.runs],
         "attempts": [{"attempt": a, **r.to_dict()} for a, r in report.attempts],
@@ -84,9 +89,10 @@ def write_junit(report: CycleReport, path: Path) -> None:
                          ("flaky", str(run.flaky).lower())):
                 ET.SubElement(props, "property", name=k, value=str(v))
             for k, v in junit_properties(res.signatures[0] if res.signatures else None):
-                ET.SubElement(props, "property", name=k, value=v)
+                ET.SubElement(props, "property", name=k, value=clean(v))
             # The signature's line says where and why; the exception's message is its last part.
-            msg = (res.signatures[0].line if res.signatures else None) or res.message or res.failure_class or run.final
+            msg = clean((res.signatures[0].line if res.signatures else None) or res.message or res.failure_class
+                        or run.final)
             if run.final in TARGET_FAILURES:
                 counts["failures"] += 1
                 ET.SubElement(case, "failure", type=res.failure_class or run.final, message=msg).text = msg
@@ -97,7 +103,7 @@ def write_junit(report: CycleReport, path: Path) -> None:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", type=res.failure_class or run.final, message=msg)
             if res.artifacts:
-                ET.SubElement(case, "system-out").text = "\n".join(f"[[ATTACHMENT|{a}]]" for a in res.artifacts)
+                ET.SubElement(case, "system-out").text = "\n".join(f"[[ATTACHMENT|{clean(a)}]]" for a in res.artifacts)
         for k, v in counts.items():
             suite.set(k, str(v))
             totals[k] += v

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 from fixtures.core.engine_names import display_name as display
 from fixtures.core.signature import change_lines
+from fixtures.core.untrusted import cap_items, clean
 from monitor.stats.funnel import JourneyFunnel, SignatureGroup, StepRow
 
 TOP_SIGNATURES = 3
@@ -35,16 +36,20 @@ def _seen(g: SignatureGroup) -> str:
 
 
 def _details(g: SignatureGroup) -> list[tuple[str, str]]:
-    """The latest signature's fields in full (the line shortens the alert and keeps one error)."""
+    """The latest signature's fields in full (the line shortens the alert and keeps one error).
+
+    The target's text, from the store: cleaned and capped again (``fixtures.core.untrusted``), so a
+    row written before the cap or by another writer cannot reach the terminal or the page raw.
+    """
     sig = g.example
-    out = [(k, str(sig[k])) for k in ("path", "status", "heading") if sig.get(k) not in (None, "")]
+    out = [(k, clean(sig[k])) for k in ("path", "status", "heading") if sig.get(k) not in (None, "")]
     for key, label in (("alerts", "alert"), ("js_errors", "JavaScript error"), ("console_errors", "console error"),
                        ("failed_requests", "failed request")):
-        out += [(label, str(v)) for v in sig.get(key) or []]
+        out += [(label, clean(v)) for v in cap_items(sig.get(key) or [])]
     changes = change_lines(sig)  # what changed on the screen since the step last passed (aria diff)
     if changes:
-        out.append(("screen compared with", str(sig.get("screen_baseline") or "the last good run")))
-        out += [("screen changed", line.strip()) for line in changes[1:]]
+        out.append(("screen compared with", clean(sig.get("screen_baseline") or "the last good run")))
+        out += [("screen changed", clean(line)) for line in changes[1:]]
     return out
 
 
@@ -67,7 +72,7 @@ def funnel_text(funnels: Sequence[JourneyFunnel], window: str) -> list[str]:
         for b in f.browsers:
             for g in f.top_signatures(b, TOP_SIGNATURES):
                 files = ", ".join(p for p in (g.screenshot, g.trace) if p)
-                out.append(f"    {display(b)} {_seen(g)}: {g.line}" + (f"  [{files}]" if files else ""))
+                out.append(f"    {display(b)} {_seen(g)}: {clean(g.line)}" + (f"  [{files}]" if files else ""))
                 out += [f"        {k}: {v}" for k, v in _details(g)]
     return out
 
@@ -101,7 +106,7 @@ def funnel_html(funnels: Sequence[JourneyFunnel], window: str, link: Callable[[s
             for g in groups:
                 files = " ".join(link(p) for p in (g.screenshot, g.trace) if p) or "–"
                 details = "<br>".join(f"<b>{e(k)}</b>: {e(v)}" for k, v in _details(g))
-                parts.append(f"<tr><td>{e(display(g.browser))}</td><td>{e(g.line)}</td><td>{details}</td>"
+                parts.append(f"<tr><td>{e(display(g.browser))}</td><td>{e(clean(g.line))}</td><td>{details}</td>"
                              f"<td>{e(_seen(g))}</td><td>{files}</td></tr>")
             parts.append("</table>")
     return "\n".join(parts)

@@ -18,6 +18,7 @@ from typing import Sequence
 from fixtures.core.contract import JourneyResult
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, RATE_RULE, Outcome
+from fixtures.core.untrusted import clean
 from monitor.config import format_duration
 from monitor.cycle.classify import SUCCESS
 from monitor.report.accounts_section import WHERE as ACCOUNTS_WHERE
@@ -239,11 +240,11 @@ def render_text(data: ReportData) -> str:
         for f in data.failures:
             arts = ", ".join(f.artifacts[:2]) + (" …" if len(f.artifacts) > 2 else "")
             out.append(f"  {_when(f.ts)}  {f.journey:<6} {f.browser:<9} #{f.attempt} {f.outcome:<17} "
-                       f"{(f.failure_class or '-'):<22} {(signature_line(f) or f.message or '')[:240]}"
+                       f"{(f.failure_class or '-'):<22} {clean(signature_line(f) or f.message or '', 240)}"
                        + (f"  [{arts}]" if arts else ""))
     if data.not_run:
         out += ["", "Not run on purpose (latest, with the reason; never counted in a rate)"]
-        out += [f"  {f.journey:<6} {f.browser:<9} not run ({f.failure_class}): {(f.message or '')[:120]}"
+        out += [f"  {f.journey:<6} {f.browser:<9} not run ({f.failure_class}): {clean(f.message or '', 120)}"
                 for f in data.not_run]
     out += ["", DEFINITION]
     return "\n".join(out) + "\n"
@@ -414,7 +415,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
             arts = " ".join(_artifact_link(a, html_dir) for a in f.artifacts)
             b.append(f"<tr><td>{_e(_when(f.ts))}</td><td>{_e(f.journey)}</td><td>{_e(display_name(f.browser))}</td>"
                      f"<td>{f.attempt}</td><td>{_e(f.outcome)}</td><td>{_e(f.failure_class or '')}</td>"
-                     f"<td>{_e((signature_line(f) or f.message or '')[:300])}</td><td>{arts}</td></tr>")
+                     f"<td>{_e(clean(signature_line(f) or f.message or '', 300))}</td><td>{arts}</td></tr>")
         b.append("</table>")
     else:
         b.append("<p>None.</p>")
@@ -422,7 +423,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
         b.append("<h2>Not run on purpose</h2><table><tr><th>journey</th><th>browser</th><th>reason</th>"
                  "<th>why</th><th>last seen</th></tr>")
         b += [f"<tr><td>{_e(f.journey)}</td><td>{_e(display_name(f.browser))}</td><td>not run ({_e(f.failure_class or '')})"
-              f"</td><td>{_e((f.message or '')[:300])}</td><td>{_e(_when(f.ts))}</td></tr>" for f in data.not_run]
+              f"</td><td>{_e(clean(f.message or '', 300))}</td><td>{_e(_when(f.ts))}</td></tr>" for f in data.not_run]
         b.append("</table>")
     b.append(f'<p class="muted">{_e(DEFINITION)}</p></body></html>\n')
     return "\n".join(b)

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from support.prometheus import PROMETHEUS, running_prometheus
 from support.synthetic import populate
 
 from monitor.export.exporter import ExporterServer, StoreCollector
 from monitor.report.history_report import compute
 from monitor.store.results_db import Store
 
-PROMETHEUS = shutil.which("prometheus") or ""  # "": not installed (the tests skip)
 RULES = Path(__file__).resolve().parents[2] / "ops" / "prometheus" / "extranet-monitor.rules.yml"
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not PROMETHEUS, reason="prometheus not installed (Debian package 'prometheus')")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url: str) -> dict:
@@ -57,42 +49,38 @@ def test_prometheus_scrapes_exporter_and_promql_gives_per_browser_ratios(tmp_pat
     server = ExporterServer(StoreCollector(db, journeys=["J1", "J2.2b", "N1"], browsers=["chromium", "firefox"]),
                             "127.0.0.1", 0).start()
     shutil.copy(RULES, tmp_path / "rules.yml")
-    (tmp_path / "prometheus.yml").write_text(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        "rule_files: [rules.yml]\n"
-        f"scrape_configs:\n  - job_name: extranet-monitor\n    static_configs:\n      - targets: ['127.0.0.1:{server.port}']\n")
-    port = free_port()
-    prom = subprocess.Popen([PROMETHEUS, f"--config.file={tmp_path / 'prometheus.yml'}",
-                             f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=(tmp_path / "prometheus.log").open("wb"))
-    base = f"http://127.0.0.1:{port}"
+    config = ("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+              "rule_files: [rules.yml]\n"
+              f"scrape_configs:\n  - job_name: extranet-monitor\n    static_configs:\n"
+              f"      - targets: ['127.0.0.1:{server.port}']\n")
     try:
-        deadline = time.monotonic() + 40
-        poll(lambda: urllib.request.urlopen(base + "/-/ready", timeout=2).status == 200, deadline, "Prometheus /-/ready")
-        query = ('sum by (browser) (extranet_journey_runs_total{outcome="success"}) / sum by (browser) '
-                 '(extranet_journey_runs_total{outcome=~"success|failure|mail_not_received"})')
-        url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
-
-        def two_browsers() -> list | None:
-            data = get_json(url)
-            result = data["data"]["result"] if data.get("status") == "success" else []
-            return result if len(result) == 2 else None
-        result = poll(two_browsers, deadline, "a scrape with both browsers")
-        got = {r["metric"]["browser"]: float(r["value"][1]) for r in result}
-        assert got["chromium"] == pytest.approx(expected["chromium"].ratio, abs=1e-9)
-        assert got["firefox"] == pytest.approx(expected["firefox"].ratio, abs=1e-9)
-        assert got["chromium"] < 0.85 < 0.95 < got["firefox"]
-        # The exporter is healthy as a target, and the ops/ rules load in a real Prometheus.
-        up = get_json(base + "/api/v1/query?" + urllib.parse.urlencode({"query": 'up{job="extranet-monitor"}'}))
-        assert up["data"]["result"][0]["value"][1] == "1"
-        rules = get_json(base + "/api/v1/rules")
-        names = {r["name"] for g in rules["data"]["groups"] for r in g["rules"]}
-        assert {"ExtranetBrowserDivergence", "browser:extranet_journey_success:ratio_rate6h"} <= names
-        assert all(r.get("health") != "err" for g in rules["data"]["groups"] for r in g["rules"])
+        with running_prometheus(tmp_path, config) as base:
+            _check_ratios(base, expected)
     finally:
-        prom.terminate()
-        try:
-            prom.wait(15)
-        except subprocess.TimeoutExpired:
-            prom.kill()
         server.stop()
+
+
+def _check_ratios(base: str, expected: dict) -> None:
+    """PromQL over the HTTP API gives the per-browser ratios the report computes; the rules load."""
+    deadline = time.monotonic() + 40
+    poll(lambda: urllib.request.urlopen(base + "/-/ready", timeout=2).status == 200, deadline, "Prometheus /-/ready")
+    query = ('sum by (browser) (extranet_journey_runs_total{outcome="success"}) / sum by (browser) '
+             '(extranet_journey_runs_total{outcome=~"success|failure|mail_not_received"})')
+    url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
+
+    def two_browsers() -> list | None:
+        data = get_json(url)
+        result = data["data"]["result"] if data.get("status") == "success" else []
+        return result if len(result) == 2 else None
+    result = poll(two_browsers, deadline, "a scrape with both browsers")
+    got = {r["metric"]["browser"]: float(r["value"][1]) for r in result}
+    assert got["chromium"] == pytest.approx(expected["chromium"].ratio, abs=1e-9)
+    assert got["firefox"] == pytest.approx(expected["firefox"].ratio, abs=1e-9)
+    assert got["chromium"] < 0.85 < 0.95 < got["firefox"]
+    # The exporter is healthy as a target, and the ops/ rules load in a real Prometheus.
+    up = get_json(base + "/api/v1/query?" + urllib.parse.urlencode({"query": 'up{job="extranet-monitor"}'}))
+    assert up["data"]["result"][0]["value"][1] == "1"
+    rules = get_json(base + "/api/v1/rules")
+    names = {r["name"] for g in rules["data"]["groups"] for r in g["rules"]}
+    assert {"ExtranetBrowserDivergence", "browser:extranet_journey_success:ratio_rate6h"} <= names
+    assert all(r.get("health") != "err" for g in rules["data"]["groups"] for r in g["rules"])
