@@ -26,6 +26,7 @@ from typing import Any, Iterator
 
 import dkim
 import pytest
+from prometheus_client import generate_latest
 from support.child_pytest import run_pytest
 from support.imap_helpers import DKIM_SELECTOR, DOMAIN, GATEWAY_ID, MailStack, imap_target_file, mail_stack
 
@@ -36,6 +37,7 @@ from fixtures.mail.path import read_path
 from fixtures.mail.source import MailQuery, Placement
 from fixtures.services.processes import ExtranetService, start_extranet
 from fixtures.target.operator import OperatorClient
+from monitor.export.exporter import StoreCollector, make_registry
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,3 +198,49 @@ def test_each_fault_is_explained_on_a_black_box_with_a_test_account(stack: MailS
             stack.gateway.hold(0)
             extranet.stop()
         _check(case, proc, results)
+
+
+def test_the_monitor_reports_cas_3_and_counts_the_verdicts(stack: MailStack, reference: ExtranetService,
+                                                           tmp_path: Path) -> None:
+    """``monitor once`` with a tampered signature and a holding relay, then ``monitor report`` and /metrics."""
+    assert stack.gateway is not None and reference.operator_key is not None
+    target = _target_file(tmp_path, stack, reference, black_box=False)
+    config = tmp_path / "monitor.toml"
+    config.write_text(f"""[run]
+journeys = ["J2.2b"]
+browsers = ["chromium"]
+retries = 0
+cycle_timeout = "5m"
+extra_args = ["--target-config", "{target}"]
+[store]
+path = "{tmp_path / "m.db"}"
+artifacts_dir = "{tmp_path / "artifacts"}"
+""")
+    operator = OperatorClient(reference.base_url, reference.operator_key)
+    operator.set_faults({"dkim_broken_in_transit": True})
+    stack.gateway.hold(HOLD_SECONDS)
+    try:
+        once = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "once"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+    finally:
+        stack.gateway.hold(0)
+        operator.set_faults({})
+        operator.close()
+    assert once.returncode == 0, once.stdout[-2000:] + once.stderr[-2000:]
+    report = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "report"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    lines = [" ".join(line.split()) for line in report.stdout.splitlines()]
+    assert "J2.2b Chromium 1 mails: spf pass 1 · dkim fail 1 · dmarc fail 1 1 warning(s)" in lines, report.stdout
+    held = r"held 1[1-3] s at relay 2"  # HOLD_SECONDS, read from one-second Received stamps
+    assert any(re.fullmatch(r"J2\.2b Chromium 1 came in junk: in Junk: DKIM fail \(body hash mismatch\), DMARC "
+                            rf"quarantine; {held}", line) for line in lines), report.stdout
+    assert any(re.fullmatch(rf"J2\.2b Chromium 1 came late: {held}", line) for line in lines), report.stdout
+    exposed = generate_latest(make_registry(StoreCollector(tmp_path / "m.db", journeys=["J2.2b"],
+                                                           browsers=["chromium"]))).decode()
+    assert 'extranet_mail_auth_total{mechanism="dkim",result="fail"} 1.0' in exposed, exposed
+    assert 'extranet_mail_auth_total{mechanism="dmarc",result="fail"} 1.0' in exposed
+    assert 'extranet_mail_hop_delay_seconds_bucket{hop="3",le="30.0"} 1.0' in exposed  # relay 3 stamped 12 s later
+    assert 'extranet_mail_hop_delay_seconds_bucket{hop="3",le="10.0"} 0.0' in exposed
+    assert stack.password not in once.stdout + once.stderr + report.stdout + exposed
+    assert "@" not in "".join(line for line in exposed.splitlines() if not line.startswith("#"))
