@@ -17,7 +17,7 @@ from fixtures.core.procedure import spends_of
 from fixtures.target.accounts import load_accounts
 from fixtures.target.config import ConfigError as TargetConfigError
 from fixtures.target.config import TargetConfig, load_target_config
-from fixtures.target.quota import AccountPlan, plan_accounts
+from fixtures.target.quota import AccountPlan, plan_accounts, plan_headline
 from monitor.config import Config
 
 
@@ -59,5 +59,9 @@ def account_plans(cfg: Config, env: Mapping[str, str] | None = None) -> tuple[li
 
 
 def account_plan_lines(cfg: Config, env: Mapping[str, str] | None = None) -> list[str]:
+    """The headline (ok, or how many accounts the schedule needs), then one line per kind."""
     plans, why = account_plans(cfg, env)
-    return [why] if why else [plan.line() for plan in plans]
+    if why:
+        return [why]
+    headline = plan_headline(plans)
+    return ([headline] if headline else []) + [f"  {plan.line()}" for plan in plans]

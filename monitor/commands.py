@@ -66,12 +66,14 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from fixtures.target.quota import plan_headline
     from monitor.accounts_plan import account_plans
     from monitor.cycle.scheduler import Scheduler
     from monitor.export.exporter import InProcessErrors
     plans, why = account_plans(cfg)  # said before the first cycle spends any quota
-    if why:
-        log.info("%s", why)
+    headline = why or plan_headline(plans)
+    if headline:
+        (log.warning if any(not p.ok for p in plans) else log.info)("%s", headline)
     for plan in plans:
         (log.info if plan.ok else log.warning)("%s", plan.line())
     errors = InProcessErrors()

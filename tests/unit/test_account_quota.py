@@ -10,7 +10,7 @@ from fixtures.core.outcomes import NOT_RUN_REASONS, AccountQuota, Outcome, class
 from fixtures.core.procedure import spends_of
 from fixtures.target.accounts import CredentialsFile
 from fixtures.target.config import ConfigError, load_target_config
-from fixtures.target.quota import LOGIN_REFUSED, Budget, QuotaLedger, accounts_needed, plan_accounts
+from fixtures.target.quota import LOGIN_REFUSED, Budget, QuotaLedger, accounts_needed, plan_accounts, plan_headline
 
 HOUR = Budget(2, 3600.0)
 
@@ -138,6 +138,21 @@ def test_the_plan_says_when_no_interval_is_long_enough() -> None:
                           accounts=1, budgets={"reinitialisation": Budget(5, 3600.0)})
     assert plans[0].planned == 6 and plans[0].needed == 2
     assert plans[0].line().endswith("or fewer journeys or browsers (not even one cycle per window fits)")
+    assert plan_headline(plans) == ("test accounts: too few: the schedule needs 2 accounts, 1 configured (1 more), "
+                                    "or fewer journeys or browsers")
+
+
+def test_the_headline_takes_the_busiest_kind_and_the_interval_every_kind_fits_in() -> None:
+    budgets = {"reinitialisation": Budget(5, 3600.0), LOGIN_REFUSED: Budget(2, 900.0)}
+    plans = plan_accounts({"J2.2b": ("reinitialisation", LOGIN_REFUSED)}, browsers=2, interval_seconds=120,
+                          accounts=2, budgets=budgets)
+    # per hour: 30 cycles × 2 = 60 resets → 12 accounts; per 15 min: 8 × 2 = 16 wrong passwords → 8 accounts
+    assert [(p.kind, p.needed) for p in plans] == [("reinitialisation", 12), (LOGIN_REFUSED, 8)]
+    assert plan_headline(plans) == ("test accounts: too few: the schedule needs 12 accounts, 2 configured (10 more), "
+                                    "or an interval of at least 12 min")  # resets: 10 per hour; wrong: 8 min
+    assert plan_headline(plan_accounts({"J2.2b": ("reinitialisation",)}, 2, 900, 2, budgets)) == \
+        "test accounts: ok: 2 accounts carry the schedule (2 needed)"
+    assert plan_headline([]) is None
 
 
 def test_journeys_that_send_no_recovery_request_plan_nothing() -> None:
@@ -155,6 +170,9 @@ def test_check_config_finds_the_target_config_of_the_child_and_counts_its_accoun
     cfg = Config(journeys=("J2.2a", "J2.2b", "R1"), browsers=("chromium", "firefox"), interval=300.0,
                  extra_args=("--target-config", str(target)))
     lines = account_plan_lines(cfg, env={})
+    assert lines[0] == ("test accounts: too few: the schedule needs 5 accounts, 2 configured (3 more), or an interval "
+                        "of at least 12 min"), lines
+    lines = [line.strip() for line in lines[1:]]
     assert [line.split(":")[1].strip() for line in lines] == ["too few"] * 3, lines
     assert "needs 5 accounts (3 more)" in lines[0]
     assert lines[2].startswith("test accounts: too few: 6 wrong-password logins per 15 min (J2.2b × 2 browsers × "
