@@ -233,3 +233,55 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
     assert any("planted.txt" in f and "base64" in f for f in found), found
     assert any("planted.network" in f and "cookie" in f for f in found), found
     assert any(str(planted_snapshot) in f and "!screen[0]" in f for f in found), found
+
+
+def test_sessions_carried_in_urls_leave_no_token_in_any_trace_member(tmp_path: Path) -> None:
+    """A Java portal under ``/aparts/`` that rewrites every link with ``;jsessionid=…`` (fault
+    ``session_in_url``): read-only R1 and N1 traced on every engine here; every session the pages
+    carried (read by ``leak_capture`` from their HTML, not by the scrubber) is searched in every
+    file and trace member, in every form. Then the scan is shown to find one planted raw."""
+    engines = available_engines()
+    if not engines:
+        pytest.skip("no browser engine available here")
+    run_dir, capture = tmp_path / "run", tmp_path / "capture"
+    run_dir.mkdir()
+    operator_key = pysecrets.token_urlsafe(24)
+    with reference_stack(run_dir / "services", operator_key=operator_key, root_path="/aparts",
+                         extranet_args=["--faults", '{"session_in_url": true}']) as (mailpit, extranet):
+        env = {**os.environ, "SENTINEL_BASE_URL": extranet.base_url, "SENTINEL_OPERATOR_KEY": operator_key,
+               "SENTINEL_MAILPIT_URL": mailpit.http_url, "SENTINEL_REFERENCE": "true",
+               "LEAK_AUDIT_CAPTURE": str(capture), DIR_ENV: str(run_dir / "aria-snapshots"),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(AUDIT), str(ROOT), os.environ.get("PYTHONPATH")]))}
+        assert ";jsessionid=" in httpx.get(extranet.base_url + "/").text  # the fault is in force
+        browsers = [arg for name in engines for arg in ("--browser", name)]
+        suite = run([sys.executable, "-m", "pytest", "journeys", "--journey", "R1", "--journey", "N1",
+                     "-p", "leak_capture", "-p", "no:randomly", "-n", "2", *browsers,
+                     "--tracing=on", "--screenshot=on", "--output", str(run_dir / "output"),
+                     "--junitxml", str(run_dir / "junit.xml"), "--results-json", str(run_dir / "results.json")],
+                    env, run_dir / "terminal.txt")
+    entries = [json.loads(line) for path in capture.glob("*.jsonl")
+               for line in path.read_text(encoding="utf-8").splitlines()]
+    shutil.rmtree(capture)
+    tokens = {e["value"] for e in entries if e["kind"] == "url-session"}
+    results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))["results"]
+    assert suite.returncode == 0 and {r["outcome"] for r in results} == {"success"}, suite.stdout[-3000:]
+    traces = list((run_dir / "output").rglob("trace*.zip"))
+    assert len(traces) >= len(results) and len(tokens) >= len(engines), (len(traces), len(tokens))
+
+    registry = SecretRegistry(tokens)
+    roots = [p for p in run_dir.iterdir() if p.name != "services"]
+    findings = scan(roots, registry)
+    members = sum(len(zipfile.ZipFile(t).namelist()) for t in traces)
+    print(f"\nsessions in URLs: {', '.join(engines)}; {len(tokens)} sessions, {len(traces)} traces, "
+          f"{members} members")
+    assert findings == [], "sessions left behind:\n" + "\n".join(findings[:50])
+
+    # Test the test: a token left raw in a trace member, and one percent-encoded, are found.
+    token = sorted(tokens)[0]
+    planted = tmp_path / "planted.zip"
+    shutil.copy(traces[0], planted)
+    with zipfile.ZipFile(planted, "a") as archive:
+        archive.writestr("planted.network", json.dumps({"request": {"url": f"http://h/aparts/;jsessionid={token}"}}))
+        archive.writestr("resources/planted.html", f'<a href="next?u=%2Faparts%2F%3Bjsessionid%3D{token}">')
+    found = scan([planted], registry)
+    assert any("planted.network" in f for f in found) and any("planted.html" in f for f in found), found

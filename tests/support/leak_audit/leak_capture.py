@@ -4,8 +4,10 @@ secret the run used, independently of the scrubber, into the audit's private fol
 Why independent: the audit must catch what the scrubber's own registry missed. So besides the
 journeys' registries it records, through Playwright itself, every value typed into a field a
 credential goes into (by the field's ``name`` or ``type=password``) and every cookie a browser
-context holds when it closes, on any engine. Values typed into fields that hold no credential
-(SIRET, mail address) are recorded as not secret under the field's name.
+context holds when it closes, on any engine. It also records every session a page's links carry
+in their URLs (``;jsessionid=…``, fault ``session_in_url``), read from the page's HTML with a
+pattern of its own. Values typed into fields that hold no credential (SIRET, mail address) are
+recorded as not secret under the field's name.
 
 The file (``$LEAK_AUDIT_CAPTURE/<worker>.jsonl``) is the audit's key: it lives outside every
 folder the audit scans and the audit deletes it.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +59,10 @@ def _wrap_fill() -> None:
     Locator.fill = fill  # type: ignore[method-assign]
 
 
+#: The audit's own reading of a session in a URL, deliberately not ``fixtures.secrets.by_kind``'s.
+_JSESSIONID = re.compile(r";jsessionid=([0-9A-Za-z._-]+)", re.IGNORECASE)
+
+
 def _wrap_close() -> None:
     original = BrowserContext.close
 
@@ -63,6 +70,10 @@ def _wrap_close() -> None:
         with contextlib.suppress(Exception):  # a crashed browser has no cookies left to leak
             for cookie in self.cookies():
                 _write("cookie", cookie["value"], name=cookie["name"])
+        for page in list(self.pages):
+            with contextlib.suppress(Exception):
+                for value in set(_JSESSIONID.findall(page.content()) + _JSESSIONID.findall(page.url)):
+                    _write("url-session", value)
         original(self, **kwargs)
 
     BrowserContext.close = close  # type: ignore[method-assign]
