@@ -1,2 +1,22 @@
-"""Root conftest: load the suite's pytest plugins (target, services, engines, results)."""
+"""Root conftest: load the suite's pytest plugins, and mark the test tiers by folder.
+
+Tiers (docs/ARCHITECTURE.md § Tests): tests/unit/ is the fast tier (`make check`, `-m "not integration"`);
+tests/integration/ and journeys/ need real processes and carry the `integration` marker, set here from
+the folder so that no file can forget it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
 pytest_plugins = ["fixtures.plugin", "fixtures.plugin.results_output"]
+
+_ROOT = Path(__file__).resolve().parent
+_INTEGRATION = (_ROOT / "tests" / "integration", _ROOT / "journeys")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.path.is_relative_to(folder) for folder in _INTEGRATION):
+            item.add_marker(pytest.mark.integration)

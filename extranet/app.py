@@ -23,6 +23,8 @@ from . import __version__, errors
 from . import mailer as mail
 from .cryptogram import Cryptograms
 from .middleware import AccessLogAndHeaders, FaultInjection
+from .rendering import link_maker
+from .root_path import RootPath
 from .routes import assistance, creation, espace, health, links, operator, recovery
 from .security import Clock
 from .sessions import ServerSessions
@@ -41,7 +43,8 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
     extranet = Extranet(
         settings=settings, store=store, clock=Clock(store.clock_offset), cryptograms=Cryptograms(store),
         mailer=mailer or mail.Mailer(settings.smtp_host, settings.smtp_port),
-        templates=Jinja2Templates(directory=str(HERE / "templates")),
+        templates=Jinja2Templates(directory=str(HERE / "templates"),
+                                  context_processors=[lambda request: {"url": link_maker(request)}]),
     )
     extranet.templates.env.globals["version"] = __version__
 
@@ -60,7 +63,8 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
         routes=routes,
         middleware=[
             Middleware(AccessLogAndHeaders),
-            Middleware(ServerSessions, store=store),
+            Middleware(RootPath, root_path=settings.root_path),
+            Middleware(ServerSessions, store=store, path=settings.root_path or "/"),
             Middleware(FaultInjection),
         ],
         exception_handlers=errors.HANDLERS,

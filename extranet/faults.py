@@ -42,6 +42,16 @@ Faults (defaults mean "behave normally"):
 ``endpoint_errors: {"<endpoint>": status}`` — that endpoint answers the status (400-599) with the error
     page. ``endpoint_delays_seconds: {"<endpoint>": s}`` — that endpoint answers s seconds late.
 
+``links_leave_root_path: true`` — the pages' links, forms and redirects leave out the root path
+    (``/mot-de-passe-oublie`` from a portal served under ``/aparts/``, which answers 404 there):
+    an application that does not know it is deployed under a path. The suite must say so
+    (failure class ``left_target_path``), not just "no heading". No effect at the root.
+
+``session_in_url: true`` — every link, form, redirect and image of the pages carries the
+    session as a path parameter, ``/aparts/mon-espace;jsessionid=5E8F…`` (32 hex digits, one
+    per session), as Java servers do when unsure of cookies (Servlet URL rewriting). The
+    extranet, like a servlet container, ignores path parameters when routing. The suite must
+    treat the value as a secret wherever a URL is kept (traces, signatures, reports).
 ``label_overrides: {"Valider": "Confirmer", "Identifiant": "Identifiant de connexion"}`` — renames
     labels on every page, several at once: any whole text node or accessible-name attribute equal to
     a key is shown as its value (``extranet/relabel.py``; form field names and values are unchanged,
@@ -175,6 +185,8 @@ class FaultProfile:
     endpoint_errors: dict[str, int] = field(default_factory=dict)
     endpoint_delays_seconds: dict[str, float] = field(default_factory=dict)
     incident_text: str | None = None
+    links_leave_root_path: bool = False
+    session_in_url: bool = False
     label_overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -189,7 +201,7 @@ class FaultProfile:
         for key, value in data.items():
             if value is None and key in ("seed", "incident_text"):
                 continue
-            if key in ("reset_requires_client_hints", "spammy_mail"):
+            if key in ("reset_requires_client_hints", "spammy_mail", "links_leave_root_path", "session_in_url"):
                 values[key] = _bool(key, value)
             elif key == "engine_failure_rates":
                 rates = _mapping(key, value)

@@ -16,19 +16,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .faults import endpoint_of, engine_of
 from .rendering import page
+from .root_path import route_path
 from .security import log_ref
 from .state import extranet_of
 
 log = logging.getLogger("extranet")
 access_log = logging.getLogger("extranet.access")
 
-_SECRET_PATH = re.compile(r"^/(activation|reinitialisation)/(.+)$")
+_PATH_PARAMETERS = re.compile(r";[^/]*")
+_SECRET_PATH = re.compile(r"^(.*?)/(activation|reinitialisation)/(.+)$")
 
 
 def redact_path(path: str) -> str:
-    """Paths as logged: link tokens become a short reference."""
+    """Paths as logged (root path included): link tokens become a short reference, path
+    parameters (``;jsessionid=…``, a session) are left out."""
+    path = _PATH_PARAMETERS.sub(";…", path)
     match = _SECRET_PATH.match(path)
-    return f"/{match.group(1)}/<ref {log_ref(match.group(2))}>" if match else path
+    return f"{match.group(1)}/{match.group(2)}/<ref {log_ref(match.group(3))}>" if match else path
 
 
 class FaultInjection:
@@ -42,7 +46,7 @@ class FaultInjection:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = endpoint_of(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        endpoint = endpoint_of(scope["method"], route_path(scope)) if scope["type"] == "http" else None
         if endpoint is None:
             await self.app(scope, receive, send)
             return

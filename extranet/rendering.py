@@ -6,12 +6,13 @@ way (``role="alert"``), which the page objects rely on.
 from __future__ import annotations
 
 import re
-from typing import Any
+import secrets
+from typing import Any, Callable
 
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from .relabel import relabel
 from .security import csrf_matches, new_csrf_token
@@ -44,6 +45,40 @@ def page(request: Request, template: str, status_code: int = 200, background: Ba
         response.init_headers()
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def link_maker(request: Request) -> Callable[[str], str]:
+    """How this response writes the extranet's own paths (templates call it ``url``): under the
+    root path, ``/aparts/mon-espace``, as a Java portal's ``encodeURL`` does.
+
+    Two faults bend it the way misconfigured Java portals do: ``links_leave_root_path`` drops the
+    root path (the app does not know it is behind ``/aparts/``), ``session_in_url`` adds the
+    session as a path parameter, ``/aparts/mon-espace;jsessionid=5E8F…`` (Servlet URL rewriting).
+    """
+    extranet = extranet_of(request)
+    profile = extranet.faults().profile
+    root = "" if profile.links_leave_root_path else extranet.settings.root_path
+    session = f";jsessionid={jsessionid(request)}" if profile.session_in_url else ""
+
+    def url(chemin: str) -> str:
+        path, sep, query = chemin.partition("?")
+        return root + path + session + sep + query
+
+    return url
+
+
+def jsessionid(request: Request) -> str:
+    """The session's id as a Java server would put it in URLs (fault ``session_in_url``): 32
+    random upper-case hex digits, one per session. Never the ``extranet_session`` cookie itself."""
+    value = request.session.get("jsessionid")
+    if not value:
+        value = request.session["jsessionid"] = secrets.token_hex(16).upper()
+    return str(value)
+
+
+def redirect(request: Request, chemin: str) -> RedirectResponse:
+    """``303 See Other`` to a path of the extranet, written as its links are (``link_maker``)."""
+    return RedirectResponse(link_maker(request)(chemin), status_code=303)
 
 
 def session_expired(request: Request) -> Response:

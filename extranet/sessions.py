@@ -49,8 +49,9 @@ class ServerSessions:
     """ASGI middleware giving ``request.session`` a dict kept in the store under an opaque id."""
 
     def __init__(self, app: ASGIApp, store: Store, *, cookie: str = COOKIE, idle_seconds: float = IDLE_SECONDS,
-                 same_site: str = "lax", clock: Callable[[], float] = time.time) -> None:
+                 same_site: str = "lax", clock: Callable[[], float] = time.time, path: str = "/") -> None:
         self.app = app
+        self.path = path  # the root path (``/aparts``): the cookie is the portal's, not the host's
         self.store = store
         self.cookie = cookie
         self.idle_seconds = idle_seconds
@@ -101,4 +102,4 @@ class ServerSessions:
 
     def _cookie_header(self, scope: Scope, value: str, max_age: int) -> str:
         secure = "; Secure" if scope.get("scheme") in ("https", "wss") else ""
-        return f"{self.cookie}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite={self.same_site}{secure}"
+        return f"{self.cookie}={value}; Path={self.path}; Max-Age={max_age}; HttpOnly; SameSite={self.same_site}{secure}"

@@ -31,11 +31,15 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     database: str = "./extranet.db"
-    public_url: str | None = None  # None: http://HOST:PORT
+    public_url: str | None = None  # None: http://HOST:PORT + root_path
+    root_path: str = ""  # "": served at the root; "/aparts": every route, link and cookie under it
     operator_key: str | None = None  # None: operator routes answer 404
     incident_text: str | None = None
     reset_rate_limit: int = 5  # recovery requests per identifier per hour; 0 = no limit
     token_ttl_minutes: int = 60
+    login_lockout_attempts: int = 5  # wrong passwords that lock an identifier; 0 = never locked
+    login_lockout_window_minutes: int = 15  # ... when they fall within this many minutes
+    login_lockout_minutes: int = 15  # how long the lock lasts after the last of them
     log_level: str = "info"
     faults: FaultProfile = FaultProfile()  # see extranet/faults.py
 
@@ -47,12 +51,16 @@ class Settings:
         _check_database(self.database)
         if self.public_url is not None:
             _check_url(self.public_url)
+        _check_root_path(self.root_path)
         if self.operator_key is not None:
             _check_operator_key(self.operator_key)
         if self.incident_text is not None and not isinstance(self.incident_text, str):
             raise SettingsError(f"{_label('incident_text')}: must be text, got {self.incident_text!r}")
         _check_int("reset_rate_limit", self.reset_rate_limit, 0, 10_000)
         _check_int("token_ttl_minutes", self.token_ttl_minutes, 1, 24 * 60)
+        _check_int("login_lockout_attempts", self.login_lockout_attempts, 0, 1000)
+        _check_int("login_lockout_window_minutes", self.login_lockout_window_minutes, 1, 24 * 60)
+        _check_int("login_lockout_minutes", self.login_lockout_minutes, 1, 24 * 60)
         if not isinstance(self.faults, FaultProfile):
             raise SettingsError(f"{_label('faults')}: must be a fault profile, got {type(self.faults).__name__}")
         if self.log_level not in LOG_LEVELS:
@@ -60,11 +68,11 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        """Base URL used in mail links, without a trailing slash."""
+        """Base URL used in mail links, without a trailing slash (the root path included)."""
         if self.public_url:
             return self.public_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"http://{host}:{self.port}{self.root_path}"
 
 
 def _label(field: str) -> str:
@@ -96,6 +104,17 @@ def _check_database(value: object) -> None:
 def _check_url(value: object) -> None:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
         raise SettingsError(f"{_label('public_url')}: must be an http:// or https:// URL without query, got {value!r}")
+
+
+def _check_root_path(value: object) -> None:
+    if not isinstance(value, str) or not (value == "" or re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value)):
+        raise SettingsError(f"{_label('root_path')}: must be a path such as /aparts (letters, digits, . _ ~ -, "
+                            f"segments separated by /), got {value!r}")
+
+
+def _root_path(raw: str) -> str:
+    """``/aparts/`` and ``/aparts`` are the same root path; ``/`` and empty mean the root."""
+    return raw.strip().rstrip("/")
 
 
 def _check_operator_key(value: object) -> None:
@@ -133,10 +152,14 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "smtp_port": _as_int("smtp_port", 1, 65535),
     "database": str,
     "public_url": _optional_text,
+    "root_path": _root_path,
     "operator_key": _optional_text,
     "incident_text": _optional_text,
     "reset_rate_limit": _as_int("reset_rate_limit", 0, 10_000),
     "token_ttl_minutes": _as_int("token_ttl_minutes", 1, 24 * 60),
+    "login_lockout_attempts": _as_int("login_lockout_attempts", 0, 1000),
+    "login_lockout_window_minutes": _as_int("login_lockout_window_minutes", 1, 24 * 60),
+    "login_lockout_minutes": _as_int("login_lockout_minutes", 1, 24 * 60),
     "log_level": lambda raw: raw.strip().lower(),
     "faults": _fault_profile,
 }
@@ -147,11 +170,16 @@ _HELP = {
     "smtp_host": "SMTP server the mails are sent to (default 127.0.0.1)",
     "smtp_port": "SMTP port (default 1025, Mailpit's)",
     "database": "SQLite database file, created if missing (default ./extranet.db)",
-    "public_url": "base URL used in mail links (default http://HOST:PORT)",
+    "public_url": "base URL used in mail links (default http://HOST:PORT followed by the root path)",
+    "root_path": "serve every page, link, redirect, cookie and operator route under this path, e.g. /aparts, "
+                 "as the real portal is; other paths answer 404 (default: the root)",
     "operator_key": "enables /__operator__/ routes for requests carrying X-Operator-Key: KEY (default: none, routes answer 404)",
     "incident_text": "incident notice shown on the home page (default: none)",
     "reset_rate_limit": "recovery requests accepted per identifier or SIRET per hour, 0 = no limit (default 5)",
     "token_ttl_minutes": "validity of activation and reset links in minutes (default 60)",
+    "login_lockout_attempts": "wrong passwords that lock an identifier, 0 = never locked (default 5)",
+    "login_lockout_window_minutes": "... when they fall within this many minutes (default 15)",
+    "login_lockout_minutes": "how long an identifier stays locked after the last wrong password (default 15)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
     "faults": "fault profile as JSON or @file.json, see extranet/faults.py (default: none)",
 }

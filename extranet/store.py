@@ -64,6 +64,11 @@ CREATE TABLE IF NOT EXISTS rate_limits (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rate_limits_by_bucket ON rate_limits(bucket, at);
+CREATE TABLE IF NOT EXISTS login_failures (
+    bucket TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_by_bucket ON login_failures(bucket, at);
 CREATE TABLE IF NOT EXISTS captcha_challenges (
     id TEXT PRIMARY KEY,
     answer TEXT NOT NULL,
@@ -88,7 +93,7 @@ CREATE TABLE IF NOT EXISTS settings (
 # the assistance sequence keeps counting, so a number is never reused across resets and an
 # old acknowledgement mail can never be mistaken for a new one.
 _RESET_TABLES = ("tokens", "accounts", "establishments", "consumed_forms", "assistance_requests",
-                 "rate_limits", "captcha_challenges")
+                 "rate_limits", "login_failures", "captcha_challenges")
 _RESET_SETTINGS = ("clock_offset_seconds", "incident_text", "faults")
 
 
@@ -304,6 +309,31 @@ class Store:
                 return False
             db.execute("INSERT INTO rate_limits(bucket, at) VALUES (?, ?)", (bucket, now))
             return True
+
+    # -- wrong passwords ------------------------------------------------------------------
+    def login_locked_until(self, bucket: str, attempts: int, window_seconds: float, lock_seconds: float,
+                           now: float) -> float | None:
+        """When ``attempts`` wrong passwords fell within ``window_seconds`` of each other, the
+        identifier is locked ``lock_seconds`` after the last of them: that time, or None."""
+        if attempts <= 0:
+            return None
+        rows = self._query("SELECT at FROM login_failures WHERE bucket = ? AND at > ? ORDER BY at DESC LIMIT ?",
+                           (bucket, now - window_seconds - lock_seconds, attempts))
+        stamps = [row["at"] for row in rows]
+        if len(stamps) < attempts or stamps[0] - stamps[-1] > window_seconds:
+            return None
+        until = float(stamps[0]) + lock_seconds
+        return until if now < until else None
+
+    def note_login_failure(self, bucket: str, now: float, keep_seconds: float) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM login_failures WHERE at <= ?", (now - keep_seconds,))
+            db.execute("INSERT INTO login_failures(bucket, at) VALUES (?, ?)", (bucket, now))
+
+    def clear_login_failures(self, bucket: str) -> None:
+        """A successful login or a new password: the count starts again (as most portals do)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM login_failures WHERE bucket = ?", (bucket,))
 
     # -- cryptogram challenges -----------------------------------------------------------
     def add_challenge(self, challenge_id: str, answer: str, expires_at: float, now: float) -> None:

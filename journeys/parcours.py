@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
+from fixtures.core.outcomes import AccountLocked, AccountUnusable, MailNotReceived
 from fixtures.core.steps import (
     ETAPE_1,
     ETAPE_2,
@@ -19,9 +20,13 @@ from fixtures.core.steps import (
 from fixtures.mail.source import Mail
 from fixtures.plugin.inbox import Inbox
 from fixtures.plugin.journey import JourneyRecord
+from fixtures.plugin.not_run import skip as not_run
 from fixtures.target.identity import Identity
 from fixtures.target.operator import OperatorClient
 from pages import (
+    ACCEPTE,
+    BLOQUE,
+    TEXTE_COMPTE_BLOQUE,
     AccueilPage,
     CreationEspacePage,
     DemandeEnregistreePage,
@@ -76,7 +81,14 @@ def se_connecter(page: Page, journey: JourneyRecord, identifiant: str, mot_de_pa
         home = ouvrir_l_accueil(page)
         home.se_connecter(identifiant, mot_de_passe)
         espace = MonEspacePage(page)
-        espace.expect_connecte(denomination)
+        try:
+            espace.expect_connecte(denomination)
+        except AssertionError as exc:
+            if home.compte_bloque():  # the portal locked the identifier: say so, not "no Mon espace"
+                raise AccountLocked(f"the target says this account is locked (« {TEXTE_COMPTE_BLOQUE}… »): too many "
+                                    "wrong passwords, not the suite's (it keeps under half the target's tolerance)") \
+                    from exc
+            raise
     return espace
 
 
@@ -114,25 +126,43 @@ def choisir_le_nouveau_mot_de_passe(page: Page, lien: str, mot_de_passe: str) ->
 
 
 def preparer_le_compte_de_test(page: Page, journey: JourneyRecord, inbox: Inbox, compte: Identity) -> None:
-    """A target's test account whose last rotation was interrupted (a killed run, a failed
-    journey) has two candidate passwords: find the one that works, or, if neither does,
-    recover the account through « J'ai oublié mon mot de passe » as its owner would.
-    Nothing to do for an account the operator seeded, or one whose last rotation completed."""
+    """Before a journey relies on a target's test account, make sure its password works, once
+    per session and after an interrupted rotation (a killed run, a failed journey): log in with
+    each candidate the credentials file holds; if none works (someone changed it behind the
+    suite's back), recover the account through « J'ai oublié mon mot de passe » as its owner
+    would. Whatever happens here is never the journey's failure: no recovery quota left is
+    *not run* (``account_quota``), no recovery mail is *not run* (``test_account_unusable``);
+    a lock the target shows is ``account_locked`` (the suite keeps its own wrong passwords under
+    half the target's tolerance, so the lock is not its doing).
+    Nothing to do for an account the operator seeded."""
     bail = getattr(compte, "test_account", None)  # the lease of a test account, None when seeded
-    if bail is None or not bail.unsure:
+    if bail is None or bail.ready:
         return
     identifiant = compte.identifiant
     assert identifiant is not None, "a test account comes with its identifier"
     with journey.step(RETROUVER_MOT_DE_PASSE_COMPTE_DE_TEST):
         for candidat in bail.candidates:
-            if ouvrir_l_accueil(page).se_connecter_et_savoir_si_accepte(identifiant, candidat):
+            essai = bail.reserve_a_wrong_password()  # counted first, uncounted if accepted
+            if essai is None:  # one more wrong password could lock it: recover it instead
+                break
+            resultat = ouvrir_l_accueil(page).se_connecter_et_savoir(identifiant, candidat)
+            if resultat == BLOQUE:
+                raise AccountLocked(f"test account {bail.name}: the target says it is locked (« {TEXTE_COMPTE_BLOQUE}… »); "
+                                    "the suite stayed within its own budget of wrong passwords, so someone else "
+                                    "locked it: wait for the lock to end")
+            if resultat == ACCEPTE:
+                bail.accepted(essai)
                 MonEspacePage(page).se_deconnecter()
                 bail.works(candidat)
                 compte.password = candidat
                 return
     with journey.step(RECUPERER_COMPTE_DE_TEST):
-        ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_mot_de_passe()
-        lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, identifiant)
+        try:
+            ouvrir_l_accueil(page).cliquer_j_ai_oublie_mon_mot_de_passe()
+            lien = recevoir_un_lien_de_reinitialisation(page, journey, inbox, identifiant)
+        except MailNotReceived as exc:
+            not_run(AccountUnusable(f"test account {bail.name}: its password no longer works and the reset mail "
+                                    f"that would recover it did not come ({exc}); the journey was not run"))
         nouveau = compte.new_password()  # written back before it is typed
         choisir_le_nouveau_mot_de_passe(page, lien, nouveau)
         bail.works(nouveau)

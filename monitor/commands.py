@@ -33,8 +33,14 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import account_plans
     from monitor.cycle.scheduler import Scheduler
     from monitor.export.exporter import InProcessErrors
+    plans, why = account_plans(cfg)  # said before the first cycle spends any quota
+    if why:
+        log.info("%s", why)
+    for plan in plans:
+        (log.info if plan.ok else log.warning)("%s", plan.line())
     errors = InProcessErrors()
     store = Store.open_writer(cfg.db_path, busy_timeout=cfg.busy_timeout)
     server = None
@@ -123,6 +129,9 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
         print("  remote browsers: " + ", ".join(f"{e} (remote: {public_endpoint(u)})" for e, u in cfg.connect.items()))
     print(f"  store: {cfg.db_path}; artifacts: {cfg.artifacts_dir}")
     print(f"  exporter: {cfg.listen_host}:{cfg.listen_port}; windows: {', '.join(format_duration(w) for w in cfg.windows)}")
+    from monitor.accounts_plan import account_plan_lines
+    for line in account_plan_lines(cfg):
+        print(f"  {line}")
     return 0
 
 

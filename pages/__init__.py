@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .accueil import AccueilPage, AvisIncident
+from .accueil import ACCEPTE, BLOQUE, REFUSE, TEXTE_COMPTE_BLOQUE, AccueilPage, AvisIncident
 from .assistance import MOTIF_HABILITATION_A_L_EXTRANET, MOTIF_HABILITATION_EXTRANET, AssistancePage
 from .base import BasePage
 from .confirmations import (
@@ -63,7 +63,7 @@ def secret_fields(page: Page) -> list[Locator]:
 
 
 __all__ = [
-    "AccueilPage", "AssistancePage", "AvisIncident", "BasePage", "CompteActivePage",
+    "ACCEPTE", "BLOQUE", "REFUSE", "TEXTE_COMPTE_BLOQUE", "AccueilPage", "AssistancePage", "AvisIncident", "BasePage", "CompteActivePage",
     "CompteExistantPage", "ConfirmationPage", "CreationDuComptePage", "CreationEspacePage",
     "DemandeAssistanceEnregistreePage", "DemandeCreationEnregistreePage", "DemandeEnregistreePage",
     "IdentifiantOubliePage", "LienInvalidePage", "MOTIF_HABILITATION_A_L_EXTRANET",

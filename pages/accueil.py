@@ -13,6 +13,10 @@ from .base import Attendu, BasePage
 TEXTE_ERREUR_CONNEXION = "Identifiant ou mot de passe incorrect."
 #: Shown only when an incident is announced: optional, so not among the home page's expected elements.
 AVIS_INCIDENT = Attendu("alert", "Avis d'incident")
+#: What the portal says once it has locked an identifier after too many wrong passwords (the
+#: reference extranet's words; the start of the sentence, which names no duration).
+TEXTE_COMPTE_BLOQUE = "Votre compte est temporairement bloqué"
+ACCEPTE, REFUSE, BLOQUE = "accepté", "refusé", "bloqué"  # what a login attempt gets
 
 
 class AvisIncident:
@@ -88,15 +92,21 @@ class AccueilPage(BasePage):
     def expect_erreur_connexion(self) -> None:
         self.expect_erreur(TEXTE_ERREUR_CONNEXION)
 
-    def se_connecter_et_savoir_si_accepte(self, identifiant: str, mot_de_passe: str) -> bool:
-        """Log in and tell whether the target accepted (« Mon espace ») or refused (the login
-        error): finds which of two passwords a test account has after an interrupted rotation."""
+    def se_connecter_et_savoir(self, identifiant: str, mot_de_passe: str) -> str:
+        """Log in and tell whether the target accepted (« Mon espace »: ``ACCEPTE``), refused the
+        password (``REFUSE``) or has locked the identifier (``BLOQUE``): checks a test account's
+        password before a journey relies on it."""
         self.se_connecter(identifiant, mot_de_passe)
         from .mon_espace import MonEspacePage  # it leads back here: imported when used
 
         accepte = MonEspacePage(self.page).bouton_se_deconnecter()
-        expect(accepte.or_(self.alerte(TEXTE_ERREUR_CONNEXION))).to_be_visible()
-        return accepte.is_visible()
+        bloque = self.alerte(TEXTE_COMPTE_BLOQUE)
+        expect(accepte.or_(self.alerte(TEXTE_ERREUR_CONNEXION)).or_(bloque)).to_be_visible()
+        return ACCEPTE if accepte.is_visible() else BLOQUE if bloque.is_visible() else REFUSE
+
+    def compte_bloque(self) -> bool:
+        """The portal says, now, that the identifier is locked."""
+        return self.alerte(TEXTE_COMPTE_BLOQUE).is_visible()
 
     # -- links -----------------------------------------------------------------------
     def lien_identifiant_oublie(self) -> Locator:

@@ -41,7 +41,7 @@ class AssistancePage(BasePage):
         """Open the form; ``motif`` preselects the reason through ``?motif=``."""
         if motif is None:
             return super().ouvrir()
-        return self.page.goto(f"{self.chemin}?{urlencode({'motif': motif})}")
+        return self.page.goto(self.adresse(f"{self.chemin}?{urlencode({'motif': motif})}"))
 
     def liste_motif(self) -> Locator:
         return self.localiser(LISTE_MOTIF)

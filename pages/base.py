@@ -1,7 +1,8 @@
 """What every screen of the extranet has in common.
 
 Why a base class: each screen is recognised by its level-1 heading (the contract names it),
-can be opened by its relative URL (the browser context carries ``base_url``), shows its
+can be opened by its path on the target (joined to the target's base URL, path included, by
+``fixtures.core.address.url_of``: the real portal lives under ``/aparts/``), shows its
 errors in ``role="alert"`` elements, and lists the fields that hold secrets so the suite can
 mask them in screenshots. Locators are built only from roles, labels and visible text, with
 the contract's French wording, so a page object breaks exactly when what a user sees changes.
@@ -11,9 +12,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Self
+from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response, expect
+
+from fixtures.core.address import is_under, outside_message, url_of
+from fixtures.core.outcomes import LeftTargetPath
+
+#: The target's base URL of each browser context (``viser``); weak: a closed context goes away.
+_CIBLES: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
+
+
+def viser(context: Any, base_url: str) -> None:
+    """Tell the page objects of ``context`` where the target lives: its base URL, path included.
+
+    Why not Playwright's ``base_url`` alone: it resolves ``/mot-de-passe-oublie`` the browser's
+    way, dropping the target's path, and the WebKitGTK inspector route has none at all.
+    """
+    _CIBLES[context] = base_url
+
+
+def cible(page: Page) -> str | None:
+    """The base URL ``viser`` gave this page's context (None: pages used without the plugin)."""
+    try:
+        return _CIBLES.get(page.context)
+    except PlaywrightError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -112,11 +137,23 @@ class BasePage:
         return None
 
     # -- navigation ----------------------------------------------------------------
+    def adresse(self, chemin: str) -> str:
+        """The URL of a path of the procedure on the target (an absolute URL is kept as it is)."""
+        base = cible(self.page)
+        return url_of(base, chemin) if base else chemin
+
     def ouvrir(self) -> Response | None:
-        """Open the screen by its relative URL and return the HTTP response."""
+        """Open the screen by its path on the target and return the HTTP response."""
         if self.chemin is None:
             raise TypeError(f"{type(self).__name__} has no URL of its own: reach it through another screen")
-        return self.page.goto(self.chemin)
+        return self.page.goto(self.adresse(self.chemin))
+
+    def expect_sur_la_cible(self) -> None:
+        """Raise ``LeftTargetPath`` when the page left the target's path (a link to ``/accueil`` on a
+        portal under ``/aparts/``): the target's links are wrong, whatever the screen shows."""
+        base, url = cible(self.page), self.page.url
+        if base and url.startswith(("http://", "https://")) and not is_under(base, url):
+            raise LeftTargetPath(outside_message(base, url))
 
     def expect_statut(self, response: Response | None, statut: int, quoi: str = "the page") -> None:
         """Assert a navigation answered ``statut``: one place for the check every mailed link needs.
@@ -125,6 +162,7 @@ class BasePage:
         """
         recu = response.status if response is not None else None
         if recu != statut:
+            self.expect_sur_la_cible()
             raise AssertionError(f"expected {quoi} to answer {statut}, got {recu if recu is not None else 'no response'}; "
                                  f"{ce_que_montre(self.page).decrire()}")
 
@@ -134,9 +172,11 @@ class BasePage:
         return self
 
     def expect_url(self, chemin: str) -> None:
-        """Assert the address bar ends with ``chemin`` (query string allowed)."""
-        self.constater(f"an address ending with {chemin}",
-                       lambda: expect(self.page).to_have_url(re.compile(re.escape(chemin) + r"(\?.*)?$")))
+        """Assert the address bar is ``chemin`` on the target (query string allowed; the path's
+        case is not compared, as ``is_under`` does not compare it)."""
+        adresse = self.adresse(chemin)
+        self.constater(f"the address {adresse}", lambda: expect(self.page).to_have_url(
+            re.compile(re.escape(adresse) + r"(\?.*)?$", re.IGNORECASE)))
 
     def voir(self, attendu: str, element: Locator) -> None:
         """``expect(element).to_be_visible()`` that, failing, says what was expected and what is shown."""
@@ -152,7 +192,9 @@ class BasePage:
         try:
             verification()
         except AssertionError as exc:
+            self.expect_sur_la_cible()
             raise AssertionError(f"expected {attendu}; {ce_que_montre(self.page).decrire()}") from exc
+        self.expect_sur_la_cible()  # a screen recognised off the target's path is still a wrong link
 
     # -- locators ------------------------------------------------------------------
     def titre_principal(self) -> Locator:

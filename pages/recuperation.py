@@ -85,7 +85,7 @@ class NouveauMotDePassePage(BasePage):
     def ouvrir_lien(self, lien: str, *, statut: int = 200) -> None:
         """Open the link exactly as the mail gives it (absolute URL); assert it answered ``statut``
         (200 for a valid link, 410 expired, 404 used, forged or truncated)."""
-        self.expect_statut(self.page.goto(lien), statut, "the link")
+        self.expect_statut(self.page.goto(self.adresse(lien)), statut, "the link")
 
     def champ_nouveau_mot_de_passe(self) -> Locator:
         return self.localiser(CHAMP_NOUVEAU_MOT_DE_PASSE)
@@ -138,7 +138,7 @@ class LienInvalidePage(BasePage):
 
     def ouvrir_sans_ecrire(self) -> Response | None:
         """Open a reset link the site never issued (a made-up token): the refusal screen, nothing written."""
-        return self.page.goto(f"/reinitialisation/{secrets.token_urlsafe(32)}")
+        return self.page.goto(self.adresse(f"/reinitialisation/{secrets.token_urlsafe(32)}"))
 
     def lien_mot_de_passe_oublie(self) -> Locator:
         return self.localiser(LIEN_MOT_DE_PASSE_OUBLIE)

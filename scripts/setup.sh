@@ -16,8 +16,9 @@ MAILPIT_VERSION="v1.30.5"
 # libc6-dev build its TCP_NODELAY shim (fixtures/engines/native/inspector_nodelay.c; without it WebKit is slower).
 BROWSER_PACKAGES=(chromium chromium-headless-shell firefox-esr libwebkit2gtk-4.1-0 gcc libc6-dev)
 # dovecot-*, postfix, spamc, openssl: the real mailbox of the IMAP tests (tests/support/dovecot.py, tests/support/postfix.py).
+# prometheus-alertmanager: routes tested by amtool and end to end (tests/integration/test_alertmanager_*.py).
 # dnsmasq-base: the lab's private DNS on loopback (DKIM, SPF and DMARC records; tests/support/lab_dns.py).
-TOOL_PACKAGES=(spamassassin spamd spamc prometheus prometheus-pushgateway xvfb fonts-dejavu-core wrk
+TOOL_PACKAGES=(spamassassin spamd spamc prometheus prometheus-pushgateway prometheus-alertmanager xvfb fonts-dejavu-core wrk
                dovecot-imapd dovecot-lmtpd dovecot-sieve postfix openssl dnsmasq-base)
 log() { printf '[setup] %s\n' "$*"; }
 

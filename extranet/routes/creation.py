@@ -12,11 +12,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import mailer as mail
-from ..rendering import CIVILITES, email_error, field, page, read_form, session_expired
+from ..rendering import CIVILITES, email_error, field, link_maker, page, read_form, redirect, session_expired
 from ..security import log_ref, new_csrf_token, new_link_token, token_hash
 from ..siret import normalize, siret_error
 from ..state import extranet_of
@@ -32,7 +32,8 @@ ACCOUNT_FIELDS = ("denomination", "civilite", "nom", "prenom", "courriel", "cour
 async def cryptogram_new(request: Request) -> Response:
     extranet = extranet_of(request)
     challenge = extranet.cryptograms.issue(extranet.now())
-    return JSONResponse({"challenge": challenge, "image_url": f"/cryptogramme/{challenge}.png"},
+    image_url = link_maker(request)(f"/cryptogramme/{challenge}.png")
+    return JSONResponse({"challenge": challenge, "image_url": image_url},
                         headers={"Cache-Control": "no-store"})
 
 
@@ -85,7 +86,7 @@ async def creer_post(request: Request) -> Response:
         return page(request, "compte_existe.html")
     request.session["creation_siret"] = siret
     request.session["creation_form"] = new_csrf_token()
-    return RedirectResponse("/creer-mon-espace/compte", status_code=303)
+    return redirect(request, "/creer-mon-espace/compte")
 
 
 # -- step 2: the account ---------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def account_form(request: Request, status_code: int = 200, **context: Any) -> Re
 
 async def compte_get(request: Request) -> Response:
     if not request.session.get("creation_siret") or not request.session.get("creation_form"):
-        return RedirectResponse("/creer-mon-espace", status_code=303)
+        return redirect(request, "/creer-mon-espace")
     return account_form(request)
 
 
@@ -112,7 +113,7 @@ async def compte_post(request: Request) -> Response:
     if form_id and extranet.store.form_consumed(token_hash(form_id)):
         return already_submitted(request, values)
     if not request.session.get("creation_siret") or request.session.get("creation_form") != form_id:
-        return RedirectResponse("/creer-mon-espace", status_code=303)
+        return redirect(request, "/creer-mon-espace")
     errors = account_errors(values)
     if errors:
         return account_form(request, 422, values=values, errors=errors)

@@ -17,6 +17,7 @@ from .. import mailer as mail
 from ..rendering import field, page, read_form, session_expired
 from ..security import PASSWORD_POLICY_TEXT, hash_password, log_ref, looks_like_token, password_problems, token_hash
 from ..state import extranet_of
+from .espace import login_bucket
 
 log = logging.getLogger("extranet")
 
@@ -63,6 +64,7 @@ def link_handler(kind: str) -> Callable[[Request], Awaitable[Response]]:
         if result.status != "valid":
             return invalid_link(request, kind, token, expired=result.status == "expired")
         log.info("%s link used for identifiant=%s", kind, log_ref(result.identifiant or ""))
+        extranet.store.clear_login_failures(login_bucket(result.identifiant or ""))  # a new password unlocks
         if kind == "activation":
             account = extranet.store.account(result.identifiant or "")
             if account:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from fixtures.core.contract import JourneyResult
+from fixtures.core.fold import fold
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, Outcome
 
 SUCCESS, PROBE_ERROR = Outcome.SUCCESS.value, Outcome.PROBE_ERROR.value
@@ -44,7 +45,7 @@ def browser_label(browser: str) -> str:
 # Which outcome wins when one journey has several tests (parametrised cases) in a browser:
 # a target failure is known for sure; a probe error hides whether the rest would pass; a
 # test that passed judged the target, which its not-run siblings (N1's operator part) did not.
-_PRECEDENCE = tuple(o.value for o in (Outcome.FAILURE, Outcome.MAIL_NOT_RECEIVED, Outcome.PROBE_ERROR,
+PRECEDENCE = tuple(o.value for o in (Outcome.FAILURE, Outcome.MAIL_NOT_RECEIVED, Outcome.PROBE_ERROR,
                                       Outcome.SUCCESS, Outcome.NOT_RUN, Outcome.UNAVAILABLE))
 
 
@@ -52,33 +53,18 @@ def aggregate(results: Iterable[JourneyResult]) -> list[JourneyResult]:
     """One result per journey × browser: a journey may be several pytest tests.
 
     The worst outcome wins (failure > mail_not_received > probe_error > success > not_run >
-    unavailable) and brings its failure class and message; durations add up; steps, mails,
-    spam scores and artifacts are concatenated; the incident notice is seen if any test
-    saw it; ``test`` lists the node ids that did not succeed (all of them if all passed).
+    unavailable); every other field folds by the rule it declares (``fixtures.core.fold``:
+    durations add up, steps, mails and artifacts are concatenated, warnings are or-ed, what
+    describes the outcome comes from the worst test), so a field added to the contract is
+    carried with no change here.
     """
     groups: dict[tuple[str, str], list[JourneyResult]] = {}
     for r in results:
         groups.setdefault((r.journey, r.browser), []).append(r)
     out = []
-    for (journey, browser), rs in groups.items():
-        if len(rs) == 1:
-            out.append(rs[0])
-            continue
-        worst = min(rs, key=lambda r: _PRECEDENCE.index(r.outcome))
-        bad = ([r.test for r in rs if r.outcome != SUCCESS and r.outcome not in NOT_RUN_OUTCOMES and r.test]
-               or [r.test for r in rs if r.test])
-        notices = [r.incident_notice for r in rs if r.incident_notice is not None]
-        out.append(JourneyResult(
-            journey=journey, browser=browser, outcome=worst.outcome, test="\n".join(bad),
-            failure_class=worst.failure_class, message=worst.message,
-            duration_seconds=sum(r.duration_seconds for r in rs),
-            steps=tuple(s for r in rs for s in r.steps),
-            mail_latencies=tuple(m for r in rs for m in r.mail_latencies),
-            spam_scores=tuple(x for r in rs for x in r.spam_scores),
-            spam_flagged=any(r.spam_flagged for r in rs), failed_step=worst.failed_step,
-            incident_notice=any(notices) if notices else None,
-            artifacts=tuple(a for r in rs for a in r.artifacts),
-            signatures=tuple(s for r in rs for s in r.signatures)))
+    for rs in groups.values():
+        worst = min(range(len(rs)), key=lambda i: PRECEDENCE.index(rs[i].outcome))
+        out.append(fold(rs, worst))
     return out
 
 

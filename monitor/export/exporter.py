@@ -104,13 +104,20 @@ class StoreCollector(Collector):
 
     def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
         """The sequential verdict's evidence per browser pair and direction, and its threshold."""
-        from monitor.stats.browser_difference import design_for, evidence_by_direction, read_verdicts
+        from monitor.stats.browser_difference import (
+            alert_by_direction,
+            design_for,
+            evidence_by_direction,
+            read_verdicts,
+        )
         browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=time.time() - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))
         verdicts = read_verdicts(store, browsers, design, time.time())
         evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))
+        alert: dict[tuple[str, ...], float] = dict(sorted(alert_by_direction(verdicts).items()))
         return {metrics.BROWSER_DIFFERENCE_EVIDENCE: evidence,
-                metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): design.threshold}}
+                metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): design.threshold},
+                metrics.BROWSER_DIFFERENCE_ALERT: alert}
 
     def _with_in_process_errors(self, counters: Rows) -> Rows:
         """Self-errors the store could not hold, added as if they were rows of ``CYCLE_ERRORS``."""

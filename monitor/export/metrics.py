@@ -99,6 +99,15 @@ MAIL_HOP_DELAY = Metric("extranet_mail_hop_delay_seconds", "histogram",
                         "Delay each relay added, from the mails' Received chain (hop = relay index, oldest first, "
                         "'10+' beyond 9; clock skew counts 0; a hop without a date is left out)",
                         ("hop",), key="mail_hop_delay_seconds", buckets=HOP_BUCKETS)
+ACCOUNTS_EXHAUSTED = Metric("extranet_test_accounts_exhausted", "counter",
+                            "Journey runs not run because every test account had spent the recovery requests the "
+                            "target allows per window (not_run, reason account_quota): the schedule needs more "
+                            "accounts or a longer interval; never counted in a success rate",
+                            ("journey", "browser"), key="test_accounts_exhausted_total")
+ACCOUNTS_MISSING = Metric("extranet_test_accounts_missing", "gauge",
+                          "How many more test accounts the last run of a recovery journey said the schedule needs "
+                          "(measured over the target's window: fixtures.target.quota); 0 after a run that got an account",
+                          key="test_accounts_missing")
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",
                        ("journey", "browser"), key="probe_success")
@@ -126,6 +135,11 @@ BROWSER_DIFFERENCE_THRESHOLD = Metric(
     "extranet_browser_difference_evidence_threshold", "gauge",
     "Evidence needed to claim a browser fails more often: e-processes read per week / alpha, so false alarms "
     "stay under alpha per week however often this is read")
+BROWSER_DIFFERENCE_ALERT = Metric(
+    "extranet_browser_difference_alert", "gauge",
+    "1 while the alert `browser` fails more often than `versus` is on: on when the evidence crosses its threshold, "
+    "off after a quiet day without evidence (monitor.stats.alert_state), so one incident is one alert",
+    ("browser", "versus"))
 
 # -- pushed only: one cycle's view, for ``once`` in CI or cron ------------------------------------
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
@@ -145,9 +159,10 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 #: What ``/metrics`` serves, in this order.
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, STEP_DURATION,
                                 STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, MAIL_DELIVERY,
-                                MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS,
+                                MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, ACCOUNTS_EXHAUSTED, ACCOUNTS_MISSING,
+                                PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS,
                                 SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
-                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD)
+                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,
                               STEP_OVER_BUDGET_IN_CYCLE, SPAM_SCORE,

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, Outcome
+from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota, Outcome
 from fixtures.core.signature import junit_properties
 from monitor.budgets import Budgets, Overrun, overruns
 from monitor.cycle.runner import CycleReport
@@ -37,6 +37,10 @@ def summary_text(report: CycleReport, location: str = "", budgets: Budgets | Non
         lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}{why}")
     # A warning, never a failure: the procedure worked, slowly (the 60-minute link makes time part of it).
     lines += [f"  warning: over budget: {o.line()}" for o in over_budget(report, budgets)]
+    short = [r.accounts_short or 1 for _, r in report.attempts if r.failure_class == AccountQuota.failure_class]
+    if short:  # the schedule spent the test accounts' quota: say it once, with the number
+        lines.append(f"  test accounts exhausted: {short[-1]} more account{'s' if short[-1] != 1 else ''} or a "
+                     "longer interval (those journeys were not run, never counted as failures)")
     lines += [f"  monitor error: {e}" for e in report.errors]
     return "\n".join(lines)
 

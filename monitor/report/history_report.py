@@ -19,6 +19,8 @@ from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from monitor.config import format_duration
 from monitor.cycle.classify import SUCCESS
+from monitor.report.accounts_section import WHERE as ACCOUNTS_WHERE
+from monitor.report.accounts_section import AccountsExhausted, accounts_exhausted, accounts_html, accounts_text
 from monitor.report.funnel_section import funnel_html, funnel_text
 from monitor.report.mail_path_section import (
     Case3Line,
@@ -70,6 +72,7 @@ class ReportData:
     sequential: list[PairVerdict] = field(default_factory=list)  # the verdict: one per browser pair, strongest first
     mail_paths: list[MailPathRow] = field(default_factory=list)  # SPF/DKIM/DMARC per journey × browser
     case3: list[Case3Line] = field(default_factory=list)  # Cas n°3: mails missing, late or in junk, and why
+    accounts: AccountsExhausted | None = None  # runs not run because the test accounts' quota was spent
 
     @property
     def headline(self) -> str:
@@ -158,6 +161,7 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                       placement_rows(store.results(since=now - longest, where="mail_latencies LIKE '%placement%'")),
                       sequential)
     data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
+    data.accounts = accounts_exhausted(store.results(since=now - longest, where=ACCOUNTS_WHERE))
     return data
 
 
@@ -185,6 +189,7 @@ def render_text(data: ReportData) -> str:
     out.append(f"Last completed cycle: {_when(data.last_cycle_at) if data.last_cycle_at else 'none yet'}; "
                f"cycles in the last {data.windows[-1].label}: "
                + (", ".join(f"{n} {s}" for s, n in sorted(data.cycles.items())) or "none"))
+    out += accounts_text(data.accounts, data.windows[-1].label)
     out.append("")
     head = (f"{'window':<7} {'browser':<9} {'rate':>6}  {'95 % CI':<11} {'n':>5} {'flaky':>6} {'probe_err':>9} "
             f"{'unavail':>8} {'not_run':>8}")
@@ -350,6 +355,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
 {_e(_when(data.last_cycle_at)) if data.last_cycle_at else 'none yet'}. Cycles in the last {_e(data.windows[-1].label)}:
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
 <p class="callout {cls}" id="headline">{_e(data.headline)}</p>"""]
+    b.append(accounts_html(data.accounts, data.windows[-1].label))
     if len(data.sequential) > 1:
         b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
     if data.drops:  # first thing after the verdict: where each browser drops out, and why

@@ -17,7 +17,7 @@ from fixtures.core.contract import JourneyResult
 from fixtures.core.engine_names import display_name as display
 from fixtures.core.mail_path import HELD_SECONDS, MECHANISMS, AuthResult, MailPath, Verdict
 from fixtures.core.outcomes import Outcome
-from fixtures.mail.source import Placement
+from fixtures.core.placement import Placement
 
 DID_NOT_COME, CAME_LATE, CAME_IN_JUNK = "did not come", "came late", "came in junk"
 NO_EVIDENCE = ("no mail of this journey shows a cause in its headers: the site may not have sent it, or a gateway "

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from fixtures.core.engine_names import display_name as display
-from fixtures.mail.source import Placement
+from fixtures.core.placement import Placement
 from monitor.store.results_db import StoredResult
 
 

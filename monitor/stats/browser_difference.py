@@ -23,11 +23,13 @@ import numpy as np
 
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES
+from monitor.stats.alert_state import Hysteresis, alert_states, spell_start
 from monitor.stats.sequential import BASELINE_LOOKBACK, Design, crossing, detect, difference_interval, log_evalues
 
 WEEK = 7 * 86400.0
 WINDOW = 12 * 3600.0  # lifetime of an e-process: old evidence expires, a recovery shows within ~16 h
 RESTART = 4 * 3600.0  # a new e-process every 4 h
+HISTORY = 30 * 86400.0  # what the verdict reads: an alert held for days, a difference as old as a month
 
 
 @dataclass(frozen=True)
@@ -111,13 +113,16 @@ class PairVerdict:
     alarm_runs_from_start: bool = False  # crossed before a full window was read: may be older
     alpha: float = 0.05
     reverse_evidence: float = 1.0  # e-value of the other direction ("better" fails more often than "worse")
+    alert: bool = False  # the alert state (hysteresis over the evidence, monitor.stats.alert_state): one spell per incident
+    alert_since: float | None = None  # start time of the cycle where the current alert spell began
+    reverse_alert: bool = False  # the other direction's alert state
 
     def sentence(self) -> str:
         """The statistics clause of the verdict (the report adds rates and descriptive lines)."""
         w, bt = display_name(self.worse), display_name(self.better)
         lo, hi = self.interval
         ci = f"difference in failure rate {_pp(lo)} to {_pp(hi)} points (always-valid {100 * (1 - self.alpha):g} %)"
-        if self.alarm:
+        if self.alarm or self.alert:
             since = "at least " if self.alarm_runs_from_start else ""
             return (f"{w} fails more often than {bt}: evidence {_e(self.evidence)} ≥ {_e(self.threshold)} "
                     f"since {since}{_when(self.crossed_at)} (cycle {self.crossed_cycle}); the change began after "
@@ -138,6 +143,7 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
     if grid is None:
         grid = time_grid([c.started_at for c in cycles], design.restart_seconds, design.window_seconds)
     starts, ends = grid
+    hysteresis = Hysteresis.for_threshold(design.log_threshold, design.interval)
     out = []
     for a, b in itertools.combinations(browsers, 2):
         fa, fb, n, diffs = paired_counts(cycles, a, b)
@@ -146,10 +152,13 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
         sides = []
         for worse, better, x, y, sign in ((a, b, fa, fb, 1.0), (b, a, fb, fa, -1.0)):
             evidence, origin = detect(log_evalues(x, y, n, design.lookback), starts, ends)
-            sides.append((evidence[-1], worse, better, evidence, origin, sign))
-        chosen = 0 if sides[0][0] >= sides[1][0] else 1
-        top, worse, better, evidence, origin, sign = sides[chosen]
-        other = sides[1 - chosen][0]
+            states = alert_states(evidence, hysteresis)
+            sides.append((evidence[-1], worse, better, evidence, origin, sign, states))
+        # The direction alerted about, else the one with more evidence.
+        chosen = max((0, 1), key=lambda i: (bool(sides[i][6][-1]), sides[i][0]))
+        top, worse, better, evidence, origin, sign, states = sides[chosen]
+        other, other_states = sides[1 - chosen][0], sides[1 - chosen][6]
+        began = spell_start(states)
         alarm = evidence >= design.log_threshold
         cross = crossing(alarm)
         first = int(origin[-1]) if origin[-1] >= 0 else 0
@@ -164,7 +173,9 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
                         cycles[cross].started_at if cross is not None else None,
                         cycles[cross].cycle_id if cross is not None else None,
                         cycles[first].started_at, iv, int(d.size), cycles[0].started_at,
-                        bool(cross is not None and cross <= warm), design.alpha, math.exp(min(other, 700.0)))
+                        bool(cross is not None and cross <= warm), design.alpha, math.exp(min(other, 700.0)),
+                        bool(states[-1]), cycles[began].started_at if began is not None else None,
+                        bool(other_states[-1]))
         out.append(v)
     out.sort(key=lambda v: -v.evidence)
     return out
@@ -176,6 +187,15 @@ def evidence_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, st
     for v in verdicts:
         out[(v.worse, v.better)] = v.evidence
         out[(v.better, v.worse)] = v.reverse_evidence
+    return out
+
+
+def alert_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, str], float]:
+    """{(browser, versus): 1.0 while the alert "browser fails more often than versus" is on, else 0.0}."""
+    out = {}
+    for v in verdicts:
+        out[(v.worse, v.better)] = float(v.alert)
+        out[(v.better, v.worse)] = float(v.reverse_alert)
     return out
 
 
@@ -192,8 +212,9 @@ def design_for(interval: float, alpha: float, browsers: int) -> Design:
 
 
 def history_seconds(design: Design) -> float:
-    """How far back the report must read: two windows (to date an alarm) plus the plug-ins' lookback."""
-    return 2 * design.window_seconds + (max(design.lookback, BASELINE_LOOKBACK) + 1) * design.interval
+    """How far back the verdict reads: ``HISTORY`` (the alert state's hysteresis and the verdict's "since"
+    stand on it), never less than two windows plus the plug-ins' lookback."""
+    return max(HISTORY, 2 * design.window_seconds + (max(design.lookback, BASELINE_LOOKBACK) + 1) * design.interval)
 
 
 def _pp(x: float) -> str:

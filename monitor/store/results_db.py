@@ -27,7 +27,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from fixtures.core.contract import JourneyResult, MailLatency, Step, parse_result
 from fixtures.core.mail_path import MECHANISMS, hop_label
-from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES
+from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota
+from fixtures.core.procedure import spends_of
 from fixtures.core.steps import step_label
 from monitor.budgets import Budgets, judged_steps, overruns
 from monitor.cycle.classify import PROBE_ERROR, SUCCESS, Run, browser_label, fold_attempts, journey_label
@@ -446,6 +447,12 @@ class Store:
                         self._gauge(c, metrics.SPAM_SCORE, max(r.spam_scores), ts, journey=j)
                     if r.incident_notice is not None:
                         self._gauge(c, metrics.INCIDENT_NOTICE, 1.0 if r.incident_notice else 0.0, ts)
+                    if r.failure_class == AccountQuota.failure_class:
+                        if attempt == 1:
+                            self._count(c, metrics.ACCOUNTS_EXHAUSTED, 1, journey=j, browser=b)
+                        self._gauge(c, metrics.ACCOUNTS_MISSING, float(r.accounts_short or 1), ts)
+                    elif r.outcome in JUDGED_OUTCOMES and spends_of(r.journey):  # it got an account
+                        self._gauge(c, metrics.ACCOUNTS_MISSING, 0.0, ts)
         self._run(go)
 
     @classmethod

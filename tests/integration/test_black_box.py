@@ -9,13 +9,20 @@ the target's rate limit are one-line errors with the right outcome.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import random
+import re
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Iterator
 
+import httpx
 import pytest
 
 # tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
@@ -24,9 +31,10 @@ from support.service_helpers import start_or_skip
 
 from extranet.security import verify_password
 from extranet.store import Store as ExtranetStore
-from fixtures.core.outcomes import CredentialsError
+from fixtures.services.ports import free_port
 from fixtures.services.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
 from fixtures.target.accounts import CredentialsFile, load_accounts
+from monitor.store.results_db import Store
 
 pytestmark = pytest.mark.integration
 
@@ -65,6 +73,20 @@ def target_file(tmp_path: Path, extranet: ExtranetService, mailpit: MailpitServi
     path = tmp_path / "target.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@contextlib.contextmanager
+def box_with_accounts(tmp_path: Path, mailpit: MailpitService, count: int, extranet_args: tuple[str, ...] = (),
+                      **target_keys: object) -> Iterator[tuple[ExtranetService, Path, Path]]:
+    """A black box with ``count`` test accounts: (the extranet, its credentials file, the target file)."""
+    extranet = black_box(tmp_path / "x", mailpit, *extranet_args)
+    credentials = tmp_path / "accounts.toml"
+    try:
+        add_accounts(extranet.database, credentials, count)
+        yield extranet, credentials, target_file(tmp_path, extranet, mailpit, writes=True, credentials=credentials,
+                                                 **target_keys)
+    finally:
+        extranet.stop()
 
 
 def account_works(db: Path, credentials: Path) -> list[str]:
@@ -153,10 +175,12 @@ KILL_POINTS = ["after:forgot_password", "after:read_reset_mail", "password_writt
 @pytest.fixture(scope="module")
 def one_account_box(tmp_path_factory: pytest.TempPathFactory, mailpit_service) -> Iterator[tuple[Path, Path]]:
     workdir = tmp_path_factory.mktemp("kill")
-    extranet = black_box(workdir / "x", mailpit_service, "--reset-rate-limit", "0")
+    extranet = black_box(workdir / "x", mailpit_service, "--reset-rate-limit", "0", "--login-lockout-attempts", "0")
     credentials = workdir / "accounts.toml"
     add_accounts(extranet.database, credentials, 1)
-    target = target_file(workdir, extranet, mailpit_service, writes=True, credentials=credentials)
+    # the extranet sets no recovery limit and no lockout here: neither does the suite (its quota is tested below)
+    target = target_file(workdir, extranet, mailpit_service, writes=True, credentials=credentials,
+                         recovery_rate_limit=1000, login_lockout_attempts=0)
     yield target, extranet.database
     extranet.stop()
 
@@ -214,27 +238,6 @@ def load_target(target: Path) -> str:
 
 
 # -- bad input -------------------------------------------------------------------------------
-def test_bad_credentials_files_are_one_line_errors_naming_the_key_never_the_secret(tmp_path: Path) -> None:
-    path = tmp_path / "accounts.toml"
-    with pytest.raises(CredentialsError, match="no credentials file at"):
-        load_accounts(path)
-    path.write_text('[[account]]\nidentifiant = "APSECRET99"\npassword = "Secret-Pw-1!"\nsiret = "73282932000074"\n'
-                    'mailbox = "qa@example.org"\n')
-    path.chmod(0o644)
-    with pytest.raises(CredentialsError, match=r"mode 0644 lets other users read.*chmod 600") as info:
-        load_accounts(path)
-    path.chmod(0o600)
-    assert load_accounts(path)[0].name == "account[1]"
-    for broken, key in [('[[account]]\nidentifiant = "APSECRET99"\npassword = "Secret-Pw-1!"\n', "siret is missing"),
-                        ('[[account]]\nidentifiant = "APSECRET99"\npassword = "Secret-Pw-1!"\nsiret = "1"\n'
-                         'mailbox = "qa@example.org"\n', "siret must be 14 digits"),
-                        ('password = "Secret-Pw-1!"\n', "unknown key 'password'"),
-                        ('[[account]\nidentifiant = "APSECRET99"', "not valid TOML")]:
-        path.write_text(broken)
-        with pytest.raises(CredentialsError, match=key) as info:
-            load_accounts(path)
-        message = str(info.value)
-        assert "\n" not in message and "APSECRET99" not in message and "Secret-Pw-1!" not in message, message
 
 
 def test_a_world_readable_credentials_file_is_a_probe_error_and_the_monitor_keeps_its_rows(
@@ -257,19 +260,192 @@ def test_a_world_readable_credentials_file_is_a_probe_error_and_the_monitor_keep
         extranet.stop()
 
 
-def test_an_account_locked_by_the_target_rate_limit_is_a_target_failure_naming_it(tmp_path: Path,
-                                                                                   mailpit_service) -> None:
-    extranet = black_box(tmp_path / "x", mailpit_service, "--reset-rate-limit", "1")
-    credentials = tmp_path / "accounts.toml"
-    try:
-        add_accounts(extranet.database, credentials, 1)
-        target = target_file(tmp_path, extranet, mailpit_service, writes=True, credentials=credentials,
-                             recovery_rate_limit=1)
+def test_past_its_own_quota_the_journey_is_not_run_naming_the_shortfall_and_nothing_is_sent(
+        tmp_path: Path, mailpit_service) -> None:
+    with box_with_accounts(tmp_path, mailpit_service, 1, ("--reset-rate-limit", "1"), recovery_rate_limit=1) as box:
+        extranet, credentials, target = box
         first, results = j2_2(tmp_path / "1", target, "J2.2b")
         assert [r["outcome"] for r in results] == ["success"], first.stdout[-3000:]
         second, results = j2_2(tmp_path / "2", target, "J2.2b")
-        assert [(r["outcome"], r["failure_class"]) for r in results] == [("failure", "account_locked")]
-        assert "test account compte-1" in results[0]["message"], results[0]["message"]
-        assert account_works(extranet.database, credentials) == ["password"]  # locked, never lost
+        assert second.returncode == 0, second.stdout[-3000:]
+        assert [(r["outcome"], r["failure_class"], r["accounts_short"]) for r in results] == \
+            [("not_run", "account_quota", 1)], results
+        assert results[0]["message"].startswith("test accounts exhausted: 1 more account or a longer interval"), \
+            results[0]["message"]
+        assert results[0]["duration_seconds"] < 15  # no mail timeout waited out
+        assert recovery_requests_seen_by(extranet.database) == 1  # the second request was never sent
+        assert account_works(extranet.database, credentials) == ["password"]
+
+
+def recovery_requests_seen_by(db: Path) -> int:
+    """What the target itself counted (its rate-limit table): the suite's oracle-free view."""
+    import sqlite3
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        return int(connection.execute("SELECT count(*) FROM rate_limits").fetchone()[0])
+
+
+# -- a lock the suite did not cause -------------------------------------------------------------
+def test_an_account_locked_by_someone_else_is_account_locked_before_the_journey_uses_it(
+        tmp_path: Path, mailpit_service) -> None:
+    with box_with_accounts(tmp_path, mailpit_service, 1) as (extranet, credentials, target):
+        identifiant = load_accounts(credentials)[0].identifiant
+        with httpx.Client(base_url=extranet.base_url) as someone:  # its owner, mistyping 5 times
+            for _ in range(5):
+                token = re.search(r'name="csrf_token" value="([^"]+)"', someone.get("/").text)
+                assert token, "no CSRF token on the home page"
+                someone.post("/connexion", data={"csrf_token": token.group(1), "identifiant": identifiant,
+                                                 "mot_de_passe": "Pas-le-sien-1!"})
+        proc, results = j2_2(tmp_path, target, "J2.2a")
+        assert [(r["outcome"], r["failure_class"]) for r in results] == [("failure", "account_locked")], \
+            proc.stdout[-3000:]
+        assert "test account compte-1: the target says it is locked" in results[0]["message"]
+        assert [s["id"] for s in results[0]["steps"]] == ["test_account_find_password"]  # before the journey's steps
+        assert recovery_requests_seen_by(extranet.database) == 0  # nothing sent: no recovery, no mail wait
+        assert account_works(extranet.database, credentials) == ["password"]  # the suite changed nothing
+
+
+# -- too few accounts, two browsers (the judged run) -------------------------------------------------
+def test_too_few_accounts_are_named_at_start_and_in_the_report_and_never_fail_a_browser(
+        tmp_path: Path, mailpit_service) -> None:
+    with box_with_accounts(tmp_path, mailpit_service, 1, ("--reset-rate-limit", "1"), recovery_rate_limit=1) as box:
+        extranet, credentials, target = box
+        config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"], interval="15m")
+        check = monitor(config, "check-config")
+        assert check.returncode == 0, check.stderr
+        assert ("test accounts: too few: 8 forgotten-identifier requests per hour (J2.2a × 2 browsers × 4 cycles) "
+                "for 1 account × 1 allowed = 1: the schedule needs 8 accounts (7 more)") in check.stdout, check.stdout
+        run = monitor(config, "run", "--max-cycles", "1", "--no-exporter")
+        assert run.returncode == 0, run.stderr[-3000:]
+        start = run.stderr.index("test accounts: too few: 8 password-reset requests per hour")
+        assert start < run.stderr.index("cycle 1"), "the shortfall is said before the first cycle"
+        with Store.open_reader(tmp_path / "monitor.db") as store:
+            rows = [(r.journey, r.browser, r.outcome, r.failure_class) for r in store.results()]
+        assert len(rows) == 4, rows
+        for journey in ("J2.2a", "J2.2b"):  # one browser got the account's one request, the other was not run
+            assert sorted((o, c) for j, _b, o, c in rows if j == journey) == \
+                [("not_run", "account_quota"), ("success", None)], rows
+        assert recovery_requests_seen_by(extranet.database) == 2  # one per kind: nothing past the quota sent
+        report = monitor(config, "report")
+        assert "Test accounts exhausted: 1 more account or a longer interval" in report.stdout, report.stdout
+        metrics = scrape(config)
+        assert metrics["extranet_test_accounts_missing"] == 1.0
+        exhausted = [v for k, v in metrics.items() if k.startswith("extranet_test_accounts_exhausted_total{")]
+        assert sum(exhausted) == 2.0, metrics
+        assert account_works(extranet.database, credentials) == ["password"]
+
+
+def monitor_config(tmp_path: Path, target: Path, journeys: list[str], browsers: list[str],
+                   interval: str = "15m") -> Path:
+    config = tmp_path / "monitor.toml"
+    config.write_text(f"""
+[schedule]
+interval = "{interval}"
+jitter = "0s"
+[run]
+journeys = {json.dumps(journeys)}
+browsers = {json.dumps(browsers)}
+retries = 0
+cycle_timeout = "6m"
+extra_args = ["--target-config", "{target}"]
+[store]
+path = "{tmp_path / 'monitor.db'}"
+artifacts_dir = "{tmp_path / 'artifacts'}"
+[exporter]
+listen = "127.0.0.1:{free_port()}"
+""")
+    return config
+
+
+def monitor(config: Path, *command: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *command],
+                          cwd=config.parent, capture_output=True, text=True, timeout=timeout)
+
+
+def scrape(config: Path) -> dict[str, float]:
+    """``monitor serve`` on the config's store, one scrape of /metrics: {series: value}."""
+    import tomllib
+    listen = tomllib.loads(config.read_text())["exporter"]["listen"]
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "serve"], cwd=config.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                body = httpx.get(f"http://{listen}/metrics", timeout=2).text
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"monitor serve did not answer: {proc.stderr.read() if proc.stderr else ''}") \
+                        from None
+                time.sleep(0.2)  # polling a port coming up: no event to wait on
     finally:
-        extranet.stop()
+        proc.terminate()
+        proc.wait(timeout=10)
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+            if line and not line.startswith("#")}
+
+
+# -- killed at random moments, a password changed behind its back: the next clean cycle passes ------
+def test_after_random_kills_and_passwords_changed_behind_its_back_the_next_clean_cycle_passes(
+        tmp_path: Path, mailpit_service) -> None:
+    seed = int(os.environ.get("SENTINEL_KILL_SEED", time.time()))
+    chance = random.Random(seed)
+    print(f"kill seed {seed} (SENTINEL_KILL_SEED to replay)")
+    # cycles back to back: a target that tolerates them (else the suite's own quota says not run, tested above)
+    with box_with_accounts(tmp_path, mailpit_service, 2, ("--reset-rate-limit", "0", "--login-lockout-attempts", "20"),
+                           recovery_rate_limit=1000, login_lockout_attempts=20) as (extranet, credentials, target):
+        config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"])
+        for _ in range(2):  # SIGKILL the whole monitor (and its child) at a random moment of a cycle
+            proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "once"],
+                                    cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=chance.uniform(3.0, 40.0))
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        change_passwords_behind_its_back(extranet.database, credentials)
+        assert account_works(extranet.database, credentials) == ["nothing", "nothing"]
+        clean, summary = monitor_once_with(config, tmp_path)
+        assert clean.returncode == 0, f"seed {seed}: " + clean.stdout[-3000:] + clean.stderr[-2000:]
+        assert sorted(runs_of_browsers(summary)) == [
+            ("J2.2a", "chromium", "success"), ("J2.2a", "firefox", "success"),
+            ("J2.2b", "chromium", "success"), ("J2.2b", "firefox", "success")], f"seed {seed}: {clean.stdout}"
+        assert account_works(extranet.database, credentials) == ["password", "password"]
+
+
+def test_a_password_changed_behind_its_back_is_healed_before_j2_2a_logs_in_on_either_browser(
+        tmp_path: Path, mailpit_service) -> None:
+    with box_with_accounts(tmp_path, mailpit_service, 1) as (extranet, credentials, target):
+        change_passwords_behind_its_back(extranet.database, credentials)  # the file says nothing of it
+        assert load_accounts(credentials)[0].previous_password is None
+        proc, results = run_pytest(tmp_path, "journeys", "--journey", "J2.2a", "--browser", "chromium",
+                                   "--browser", "firefox", "--target-config", str(target))
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert sorted((r["browser"], r["outcome"]) for r in results) == [("chromium", "success"), ("firefox", "success")]
+        healed = [r for r in results if [s["id"] for s in r["steps"]][:2] == ["test_account_find_password",
+                                                                               "test_account_recover"]]
+        assert len(healed) == 1, [[s["id"] for s in r["steps"]] for r in results]  # once, before the journey
+        assert account_works(extranet.database, credentials) == ["password"]
+
+
+def change_passwords_behind_its_back(db: Path, credentials: Path) -> None:
+    """What an account's owner (or a portal reset) does: a new password the suite does not know."""
+    import sqlite3
+
+    from extranet.security import hash_password
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        for account in load_accounts(credentials):
+            connection.execute("UPDATE accounts SET password_hash = ? WHERE identifiant = ?",
+                               (hash_password(f"Change-Ailleurs-{uuid.uuid4().hex[:6]}!A1"), account.identifiant))
+
+
+def monitor_once_with(config: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    summary = tmp_path / "summary.json"
+    summary.unlink(missing_ok=True)
+    proc = monitor(config, "once", "--json", str(summary))
+    return proc, (json.loads(summary.read_text()) if summary.exists() else {})
+
+
+def runs_of_browsers(summary: dict) -> list[tuple[str, str, str]]:
+    return [(r["journey"], r["browser"], r["final_outcome"]) for r in summary.get("runs", [])]

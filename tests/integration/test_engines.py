@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.core.outcomes import EngineUnavailable, Outcome
 from fixtures.engines import resolve as engines
 from fixtures.engines.resolve import (
     CHROMIUM_ARGS,
@@ -34,65 +33,7 @@ def make_executable(path: Path, body: str = "#!/bin/sh\necho 'Fake Browser 1.2.3
     return path
 
 
-def real_build_installed(name: str) -> bool:
-    expected = engines.playwright_build_paths().get(name)
-    return expected is not None and expected != "" and os.access(expected, os.X_OK)
-
-
 # --------------------------------------------------------------------------- this machine
-
-
-def test_chromium_resolves_to_the_system_chromium_here() -> None:
-    if real_build_installed("chromium"):
-        pytest.skip("Playwright's Chromium build is installed: it is preferred over the system one")
-    if not os.access("/usr/bin/chromium", os.X_OK):
-        pytest.skip("no /usr/bin/chromium on this machine")
-    engine = resolve_engine("chromium", env={})
-    assert engine.available and engine.build == "system"
-    assert engine.executable_path == "/usr/bin/chromium"
-    if os.access("/usr/lib/chromium/chromium-headless-shell", os.X_OK):  # Debian's chromium-headless-shell
-        assert engine.launch_options()["executable_path"] == "/usr/lib/chromium/chromium-headless-shell"
-    assert engine.channel is None
-    assert "--no-sandbox" in engine.args and "--disable-background-networking" in engine.args
-    assert engine.description.startswith("chromium: ") and "/usr/bin/chromium" in engine.description
-    assert "\n" not in engine.description
-    assert engine.reason is None and engine.install_hint is None
-
-
-def test_firefox_resolves_to_firefox_esr_through_the_bidi_channel_here() -> None:
-    if real_build_installed("firefox"):
-        pytest.skip("Playwright's Firefox build is installed: it is preferred over the system one")
-    if not os.access("/usr/bin/firefox-esr", os.X_OK):
-        pytest.skip("no /usr/bin/firefox-esr on this machine")
-    engine = resolve_engine("firefox", env={})
-    assert engine.available and engine.build == "system"
-    assert engine.executable_path == "/usr/bin/firefox-esr"
-    assert engine.channel == FIREFOX_BIDI_CHANNEL == "moz-firefox"
-    # One line naming the binary, its version and how it is driven.
-    assert "firefox-esr" in engine.description and "WebDriver BiDi" in engine.description
-    assert "moz-firefox" in engine.description
-    version = engines.binary_version("/usr/bin/firefox-esr")
-    assert version and version in engine.description
-
-
-def test_webkit_without_playwright_build_nor_webkitgtk_is_unavailable_with_the_install_hint(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(engines.webkitgtk, "MINIBROWSER_CANDIDATES", (str(tmp_path / "MiniBrowser"),))
-    engine = resolve_engine("webkit", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
-    assert not engine.available
-    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
-    assert engine.build is None and engine.executable_path is None
-    assert "WebKit build is not installed" in engine.reason and "no WebKitGTK MiniBrowser" in engine.reason
-    assert "python -m playwright install webkit" in engine.install_hint
-    assert "apt-get install libwebkit2gtk-4.1-0" in engine.install_hint
-    assert "python -m playwright install-deps webkit" in engine.install_hint
-    assert engine.description.startswith("webkit: unavailable")
-    # Unavailable is its own outcome: launching it raises EngineUnavailable, never a crash.
-    with pytest.raises(EngineUnavailable) as caught:
-        engine.launch_options()
-    assert caught.value.outcome is Outcome.UNAVAILABLE
-    problem = check_launch(engine)
-    assert problem is not None and problem.startswith("unavailable: ")  # and launches nothing
 
 
 def test_resolution_asks_the_driver_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,29 +68,6 @@ def test_resolution_works_inside_a_running_sync_playwright(playwright) -> None:
 # --------------------------------------------------------------------------- order of resolution
 
 
-def test_a_playwright_build_is_preferred_over_the_system_browser(tmp_path: Path) -> None:
-    fake = make_executable(tmp_path / "ms-playwright" / "chromium-9999" / "chrome-linux64" / "chrome")
-    engine = resolve_engine("chromium", playwright_browser_type_paths={"chromium": str(fake)}, env={})
-    assert engine.available and engine.build == "playwright"
-    assert engine.executable_path == str(fake)
-    assert engine.channel is None
-    assert engine.args == CHROMIUM_ARGS
-    assert "Playwright's build 9999" in engine.description
-
-
-def test_a_playwright_firefox_build_needs_no_bidi_channel(tmp_path: Path) -> None:
-    fake = make_executable(tmp_path / "ms-playwright" / "firefox-1555" / "firefox" / "firefox")
-    engine = resolve_engine("firefox", playwright_browser_type_paths={"firefox": str(fake)}, env={})
-    assert engine.build == "playwright" and engine.channel is None  # Juggler, not BiDi
-    assert engine.launch_options() == {"headless": True, "executable_path": str(fake)}
-
-
-def test_a_playwright_webkit_build_makes_webkit_available(tmp_path: Path) -> None:
-    fake = make_executable(tmp_path / "ms-playwright" / "webkit-2370" / "pw_run.sh")
-    engine = resolve_engine("webkit", playwright_browser_type_paths={"webkit": str(fake)}, env={})
-    assert engine.available and engine.build == "playwright" and engine.executable_path == str(fake)
-
-
 def test_a_missing_playwright_build_falls_back_to_the_system_browser(tmp_path: Path) -> None:
     if engines._find_system("chromium") is None:
         pytest.skip("no system Chromium on this machine")
@@ -157,15 +75,6 @@ def test_a_missing_playwright_build_falls_back_to_the_system_browser(tmp_path: P
         "chromium", playwright_browser_type_paths={"chromium": str(tmp_path / "absent" / "chrome")}, env={}
     )
     assert engine.build == "system"
-
-
-def test_no_build_and_no_system_browser_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(engines.SYSTEM_CANDIDATES, "chromium", ())
-    engine = resolve_engine("chromium", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
-    assert not engine.available
-    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
-    assert "Chromium build is not installed" in engine.reason
-    assert "python -m playwright install chromium" in engine.install_hint
 
 
 def test_a_system_chromium_runs_headless_on_the_headless_shell_when_installed(tmp_path: Path,
@@ -215,48 +124,6 @@ def test_env_override_with_a_stock_firefox_uses_the_bidi_channel(tmp_path: Path)
     assert engine.channel == "moz-firefox" and engine.executable_path == str(mine)
 
 
-def test_env_override_pointing_at_a_playwright_build_is_labelled_as_such(tmp_path: Path) -> None:
-    build = make_executable(tmp_path / "ms-playwright" / "firefox-1555" / "firefox" / "firefox")
-    engine = resolve_engine(
-        "firefox", playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={"SENTINEL_FIREFOX_EXECUTABLE": str(build)}
-    )
-    assert engine.build == "playwright" and engine.channel is None
-
-
-def test_env_override_to_a_missing_path_is_unavailable_and_names_the_variable(tmp_path: Path) -> None:
-    missing = tmp_path / "nope" / "chromium"
-    engine = resolve_engine(
-        "chromium",
-        playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS,
-        env={"SENTINEL_CHROMIUM_EXECUTABLE": str(missing)},
-    )
-    assert not engine.available
-    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
-    assert "SENTINEL_CHROMIUM_EXECUTABLE" in engine.reason and str(missing) in engine.reason
-    assert "does not exist" in engine.reason
-    assert "SENTINEL_CHROMIUM_EXECUTABLE" in engine.install_hint
-    with pytest.raises(EngineUnavailable, match="SENTINEL_CHROMIUM_EXECUTABLE"):
-        engine.launch_options()
-
-
-def test_env_override_to_a_non_executable_file_is_unavailable(tmp_path: Path) -> None:
-    plain = tmp_path / "firefox"
-    plain.write_text("not a browser")
-    plain.chmod(0o644)
-    engine = resolve_engine("firefox", env={"SENTINEL_FIREFOX_EXECUTABLE": str(plain)})
-    assert not engine.available
-    assert engine.reason is not None and engine.install_hint is not None  # unavailable: says why and how
-    assert "SENTINEL_FIREFOX_EXECUTABLE" in engine.reason and "not an executable" in engine.reason
-
-
-def test_an_empty_override_is_ignored(tmp_path: Path) -> None:
-    fake = make_executable(tmp_path / "ms-playwright" / "chromium-9999" / "chrome")
-    engine = resolve_engine(
-        "chromium", playwright_browser_type_paths={"chromium": str(fake)}, env={"SENTINEL_CHROMIUM_EXECUTABLE": " "}
-    )
-    assert engine.build == "playwright"
-
-
 # --------------------------------------------------------------------------- names and options
 
 
@@ -268,26 +135,6 @@ def test_unknown_engine_name_raises_with_the_allowed_names() -> None:
         assert name in str(caught.value)
     with pytest.raises(ValueError):
         resolve_all(["chromium", "edge"], playwright_browser_type_paths=NO_PLAYWRIGHT_BUILDS, env={})
-
-
-def test_launch_options_default_headless_and_append_args() -> None:
-    engine = Engine(
-        name="chromium",
-        available=True,
-        build="system",
-        executable_path="/usr/bin/chromium",
-        channel=None,
-        args=("--no-sandbox",),
-        description="chromium: test",
-    )
-    assert engine.launch_options() == {
-        "headless": True,
-        "executable_path": "/usr/bin/chromium",
-        "args": ["--no-sandbox"],
-    }
-    options = engine.launch_options(headless=False, args=["--lang=fr-FR", "--no-sandbox"], slow_mo=10)
-    assert options["headless"] is False and options["slow_mo"] == 10
-    assert options["args"] == ["--no-sandbox", "--lang=fr-FR"]
 
 
 # --------------------------------------------------------------------------- real launches
@@ -327,3 +174,41 @@ def test_check_launch_reports_success_and_failure(tmp_path: Path) -> None:
     )
     error = check_launch(broken, timeout_s=20)
     assert error and "\n" not in error
+
+
+def test_chromium_resolves_to_the_system_chromium_here() -> None:
+    if real_build_installed("chromium"):
+        pytest.skip("Playwright's Chromium build is installed: it is preferred over the system one")
+    if not os.access("/usr/bin/chromium", os.X_OK):
+        pytest.skip("no /usr/bin/chromium on this machine")
+    engine = resolve_engine("chromium", env={})
+    assert engine.available and engine.build == "system"
+    assert engine.executable_path == "/usr/bin/chromium"
+    if os.access("/usr/lib/chromium/chromium-headless-shell", os.X_OK):  # Debian's chromium-headless-shell
+        assert engine.launch_options()["executable_path"] == "/usr/lib/chromium/chromium-headless-shell"
+    assert engine.channel is None
+    assert "--no-sandbox" in engine.args and "--disable-background-networking" in engine.args
+    assert engine.description.startswith("chromium: ") and "/usr/bin/chromium" in engine.description
+    assert "\n" not in engine.description
+    assert engine.reason is None and engine.install_hint is None
+
+
+def test_firefox_resolves_to_firefox_esr_through_the_bidi_channel_here() -> None:
+    if real_build_installed("firefox"):
+        pytest.skip("Playwright's Firefox build is installed: it is preferred over the system one")
+    if not os.access("/usr/bin/firefox-esr", os.X_OK):
+        pytest.skip("no /usr/bin/firefox-esr on this machine")
+    engine = resolve_engine("firefox", env={})
+    assert engine.available and engine.build == "system"
+    assert engine.executable_path == "/usr/bin/firefox-esr"
+    assert engine.channel == FIREFOX_BIDI_CHANNEL == "moz-firefox"
+    # One line naming the binary, its version and how it is driven.
+    assert "firefox-esr" in engine.description and "WebDriver BiDi" in engine.description
+    assert "moz-firefox" in engine.description
+    version = engines.binary_version("/usr/bin/firefox-esr")
+    assert version and version in engine.description
+
+
+def real_build_installed(name: str) -> bool:
+    expected = engines.playwright_build_paths().get(name)
+    return expected is not None and expected != "" and os.access(expected, os.X_OK)

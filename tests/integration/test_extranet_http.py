@@ -469,6 +469,61 @@ def test_wrong_login(client: ExtranetClient, seeded: Seeded) -> None:
     assert client.get("/mon-espace").status == 303
 
 
+LOCKED = "Votre compte est temporairement bloqué"
+
+
+def test_five_wrong_passwords_lock_the_identifier_even_for_the_right_one_until_the_lock_ends(
+        client: ExtranetClient, seeded: Seeded) -> None:
+    for _ in range(5):
+        assert login(client, seeded.identifiant, "Pas-le-bon-mot-de-passe-1").alerts == \
+            ["Identifiant ou mot de passe incorrect."]
+    locked = login(client, seeded.identifiant, seeded.password)  # the right one, now refused
+    assert locked.status == 200 and locked.h1 == "Extranet activité partielle"
+    assert len(locked.alerts) == 1 and locked.alerts[0].startswith(LOCKED), locked.alerts
+    assert "réessayer dans 15 minutes" in locked.alerts[0] and seeded.password not in locked.html
+    assert client.get("/mon-espace").status == 303  # not logged in
+    client.set_clock(14 * 60)
+    assert login(client, seeded.identifiant, seeded.password).alerts[0].startswith(LOCKED)
+    assert "réessayer dans 1 minute " in login(client, seeded.identifiant, seeded.password).alerts[0]
+    client.set_clock(15 * 60 + 1)  # the lock lasts 15 minutes after the last wrong password
+    assert_logged_in(client, seeded.identifiant, seeded.password, seeded.denomination)
+
+
+def test_wrong_passwords_spread_wider_than_the_window_never_lock(client: ExtranetClient, seeded: Seeded) -> None:
+    for minute in (0, 4, 8, 12, 16, 20):  # never 5 within 15 minutes
+        client.set_clock(minute * 60)
+        assert login(client, seeded.identifiant, "Pas-le-bon-mot-de-passe-1").alerts == \
+            ["Identifiant ou mot de passe incorrect."]
+    assert_logged_in(client, seeded.identifiant, seeded.password, seeded.denomination)
+
+
+def test_an_unknown_identifier_locks_the_same_way_and_a_success_clears_the_count(
+        client: ExtranetClient, seeded: Seeded) -> None:
+    unknown = "AP" + uuid.uuid4().hex[:8].upper()
+    for _ in range(5):
+        login(client, unknown, "Pas-le-bon-mot-de-passe-1")
+    assert login(client, unknown, "Pas-le-bon-mot-de-passe-1").alerts[0].startswith(LOCKED)  # no enumeration
+    for _ in range(4):
+        login(client, seeded.identifiant, "Pas-le-bon-mot-de-passe-1")
+    assert_logged_in(client, seeded.identifiant, seeded.password, seeded.denomination)  # 4: still open
+    for _ in range(4):  # the success started the count again: 4 more do not lock
+        login(client, seeded.identifiant, "Pas-le-bon-mot-de-passe-1")
+    assert_logged_in(client, seeded.identifiant, seeded.password, seeded.denomination)
+
+
+def test_a_new_password_through_forgot_password_unlocks(client: ExtranetClient, mailpit: MailpitClient,
+                                                        seeded: Seeded) -> None:
+    for _ in range(6):
+        login(client, seeded.identifiant, "Pas-le-bon-mot-de-passe-1")
+    assert login(client, seeded.identifiant, seeded.password).alerts[0].startswith(LOCKED)
+    client.submit("/mot-de-passe-oublie", {"identifiant": seeded.identifiant})
+    link = mails_to(mailpit, seeded.courriel, 1)[0].link("/reinitialisation/")
+    screen = client.get(link)
+    done = client.submit(link, {"mot_de_passe": NEW_PASSWORD, "confirmation": NEW_PASSWORD}, form_page=screen)
+    assert done.h1 == "Mot de passe modifié"
+    assert_logged_in(client, seeded.identifiant, NEW_PASSWORD, seeded.denomination)
+
+
 # -- operator controls ----------------------------------------------------------------------------------
 def test_operator_controls(client: ExtranetClient, extranet: ExtranetService) -> None:
     assert httpx.post(f"{extranet.base_url}/__operator__/reset").status_code == 403

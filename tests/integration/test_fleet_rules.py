@@ -1,4 +1,4 @@
-"""The fleet example's Prometheus files pass promtool, and the Wilson recording rules give
+"""The fleet example: each agent's location label, and the Wilson recording rules give
 monitor/stats/rates.py's figures.
 
 The Wilson check writes a promtool unit test whose expected values are Python's
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.stats.rates import Z95, wilson_interval
+from monitor.stats.rates import wilson_interval
 
 FLEET = Path(__file__).resolve().parents[2] / "ops" / "fleet"
 PROMTOOL = shutil.which("promtool") or ""  # "": not installed (the tests skip)
@@ -26,32 +26,14 @@ def promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     return subprocess.run([PROMTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-def test_central_rules_check() -> None:
-    proc = promtool("check", "rules", str(FLEET / "central" / "fleet.rules.yml"))
-    assert proc.returncode == 0 and "SUCCESS" in proc.stdout, proc.stdout + proc.stderr
-
-
-def test_central_rules_unit_tests() -> None:
-    proc = promtool("test", "rules", "fleet.rules.test.yml", cwd=FLEET / "central")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def test_central_and_agent_configs_check() -> None:
-    proc = promtool("check", "config", str(FLEET / "central" / "prometheus.yml"))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def test_each_agent_labels_its_samples_with_its_sites_location() -> None:
+    """The agent's location label is the site's ``[monitor] location`` (promtool checks the files: test_promtool)."""
     agents = sorted((FLEET / "sites").glob("*/agent.yml"))
     assert len(agents) >= 2
-    proc = promtool("check", "config", "--agent", *map(str, agents))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    for agent in agents:  # the agent's location label is the site's [monitor] location
+    for agent in agents:
         location = agent.parent.name
         assert f"    location: {location}\n" in agent.read_text()
         assert f'location = "{location}"' in (agent.parent / "monitor.toml").read_text()
-
-
-def test_the_rules_use_pythons_z() -> None:
-    text = (FLEET / "central" / "fleet.rules.yml").read_text()
-    assert repr(Z95) in text and repr(Z95 ** 2) in text
 
 
 def _wilson_unit_test() -> str:
@@ -79,19 +61,3 @@ def test_wilson_recording_rules_give_pythons_intervals(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_dashboard_has_a_location_variable_and_a_browser_by_location_panel() -> None:
-    import json
-    import re
-    dash = json.loads((FLEET.parent / "grafana" / "extranet-monitor.dashboard.json").read_text())
-    assert [v["name"] for v in dash["templating"]["list"]] == ["location"]
-    by_location = {n for n in re.findall(r"- record: (\S+)", (FLEET / "central" / "fleet.rules.yml").read_text())
-                   if "location" in n.split(":")[0]}
-    matrix = [p for p in dash["panels"] if p["title"].startswith("Browser × location")]
-    assert len(matrix) == 1
-    assert matrix[0]["transformations"][0]["options"] | {"valueField": "Value"} == {
-        "columnField": "location", "rowField": "browser", "valueField": "Value"}
-    for panel in dash["panels"]:
-        for target in panel.get("targets", []):
-            names = set(re.findall(r"[a-z_]+:[a-z_]+:[a-z0-9_]+", target["expr"]))
-            if names & by_location or not names:  # raw metrics and per-location records follow the variable
-                assert 'location=~"$location"' in target["expr"], target["expr"]

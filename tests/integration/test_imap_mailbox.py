@@ -24,8 +24,9 @@ from support.imap_helpers import (  # tests/ is on sys.path (pytest's rootdir-re
 
 from extranet.mailer import build_message, render
 from fixtures.core.outcomes import MailNotReceived, Outcome, classify
+from fixtures.core.placement import Placement
 from fixtures.mail.imap import ImapError, ImapSource
-from fixtures.mail.source import MailQuery, Placement
+from fixtures.mail.source import MailQuery
 
 pytestmark = pytest.mark.integration
 SUBJECT_WORD = "Réinitialisation"

@@ -13,7 +13,7 @@ import pytest
 from support.fake_child import COMMAND
 
 from monitor.config import Config
-from monitor.cycle.runner import CycleRunner, StopRequest, build_command
+from monitor.cycle.runner import CycleRunner, StopRequest
 from monitor.store.results_db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,19 +49,6 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
-
-
-def test_command_template_expansion(tmp_path: Path) -> None:
-    cfg = make_cfg(tmp_path, command=("{python}", "-m", "pytest", "{targets}", "-p", "fixtures.plugin.results_output",
-                                      "--results-json", "{results_json}", "{browser_args}", "{k_args}"),
-                   extra_args=("--allow-writes",))
-    argv = build_command(cfg, results_json=Path("/r.json"), output_dir=Path("/o"), browsers=["chromium", "firefox"],
-                         targets=["journeys"], k_expr="")
-    assert argv == [sys.executable, "-m", "pytest", "journeys", "-p", "fixtures.plugin.results_output", "--results-json", "/r.json",
-                    "--browser", "chromium", "--browser", "firefox", "--allow-writes"]
-    argv = build_command(cfg, results_json=Path("/r.json"), output_dir=Path("/o"), browsers=["firefox"],
-                         targets=["a::b[firefox]"], k_expr="J1")
-    assert argv[3] == "a::b[firefox]" and argv[-3:] == ["-k", "J1", "--allow-writes"]
 
 
 def test_failed_run_is_retried_once_and_counted_flaky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

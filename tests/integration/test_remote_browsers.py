@@ -18,7 +18,7 @@ import playwright
 import pytest
 from support.child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
-from fixtures.engines.remote import ConnectError, parse_connect, public_endpoint
+from fixtures.engines.remote import public_endpoint
 from fixtures.services.ports import free_port
 from fixtures.services.processes import ManagedProcess, spawn, start_with_retries
 
@@ -110,14 +110,6 @@ def test_bad_connect_values_are_usage_errors_naming_the_fix(tmp_path: Path) -> N
     assert "secret-token" not in proc.stderr
 
 
-def test_parse_connect_forms() -> None:
-    assert parse_connect(["chromium=ws://a:1/t,firefox=wss://b:2/u", ""]) == {
-        "chromium": "ws://a:1/t", "firefox": "wss://b:2/u"}
-    assert public_endpoint("ws://user:pw@host:3000/token?k=v") == "ws://host:3000"
-    with pytest.raises(ConnectError, match="two endpoints"):
-        parse_connect(["chromium=ws://a:1/t", "chromium=ws://b:1/t"])
-
-
 @pytest.mark.integration
 def test_the_monitor_runs_its_journeys_through_the_servers(tmp_path: Path, servers: dict[str, str]) -> None:
     import sys
@@ -139,15 +131,3 @@ def test_the_monitor_runs_its_journeys_through_the_servers(tmp_path: Path, serve
         assert url.rsplit("/", 1)[1] not in logs
 
 
-def test_monitor_connect_config_is_validated(tmp_path: Path) -> None:
-    from monitor.config import ConfigError, load_config
-    p = tmp_path / "m.toml"
-    p.write_text('[run]\nbrowsers = ["chromium"]\nconnect = ["chromium=ws://pool:3000/tok"]\n')
-    assert load_config(p, env={}).connect == {"chromium": "ws://pool:3000/tok"}
-    assert load_config(p, env={"MONITOR_RUN_CONNECT": "chromium=ws://other:1/t"}).connect == {"chromium": "ws://other:1/t"}
-    for bad, key_fix in (('["firefox=ws://pool:3001/t"]', "add firefox to [run] browsers"),
-                         ('["chromium=http://pool:3000/t"]', "as `playwright launch-server` printed them")):
-        p.write_text(f'[run]\nbrowsers = ["chromium"]\nconnect = {bad}\n')
-        with pytest.raises(ConfigError) as exc:
-            load_config(p, env={})
-        assert exc.value.key == "[run] connect" and key_fix in exc.value.fix

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from support.child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
-from fixtures.core import engine_names, procedure
+from fixtures.core import engine_names
 from fixtures.core.outcomes import EngineUnavailable, NotRun
 from fixtures.engines import resolve as engines
 from fixtures.plugin.markers import MARKERS
-from monitor import config as monitor_config
 
 PRODUCT = ("fixtures", "monitor", "pages", "journeys", "extranet")
 
@@ -71,47 +70,7 @@ def test_engine_ids_and_display_names_have_one_home() -> None:
     assert copies_of(set(engine_names.DISPLAY_NAMES.values()), 2, home, dict_values=True) == []
 
 
-def test_the_monitor_accepts_exactly_the_engines_of_the_vocabulary(tmp_path: Path) -> None:
-    for name in engine_names.ENGINE_NAMES:
-        cfg = tmp_path / f"{name}.toml"
-        cfg.write_text(f'[run]\nbrowsers = ["{name}"]\n')
-        assert monitor_config.load_config(cfg, env={}).browsers == (name,)
-    cfg = tmp_path / "other.toml"
-    cfg.write_text('[run]\nbrowsers = ["netscape"]\n')
-    with pytest.raises(monitor_config.ConfigError, match=", ".join(engine_names.ENGINE_NAMES)):
-        monitor_config.load_config(cfg, env={})
-
-
-def test_reports_name_engines_as_the_vocabulary_does() -> None:
-    from monitor.stats import rates as stats
-    rate = stats.Rate("webkit", successes=1)
-    assert rate.text().startswith(engine_names.DISPLAY_NAMES["webkit"] + " ")
-
-
 # -- journeys -----------------------------------------------------------------------------
-def journey_markers() -> dict[str, set[str]]:
-    """journey id → the journeys/ files whose ``journey(...)`` marker names it."""
-    found: dict[str, set[str]] = {}
-    for path in sorted((ROOT / "journeys").glob("test_*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "journey"
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                found.setdefault(node.args[0].value, set()).add(path.name)
-    return found
-
-
-def test_every_journey_test_names_a_known_id_and_every_id_has_tests() -> None:
-    assert {"R1", "S1"} <= set(procedure.JOURNEY_IDS)
-    assert set(journey_markers()) == set(procedure.JOURNEY_IDS)
-
-
-def test_journey_ids_have_one_home_and_the_monitor_derives_from_it(tmp_path: Path) -> None:
-    assert copies_of(set(procedure.JOURNEY_IDS), len(procedure.JOURNEY_IDS) // 2, ROOT / "fixtures" / "procedure.py") == []
-    assert monitor_config.Config().journeys == procedure.PROCEDURE_JOURNEY_IDS
-    cfg = tmp_path / "m.toml"
-    cfg.write_text('[run]\njourneys = ["R1", "S1"]\n')
-    assert monitor_config.load_config(cfg, env={}).journeys == ("R1", "S1")
-    assert procedure.journey("S1").procedure_row is False
 
 
 # -- markers ------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ import pytest
 
 from fixtures.core.contract import JourneyResult, ResultsFileError, parse_result
 from fixtures.core.mail_path import MailHop, MailPath, explain
+from fixtures.core.placement import Placement
 from fixtures.mail.path import link_problem, read_auth, read_hops, read_path
-from fixtures.mail.source import Mail, Placement
+from fixtures.mail.source import Mail
 
 FROM = "Extranet activité partielle <ne-pas-repondre@activitepartielle.invalid>"
 DATE = "Wed, 02 Dec 2026 01:00:00 +0000"

@@ -39,7 +39,8 @@ def test_without_node_ids_the_previous_selection_is_rerun() -> None:
 
 def test_probe_errors_are_retried_only_when_configured_and_not_run_never() -> None:
     results = [r("J1", "chromium", "probe_error", "t1", failure_class="browser_crashed"),
-               r("N1", "firefox", "not_run", failure_class="write_guard")]
+               r("N1", "firefox", "not_run", failure_class="write_guard"),
+               r("R1", "webkit", "unavailable", failure_class="engine_unavailable")]
     assert plan_retry(FIRST, results, results, RETRY) is None
-    plan = plan_retry(FIRST, results, results, (*RETRY, "probe_error", "not_run"))
+    plan = plan_retry(FIRST, results, results, (*RETRY, "probe_error", "not_run", "unavailable"))
     assert plan is not None and plan.pairs == (("J1", "chromium"),)

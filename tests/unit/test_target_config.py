@@ -29,7 +29,15 @@ def test_environment_overrides_file_and_options_override_environment(tmp_path):
     assert config.mailpit_url == "http://127.0.0.1:3" and config.mail_timeout_seconds == 5
 
 
+def test_root_path_serves_the_started_reference_under_a_path(tmp_path):
+    assert load_target_config(env={"SENTINEL_ROOT_PATH": "/aparts/"}).root_path == "/aparts"
+    assert load_target_config(env={}, overrides={"root_path": "/APARTS"}).root_path == "/APARTS"
+    assert load_target_config(env={"SENTINEL_ROOT_PATH": "/"}).root_path == ""
+
+
 @pytest.mark.parametrize("content, key", [
+    ('root_path = "aparts"', "root_path"),
+    ('base_url = "http://x"\nroot_path = "/aparts"', "root_path"),
     ('base_urll = "http://x"', "base_urll"),
     ('base_url = "ftp://x"', "base_url"),
     ('mail_timeout_seconds = -3', "mail_timeout_seconds"),

@@ -1,4 +1,6 @@
-"""The results-file contract and outcome classification (attempts, flakiness, exit codes)."""
+"""Loading a results file, and outcome classification: attempts, flakiness, folding, exit codes.
+
+Which results are retried is tested through its one user, ``plan_retry`` (test_retry_plan.py)."""
 from __future__ import annotations
 
 import json
@@ -14,7 +16,6 @@ from monitor.cycle.classify import (
     exit_code,
     fold_attempts,
     journey_label,
-    needs_retry,
     prober_failure,
 )
 
@@ -90,13 +91,6 @@ def test_exit_codes_keep_prober_and_target_apart() -> None:
     assert exit_code([ok, prober, target]) == 1
     retry_broke = Run("J2", "firefox", "failure", "probe_error", 2)  # failed, then the retry's runner crashed
     assert retry_broke.target_failed and exit_code([ok, retry_broke]) == 1
-
-
-def test_retry_policy() -> None:
-    assert needs_retry(R("J1", "c", "failure"), ["failure", "mail_not_received"])
-    assert not needs_retry(R("J1", "c", "probe_error"), ["failure", "mail_not_received"])
-    assert needs_retry(R("J1", "c", "probe_error"), ["probe_error"])
-    assert not needs_retry(R("J1", "c", "unavailable"), ["unavailable"])
 
 
 def test_several_tests_of_one_journey_fold_into_one_row() -> None:

@@ -1,0 +1,1 @@
+"""Real processes: extranet, Mailpit, browsers, Prometheus, Dovecot..."""

@@ -1,0 +1,205 @@
+"""End to end: store → exporter → a real Prometheus evaluating ops/ rules → a real Alertmanager
+with ops/alertmanager/alertmanager.yml → a webhook receiver in this test.
+
+One injected incident (Chromium starts failing most journeys) gives exactly one notification,
+to the browser team's receiver; when the history shows a quiet day, exactly one resolved
+notification follows. Inside a maintenance window the same incident notifies nobody, while the
+prober's alerts (never muted) still arrive. Only timings are shortened (scrape/evaluation 1 s,
+group_wait 1 s) and the receivers' URLs pointed at the test's webhook: routes, matchers, inhibit
+rules and time intervals are the shipped ones. Every wait is a poll or a queue read with a deadline.
+"""
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+import yaml
+from support.synthetic import populate
+
+from fixtures.services.ports import free_port
+from monitor.export.exporter import ExporterServer, StoreCollector
+from monitor.store.results_db import Store
+
+OPS = Path(__file__).resolve().parents[2] / "ops"
+PROMETHEUS = shutil.which("prometheus") or ""
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or ""
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(not (PROMETHEUS and ALERTMANAGER),
+                                 reason="needs Debian packages 'prometheus' and 'prometheus-alertmanager'")]
+BROWSERS = ["chromium", "firefox"]
+JOURNEYS = ["J1", "J2.2b", "N1"]
+HEALTHY = {"chromium": 0.98, "firefox": 0.98}
+INCIDENT = {"chromium": 0.05, "firefox": 0.98}
+ALERT = "ExtranetBrowserFailsMoreOften"
+DAY = 86400.0
+
+
+class Webhook:
+    """Alertmanager's webhook receiver: every notification's JSON body lands in a queue."""
+
+    def __init__(self) -> None:
+        self.received: queue.Queue[dict] = queue.Queue()
+        inbox = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                inbox.put(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, fmt: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def next(self, deadline: float, what: str) -> dict:
+        try:
+            return self.received.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"timed out waiting for a notification: {what}") from None
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def poll(fn: Callable[[], object], deadline: float, what: str) -> object:
+    """Call ``fn`` until it returns something truthy or the deadline passes."""
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            got = fn()
+            if got:
+                return got
+        except OSError as exc:  # not listening yet
+            last = exc
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last})")
+
+
+def ready(base: str) -> Callable[[], bool]:
+    return lambda: urllib.request.urlopen(base + "/-/ready", timeout=2).status == 200
+
+
+def alertmanager_config(webhook: str, *, maintenance_now: bool) -> str:
+    """The shipped config with test timings and the test's webhook; optionally a maintenance window
+    that covers every day, so that "now" is inside it."""
+    config = yaml.safe_load((OPS / "alertmanager" / "alertmanager.yml").read_text())
+    config["route"].update(group_wait="1s", group_interval="1s", repeat_interval="1h")
+    for receiver in config["receivers"]:
+        for hook in receiver["webhook_configs"]:
+            hook["url"] = webhook
+    if maintenance_now:
+        [window] = config["time_intervals"]
+        window["time_intervals"] = [{"weekdays": ["sunday:saturday"]}]
+    return yaml.safe_dump(config)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[dict]:
+    webhook = Webhook()
+    db = tmp_path / "m.db"
+    now = time.time()
+    with Store.open_writer(db) as store:  # two healthy days, ending 5 days ago
+        populate(store, cycles=192, end=now - 5 * DAY, journeys=JOURNEYS, rates=HEALTHY, probe_error_rate=0, seed=1)
+    exporter = ExporterServer(StoreCollector(db, journeys=JOURNEYS, browsers=BROWSERS, interval=900.0),
+                              "127.0.0.1", 0).start()
+    am_port, prom_port = free_port(), free_port()
+    (tmp_path / "alertmanager.yml").write_text(alertmanager_config(webhook.url, maintenance_now=False))
+    shutil.copy(OPS / "prometheus" / "extranet-monitor.rules.yml", tmp_path / "rules.yml")
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": ["rules.yml"],
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]},
+        "scrape_configs": [{"job_name": "extranet-monitor",
+                            "static_configs": [{"targets": [f"127.0.0.1:{exporter.port}"]}]}]}))
+    procs = [subprocess.Popen([ALERTMANAGER, f"--config.file={tmp_path / 'alertmanager.yml'}",
+                               f"--storage.path={tmp_path / 'am'}", f"--web.listen-address=127.0.0.1:{am_port}",
+                               "--cluster.listen-address=", "--log.level=warn"],
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "alertmanager.log").open("wb")),
+             subprocess.Popen([PROMETHEUS, f"--config.file={tmp_path / 'prometheus.yml'}",
+                               f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{prom_port}",
+                               "--rules.alert.resend-delay=1s", "--log.level=warn"],
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "prometheus.log").open("wb"))]
+    am, prom = f"http://127.0.0.1:{am_port}", f"http://127.0.0.1:{prom_port}"
+    try:
+        deadline = time.monotonic() + 40
+        for base in (am, prom):
+            poll(ready(base), deadline, f"{base}/-/ready")
+        yield {"db": db, "now": now, "webhook": webhook, "am": am, "prom": prom, "tmp": tmp_path}
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        exporter.stop()
+        webhook.stop()
+
+
+def alerts_in(notification: dict) -> list[tuple[str, str, str]]:
+    return [(a["labels"]["alertname"], a["status"], a["labels"].get("browser", "")) for a in notification["alerts"]]
+
+
+def am_has(am: str, alertname: str) -> bool:
+    return any(a["labels"]["alertname"] == alertname for a in get_json(am + "/api/v2/alerts"))
+
+
+def prom_value(prom: str, query: str) -> float | None:
+    data = get_json(prom + "/api/v1/query?" + urllib.parse.urlencode({"query": query}))["data"]["result"]
+    return float(data[0]["value"][1]) if data else None
+
+
+def test_one_incident_one_notification_then_resolved_and_muted_in_maintenance(stack: dict) -> None:
+    db, now, webhook, am, prom = stack["db"], stack["now"], stack["webhook"], stack["am"], stack["prom"]
+    gauge = 'extranet_browser_difference_alert{browser="chromium",versus="firefox"}'
+    deadline = time.monotonic() + 30
+    poll(lambda: prom_value(prom, gauge) == 0.0, deadline, "the alert gauge scraped at 0 before the incident")
+    # 1. The incident: Chromium fails most journeys for 12 hours (ending 4.5 days ago).
+    with Store.open_writer(db) as store:
+        populate(store, cycles=48, end=now - 4.5 * DAY, journeys=JOURNEYS, rates=INCIDENT, probe_error_rate=0, seed=2)
+    first = webhook.next(time.monotonic() + 40, "the incident's notification")
+    assert first["receiver"] == "frontend", first
+    assert alerts_in(first) == [(ALERT, "firing", "chromium")]
+    # 2. It ends: healthy cycles up to now (days of them: the evidence expires, then a quiet day).
+    with Store.open_writer(db) as store:
+        populate(store, cycles=4 * 96, end=now, journeys=JOURNEYS, rates=HEALTHY, probe_error_rate=0, seed=3)
+    resolved = webhook.next(time.monotonic() + 40, "the resolved notification")
+    assert resolved["receiver"] == "frontend" and alerts_in(resolved) == [(ALERT, "resolved", "chromium")], resolved
+    assert webhook.received.empty(), "one incident gave more than one firing and one resolved notification"
+    # 3. Inside a maintenance window (reloaded config), the same incident notifies nobody...
+    (stack["tmp"] / "alertmanager.yml").write_text(alertmanager_config(webhook.url, maintenance_now=True))
+    urllib.request.urlopen(urllib.request.Request(am + "/-/reload", method="POST"), timeout=5).close()
+    with Store.open_writer(db) as store:
+        populate(store, cycles=48, end=time.time(), step=60.0, journeys=JOURNEYS, rates=INCIDENT, probe_error_rate=0,
+                 seed=4)
+    deadline = time.monotonic() + 40
+    poll(lambda: am_has(am, ALERT), deadline, f"{ALERT} received by Alertmanager inside the window")
+    # ...while the prober's alerts, never muted, still arrive: the control that time has passed
+    # (its group_wait started after the browser alert's), so a missing browser notification is a mute.
+    with Store.open_writer(db) as store:
+        store.record_cycle_error("runner_crashed", 2)
+    control = webhook.next(time.monotonic() + 40, "the prober's notification during maintenance")
+    assert control["receiver"] == "monitor-operators", control
+    assert [a[0] for a in alerts_in(control)] == ["ExtranetMonitorProbeErrors"]
+    assert webhook.received.empty(), "a notification got through the maintenance window"

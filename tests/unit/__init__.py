@@ -1,0 +1,1 @@
+"""Fast tier: no process, no browser, no network (guarded in conftest.py)."""
