@@ -57,7 +57,7 @@ def test_renamed_labels_are_named_in_the_failure_diff_on_every_engine(tmp_path: 
     assert all(results[b]["outcome"] == "success" for b in browsers), proc.stdout[-3000:]
     stored = AriaStore(snapshots / "reference").files()
     assert {p.parent.name for p in stored} == set(browsers)
-    assert any('button "Se connecter"' in p.read_text(encoding="utf-8") for p in stored)
+    assert any('button \\"Se connecter' in p.read_text(encoding="utf-8") for p in stored)
 
     proc, results, junit = run_probe(tmp_path, "relabelled", browsers, snapshots, {"label_overrides": RENAMES})
     out = proc.stdout + proc.stderr
