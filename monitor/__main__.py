@@ -1,4 +1,4 @@
-"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,check-config,calibrate}.
+"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,check-config,calibrate,doctor}.
 
 Exit codes (the same for every command, so cron, systemd and CI can act on them):
 0 all good · 1 a journey failed on the target (failure or mail_not_received) ·
@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--journeys", type=int, default=8, help="--continuous: journeys per browser per cycle (default 8)")
     cal.add_argument("--real-cycles", type=int, default=8, metavar="N",
                      help="--continuous: real cycles, a jump half way (default 8, 0 = simulation only)")
+    doc = sub.add_parser("doctor", help="open every screen the page objects know, read-only, and say which expected "
+                                        "elements the target shows (exit 1 if one is missing)")
+    _common(doc)
+    doc.add_argument("--target-config", metavar="PATH", help="the target's TOML (default: SENTINEL_CONFIG, "
+                     "else the reference extranet, started for the check)")
+    doc.add_argument("--browser", action="append", metavar="NAME",
+                     help="engine(s) to check with (default: [run] browsers, every engine)")
+    doc.add_argument("--json", metavar="PATH", type=Path, help="also write the findings as JSON")
     chk = sub.add_parser("check-config", help="validate the configuration and print the effective values")
     _common(chk)
     return ap

@@ -14,6 +14,7 @@ from pathlib import Path
 from monitor.config import Config, ConfigError, format_duration, parse_duration
 from monitor.cycle.classify import EXIT_PROBER
 from monitor.cycle.runner import CycleRunner, StopRequest
+from monitor.doctor import cmd_doctor
 from monitor.report.cycle_summary import summary_text, write_json, write_junit
 from monitor.store.results_db import Store
 
@@ -228,4 +229,5 @@ def cmd_calibrate_continuous(cfg: Config, args: argparse.Namespace) -> int:
     return EXIT_PROBER if stop.is_set() else 0
 
 
-COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve, "check-config": cmd_check_config}
+COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve,
+            "check-config": cmd_check_config, "doctor": cmd_doctor}

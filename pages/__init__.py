@@ -40,6 +40,19 @@ def _screens(cls: type[BasePage] = BasePage) -> list[type[BasePage]]:
     return [c for sub in cls.__subclasses__() for c in (sub, *_screens(sub))]
 
 
+def ecrans(page: Page) -> list[tuple[str, BasePage]]:
+    """Every screen the page objects know (named, a parameterised one once per variant), in the order
+    a user meets them: what the target doctor examines. A base class without heading is left out."""
+    seen: set[type[BasePage]] = set()
+    out: list[tuple[str, BasePage]] = []
+    for screen in _screens():
+        if screen in seen or (screen.titre is None and not screen.elements):
+            continue
+        seen.add(screen)
+        out += screen.variantes(page)
+    return out
+
+
 def secret_fields(page: Page) -> list[Locator]:
     """Every field that holds a secret on any screen (each page object's ``secret_fields()``).
 
@@ -55,5 +68,5 @@ __all__ = [
     "DemandeAssistanceEnregistreePage", "DemandeCreationEnregistreePage", "DemandeEnregistreePage",
     "IdentifiantOubliePage", "LienInvalidePage", "MOTIF_HABILITATION_A_L_EXTRANET",
     "MOTIF_HABILITATION_EXTRANET", "MonEspacePage", "MotDePasseModifiePage", "MotDePasseOubliePage",
-    "NUMERO_DEMANDE", "NouveauMotDePassePage", "ResultatConnexion", "secret_fields",
+    "NUMERO_DEMANDE", "NouveauMotDePassePage", "ResultatConnexion", "ecrans", "secret_fields",
 ]

@@ -4,11 +4,15 @@ Help page, step 1: « Aller sur la page d'accueil et cliquer sur « CREER MON ES
 """
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Locator, Page, expect
 
-from .base import BasePage
+from .base import Attendu, BasePage
 
 TEXTE_ERREUR_CONNEXION = "Identifiant ou mot de passe incorrect."
+#: Shown only when an incident is announced: optional, so not among the home page's expected elements.
+AVIS_INCIDENT = Attendu("alert", "Avis d'incident")
 #: What the portal says once it has locked an identifier after too many wrong passwords (the
 #: reference extranet's words; the start of the sentence, which names no duration).
 TEXTE_COMPTE_BLOQUE = "Votre compte est temporairement bloqué"
@@ -26,7 +30,8 @@ class AvisIncident:
         self.page = page
 
     def bandeau(self) -> Locator:
-        return self.page.get_by_role("alert", name="Avis d'incident", exact=True)
+        page: Any = self.page  # Playwright types a role as a Literal; an Attendu's is a str
+        return page.get_by_role(AVIS_INCIDENT.role, name=AVIS_INCIDENT.nom, exact=True)
 
     def est_affiche(self) -> bool:
         """Whether a notice is displayed now (no waiting: call it once the page has loaded)."""
@@ -44,9 +49,25 @@ class AvisIncident:
         expect(self.bandeau()).to_have_count(0)
 
 
+CHAMP_IDENTIFIANT = Attendu("textbox", "Identifiant")
+# A password input has no ARIA role: reached by its label (a textbox in the accessibility tree).
+CHAMP_MOT_DE_PASSE = Attendu("textbox", "Mot de passe", par_libelle=True)
+BOUTON_SE_CONNECTER = Attendu("button", "Se connecter")
+LIEN_IDENTIFIANT_OUBLIE = Attendu("link", "J'ai oublié mon identifiant", dans="contenu")
+LIEN_MOT_DE_PASSE_OUBLIE = Attendu("link", "J'ai oublié mon mot de passe", dans="contenu")
+LIEN_CREER_MON_ESPACE = Attendu("link", "CRÉER MON ESPACE", dans="contenu")
+LIEN_DEMANDE_ASSISTANCE = Attendu("link", "Envoyer une demande d'assistance", dans="menu_besoin_d_aide")
+LIEN_DEMANDE_ASSISTANCE_TECHNIQUE = Attendu("link", "Envoyer une demande d'assistance technique",
+                                            dans="menu_besoin_d_aide")
+
+
 class AccueilPage(BasePage):
     chemin = "/"
     titre = "Extranet activité partielle"
+    elements = (CHAMP_IDENTIFIANT, CHAMP_MOT_DE_PASSE, BOUTON_SE_CONNECTER, LIEN_IDENTIFIANT_OUBLIE,
+                LIEN_MOT_DE_PASSE_OUBLIE, LIEN_CREER_MON_ESPACE, LIEN_DEMANDE_ASSISTANCE,
+                LIEN_DEMANDE_ASSISTANCE_TECHNIQUE)
+    sans_ecriture = True
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -54,14 +75,13 @@ class AccueilPage(BasePage):
 
     # -- login form ----------------------------------------------------------------
     def champ_identifiant(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Identifiant", exact=True)
+        return self.localiser(CHAMP_IDENTIFIANT)
 
     def champ_mot_de_passe(self) -> Locator:
-        # A password input has no ARIA role: reach it by its label.
-        return self.page.get_by_label("Mot de passe", exact=True)
+        return self.localiser(CHAMP_MOT_DE_PASSE)
 
     def bouton_se_connecter(self) -> Locator:
-        return self.page.get_by_role("button", name="Se connecter", exact=True)
+        return self.localiser(BOUTON_SE_CONNECTER)
 
     def se_connecter(self, identifiant: str, mot_de_passe: str) -> None:
         """Type the identifier and the password, then « Se connecter »."""
@@ -77,7 +97,9 @@ class AccueilPage(BasePage):
         password (``REFUSE``) or has locked the identifier (``BLOQUE``): checks a test account's
         password before a journey relies on it."""
         self.se_connecter(identifiant, mot_de_passe)
-        accepte = self.page.get_by_role("button", name="Se déconnecter", exact=True)
+        from .mon_espace import MonEspacePage  # it leads back here: imported when used
+
+        accepte = MonEspacePage(self.page).bouton_se_deconnecter()
         bloque = self.alerte(TEXTE_COMPTE_BLOQUE)
         expect(accepte.or_(self.alerte(TEXTE_ERREUR_CONNEXION)).or_(bloque)).to_be_visible()
         return ACCEPTE if accepte.is_visible() else BLOQUE if bloque.is_visible() else REFUSE
@@ -88,13 +110,13 @@ class AccueilPage(BasePage):
 
     # -- links -----------------------------------------------------------------------
     def lien_identifiant_oublie(self) -> Locator:
-        return self.contenu().get_by_role("link", name="J'ai oublié mon identifiant", exact=True)
+        return self.localiser(LIEN_IDENTIFIANT_OUBLIE)
 
     def lien_mot_de_passe_oublie(self) -> Locator:
-        return self.contenu().get_by_role("link", name="J'ai oublié mon mot de passe", exact=True)
+        return self.localiser(LIEN_MOT_DE_PASSE_OUBLIE)
 
     def lien_creer_mon_espace(self) -> Locator:
-        return self.contenu().get_by_role("link", name="CRÉER MON ESPACE", exact=True)
+        return self.localiser(LIEN_CREER_MON_ESPACE)
 
     def cliquer_j_ai_oublie_mon_identifiant(self) -> None:
         self.lien_identifiant_oublie().click()
@@ -114,11 +136,19 @@ class AccueilPage(BasePage):
         return self.page.get_by_role("navigation").filter(has=self.titre_menu_besoin_d_aide())
 
     def lien_demande_assistance(self) -> Locator:
-        return self.menu_besoin_d_aide().get_by_role("link", name="Envoyer une demande d'assistance", exact=True)
+        return self.localiser(LIEN_DEMANDE_ASSISTANCE)
 
     def lien_demande_assistance_technique(self) -> Locator:
-        return self.menu_besoin_d_aide().get_by_role(
-            "link", name="Envoyer une demande d'assistance technique", exact=True)
+        return self.localiser(LIEN_DEMANDE_ASSISTANCE_TECHNIQUE)
+
+    def deplier(self) -> str | None:
+        """Unfold « Besoin d'aide » (a click on its title: nothing is sent) so its links are shown."""
+        titre = self.titre_menu_besoin_d_aide()
+        if titre.count() != 1:
+            return "the menu title « Besoin d'aide » is not on the screen: its links could not be unfolded"
+        if not self.lien_demande_assistance().is_visible():
+            titre.click()
+        return None
 
     def ouvrir_besoin_d_aide(self) -> None:
         """Unfold the « Besoin d'aide » menu (a no-op when it is already open)."""

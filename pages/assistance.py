@@ -5,15 +5,26 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import Locator, Page, Response, expect
 
-from .base import BasePage
+from .base import Attendu, BasePage
 
 MOTIF_HABILITATION_EXTRANET = "Habilitation extranet"  # Cas 2.1
 MOTIF_HABILITATION_A_L_EXTRANET = "Habilitation à l'extranet"  # Cas 3
 MOTIFS = (MOTIF_HABILITATION_EXTRANET, MOTIF_HABILITATION_A_L_EXTRANET, "Demande d'indemnisation", "Autre")
 
 
+LISTE_MOTIF = Attendu("combobox", "Motif de la demande")
+CHAMP_SIRET = Attendu("textbox", "N° de SIRET")
+CHAMP_NOM = Attendu("textbox", "Nom")
+CHAMP_COURRIEL = Attendu("textbox", "Courriel")
+CHAMP_MESSAGE = Attendu("textbox", "Message")
+BOUTON_ENVOYER_LA_DEMANDE = Attendu("button", "Envoyer la demande")
+
+
 class AssistancePage(BasePage):
     """``technique=False``: ``/assistance``; ``technique=True``: ``/assistance-technique``."""
+
+    elements = (LISTE_MOTIF, CHAMP_SIRET, CHAMP_NOM, CHAMP_COURRIEL, CHAMP_MESSAGE, BOUTON_ENVOYER_LA_DEMANDE)
+    sans_ecriture = True
 
     def __init__(self, page: Page, technique: bool = False) -> None:
         super().__init__(page)
@@ -22,6 +33,10 @@ class AssistancePage(BasePage):
         self.titre = ("Envoyer une demande d'assistance technique" if technique
                       else "Envoyer une demande d'assistance")
 
+    @classmethod
+    def variantes(cls, page: Page) -> list[tuple[str, BasePage]]:
+        return [(cls.__name__, cls(page)), (f"{cls.__name__}(technique=True)", cls(page, technique=True))]
+
     def ouvrir(self, motif: str | None = None) -> Response | None:
         """Open the form; ``motif`` preselects the reason through ``?motif=``."""
         if motif is None:
@@ -29,25 +44,25 @@ class AssistancePage(BasePage):
         return self.page.goto(self.adresse(f"{self.chemin}?{urlencode({'motif': motif})}"))
 
     def liste_motif(self) -> Locator:
-        return self.page.get_by_role("combobox", name="Motif de la demande", exact=True)
+        return self.localiser(LISTE_MOTIF)
 
     def motif_selectionne(self, motif: str) -> Locator:
         return self.liste_motif().get_by_role("option", name=motif, exact=True, selected=True)
 
     def champ_siret(self) -> Locator:
-        return self.page.get_by_role("textbox", name="N° de SIRET", exact=True)
+        return self.localiser(CHAMP_SIRET)
 
     def champ_nom(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Nom", exact=True)
+        return self.localiser(CHAMP_NOM)
 
     def champ_courriel(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Courriel", exact=True)
+        return self.localiser(CHAMP_COURRIEL)
 
     def champ_message(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Message", exact=True)
+        return self.localiser(CHAMP_MESSAGE)
 
     def bouton_envoyer_la_demande(self) -> Locator:
-        return self.page.get_by_role("button", name="Envoyer la demande", exact=True)
+        return self.localiser(BOUTON_ENVOYER_LA_DEMANDE)
 
     # -- actions ---------------------------------------------------------------------------
     def choisir_le_motif(self, motif: str) -> None:
@@ -76,7 +91,5 @@ class AssistancePage(BasePage):
     def expect_formulaire(self) -> None:
         self.attendre()
         self.voir("the list « Motif de la demande »", self.liste_motif())
-        for nom, champ in (("N° de SIRET", self.champ_siret()), ("Nom", self.champ_nom()),
-                           ("Courriel", self.champ_courriel()), ("Message", self.champ_message())):
-            self.voir(f"the field « {nom} »", champ)
-        self.voir("the button « Envoyer la demande »", self.bouton_envoyer_la_demande())
+        for champ in (CHAMP_SIRET, CHAMP_NOM, CHAMP_COURRIEL, CHAMP_MESSAGE, BOUTON_ENVOYER_LA_DEMANDE):
+            self.voir(f"the {champ.decrire()}", self.localiser(champ))

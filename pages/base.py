@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Self
+from typing import Any, Callable, ClassVar, Self
 from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Error as PlaywrightError
@@ -57,6 +57,30 @@ class Ecran:
         return shown
 
 
+@dataclass(frozen=True)
+class Attendu:
+    """One element a screen must show, as a user and assistive technology find it: its ARIA role
+    and accessible name (the contract's French wording).
+
+    Why declared: the page object's locators are built from these (``BasePage.localiser``) and the
+    target doctor (``python -m monitor doctor``) checks the same list on a new target, so a label
+    the suite relies on is written once. ``par_libelle``: an ``<input type="password">`` has no ARIA
+    role, Playwright reaches it by its label (it is a textbox in the accessibility tree);
+    ``dans``: the method of the page object giving the region to look in (``"contenu"`` is
+    ``<main>``, as opposed to the header's menu); ``niveau``: a heading's level.
+    """
+
+    role: str
+    nom: str
+    par_libelle: bool = False
+    dans: str | None = None
+    niveau: int | None = None
+
+    def decrire(self) -> str:
+        """``textbox « Identifiant »``: how the diff and the doctor name an element."""
+        return f"{self.role} « {self.nom} »"
+
+
 def ce_que_montre(page: Page) -> Ecran:
     """Read the heading and the visible alerts now, without waiting (the screen at a failure).
 
@@ -78,9 +102,43 @@ class BasePage:
 
     chemin: str | None = None
     titre: str | None = None
+    #: The elements this screen must show besides its h1 (``attendus()`` adds it): its locators
+    #: are built from them, and the target doctor checks them.
+    elements: ClassVar[tuple[Attendu, ...]] = ()
+    #: Whether the doctor may open this screen: reachable by a GET, no form submitted, no login.
+    sans_ecriture: ClassVar[bool] = False
 
     def __init__(self, page: Page) -> None:
         self.page = page
+
+    # -- what the screen must show ----------------------------------------------------------
+    def attendus(self) -> tuple[Attendu, ...]:
+        """Every element the screen must show: its level-1 heading, then ``elements``."""
+        titre = (Attendu("heading", self.titre, niveau=1),) if self.titre else ()
+        return titre + self.elements
+
+    def localiser(self, attendu: Attendu) -> Locator:
+        """The locator of an expected element, by role and exact accessible name (or label)."""
+        racine: Any = getattr(self, attendu.dans)() if attendu.dans else self.page
+        if attendu.par_libelle:
+            return racine.get_by_label(attendu.nom, exact=True)
+        if attendu.niveau is not None:
+            return racine.get_by_role(attendu.role, name=attendu.nom, exact=True, level=attendu.niveau)
+        return racine.get_by_role(attendu.role, name=attendu.nom, exact=True)
+
+    @classmethod
+    def variantes(cls, page: Page) -> list[tuple[str, "BasePage"]]:
+        """The screens this class stands for, named (one, unless a parameter makes several)."""
+        return [(cls.__name__, cls(page))]
+
+    def ouvrir_sans_ecrire(self) -> Response | None:
+        """Open the screen the read-only way (the doctor): by its URL, unless a subclass knows better."""
+        return self.ouvrir()
+
+    def deplier(self) -> str | None:
+        """Show what a user unfolds without writing anything (a menu), so the doctor can see it;
+        says what could not be unfolded (None: all shown)."""
+        return None
 
     # -- navigation ----------------------------------------------------------------
     def adresse(self, chemin: str) -> str:
@@ -146,7 +204,7 @@ class BasePage:
     def titre_principal(self) -> Locator:
         if self.titre is None:
             raise TypeError(f"{type(self).__name__} has no heading")
-        return self.page.get_by_role("heading", level=1, name=self.titre, exact=True)
+        return self.localiser(self.attendus()[0])
 
     def contenu(self) -> Locator:
         """The page's main region (``<main>``), as opposed to the header and its « Besoin d'aide » menu."""

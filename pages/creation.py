@@ -11,30 +11,54 @@ from typing import Protocol
 
 from playwright.sync_api import Locator, expect
 
-from .base import BasePage
+from .base import Attendu, BasePage
+
+CHAMP_SIRET = Attendu("textbox", "N° de SIRET")
+CRYPTOGRAMME = Attendu("img", "Cryptogramme")
+CHAMP_CONTROLE_SECURITE = Attendu("textbox", "Contrôle de sécurité")
+BOUTON_RENOUVELER_CRYPTOGRAMME = Attendu("button", "Renouveler le cryptogramme")
+CASE_CONDITIONS_GENERALES = Attendu("checkbox", "Accepter les conditions générales d'utilisation")
+BOUTON_VALIDER = Attendu("button", "VALIDER")
+
+CHAMP_DENOMINATION = Attendu("textbox", "Dénomination")
+COMPTE_PRINCIPAL_UTILISATEUR = Attendu("group", "Compte principal utilisateur")
+LISTE_CIVILITE = Attendu("combobox", "Civilité")
+CHAMP_NOM = Attendu("textbox", "Nom")
+CHAMP_PRENOM = Attendu("textbox", "Prénom")
+CHAMP_COURRIEL = Attendu("textbox", "Courriel")
+CHAMP_CONFIRMATION_COURRIEL = Attendu("textbox", "Confirmation du courriel")
+CHAMP_TELEPHONE = Attendu("textbox", "Téléphone")
+BOUTON_CREER_MON_COMPTE = Attendu("button", "Créer mon compte")
+
+LIEN_IDENTIFIANT_OUBLIE = Attendu("link", "J'ai oublié mon identifiant", dans="contenu")
+LIEN_MOT_DE_PASSE_OUBLIE = Attendu("link", "J'ai oublié mon mot de passe", dans="contenu")
+LIEN_DEMANDE_ASSISTANCE = Attendu("link", "Envoyer une demande d'assistance", dans="contenu")
 
 
 class CreationEspacePage(BasePage):
     chemin = "/creer-mon-espace"
     titre = "Créer mon espace"
+    elements = (CHAMP_SIRET, CRYPTOGRAMME, CHAMP_CONTROLE_SECURITE, BOUTON_RENOUVELER_CRYPTOGRAMME,
+                CASE_CONDITIONS_GENERALES, BOUTON_VALIDER)
+    sans_ecriture = True
 
     def champ_siret(self) -> Locator:
-        return self.page.get_by_role("textbox", name="N° de SIRET", exact=True)
+        return self.localiser(CHAMP_SIRET)
 
     def cryptogramme(self) -> Locator:
-        return self.page.get_by_role("img", name="Cryptogramme", exact=True)
+        return self.localiser(CRYPTOGRAMME)
 
     def champ_controle_securite(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Contrôle de sécurité", exact=True)
+        return self.localiser(CHAMP_CONTROLE_SECURITE)
 
     def bouton_renouveler_cryptogramme(self) -> Locator:
-        return self.page.get_by_role("button", name="Renouveler le cryptogramme", exact=True)
+        return self.localiser(BOUTON_RENOUVELER_CRYPTOGRAMME)
 
     def case_conditions_generales(self) -> Locator:
-        return self.page.get_by_role("checkbox", name="Accepter les conditions générales d'utilisation", exact=True)
+        return self.localiser(CASE_CONDITIONS_GENERALES)
 
     def bouton_valider(self) -> Locator:
-        return self.page.get_by_role("button", name="VALIDER", exact=True)
+        return self.localiser(BOUTON_VALIDER)
 
     # -- actions -------------------------------------------------------------------------
     def saisir_siret(self, siret: str) -> None:
@@ -120,34 +144,37 @@ class CreationDuComptePage(BasePage):
 
     chemin = "/creer-mon-espace/compte"
     titre = "Création du compte"
+    # Reached by submitting a SIRET: the doctor does not open it.
+    elements = (CHAMP_DENOMINATION, COMPTE_PRINCIPAL_UTILISATEUR, LISTE_CIVILITE, CHAMP_NOM, CHAMP_PRENOM,
+                CHAMP_COURRIEL, CHAMP_CONFIRMATION_COURRIEL, CHAMP_TELEPHONE, BOUTON_CREER_MON_COMPTE)
 
     def champ_denomination(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Dénomination", exact=True)
+        return self.localiser(CHAMP_DENOMINATION)
 
     def compte_principal_utilisateur(self) -> Locator:
         """The fieldset whose legend is « Compte principal utilisateur »."""
-        return self.page.get_by_role("group", name="Compte principal utilisateur", exact=True)
+        return self.localiser(COMPTE_PRINCIPAL_UTILISATEUR)
 
     def liste_civilite(self) -> Locator:
-        return self.page.get_by_role("combobox", name="Civilité", exact=True)
+        return self.localiser(LISTE_CIVILITE)
 
     def champ_nom(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Nom", exact=True)
+        return self.localiser(CHAMP_NOM)
 
     def champ_prenom(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Prénom", exact=True)
+        return self.localiser(CHAMP_PRENOM)
 
     def champ_courriel(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Courriel", exact=True)
+        return self.localiser(CHAMP_COURRIEL)
 
     def champ_confirmation_courriel(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Confirmation du courriel", exact=True)
+        return self.localiser(CHAMP_CONFIRMATION_COURRIEL)
 
     def champ_telephone(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Téléphone", exact=True)
+        return self.localiser(CHAMP_TELEPHONE)
 
     def bouton_creer_mon_compte(self) -> Locator:
-        return self.page.get_by_role("button", name="Créer mon compte", exact=True)
+        return self.localiser(BOUTON_CREER_MON_COMPTE)
 
     def renseigner_les_informations(self, etablissement: _Etablissement) -> None:
         """« Renseignez les informations nécessaires à la création du compte »."""
@@ -171,19 +198,21 @@ class CompteExistantPage(BasePage):
 
     titre = "Un compte existe déjà"
     MESSAGE = "Un compte existe déjà pour ce SIRET."
+    # Reached by submitting a known SIRET: the doctor does not open it.
+    elements = (LIEN_IDENTIFIANT_OUBLIE, LIEN_MOT_DE_PASSE_OUBLIE, LIEN_DEMANDE_ASSISTANCE)
 
     def message(self) -> Locator:
         return self.contenu().get_by_text(self.MESSAGE, exact=True)
 
     # The links of the message itself, not those of the « Besoin d'aide » menu in the header.
     def lien_identifiant_oublie(self) -> Locator:
-        return self.contenu().get_by_role("link", name="J'ai oublié mon identifiant", exact=True)
+        return self.localiser(LIEN_IDENTIFIANT_OUBLIE)
 
     def lien_mot_de_passe_oublie(self) -> Locator:
-        return self.contenu().get_by_role("link", name="J'ai oublié mon mot de passe", exact=True)
+        return self.localiser(LIEN_MOT_DE_PASSE_OUBLIE)
 
     def lien_demande_assistance(self) -> Locator:
-        return self.contenu().get_by_role("link", name="Envoyer une demande d'assistance", exact=True)
+        return self.localiser(LIEN_DEMANDE_ASSISTANCE)
 
     def expect_message_et_liens(self) -> None:
         """The message and the three ways out the help page lists (Cas 2.1 and Cas 2.2)."""

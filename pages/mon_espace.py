@@ -4,12 +4,15 @@ from __future__ import annotations
 from playwright.sync_api import Locator, expect
 
 from .accueil import AccueilPage
-from .base import BasePage
+from .base import Attendu, BasePage
+
+BOUTON_SE_DECONNECTER = Attendu("button", "Se déconnecter")
 
 
 class MonEspacePage(BasePage):
     chemin = "/mon-espace"
     titre = "Mon espace"
+    elements = (BOUTON_SE_DECONNECTER,)  # behind the login: the doctor does not open it
 
     def ligne_identifiant(self) -> Locator:
         """« Identifiant : AP… » shown on the page: a secret in screenshots."""
@@ -19,7 +22,7 @@ class MonEspacePage(BasePage):
         return [self.ligne_identifiant()]
 
     def bouton_se_deconnecter(self) -> Locator:
-        return self.page.get_by_role("button", name="Se déconnecter", exact=True)
+        return self.localiser(BOUTON_SE_DECONNECTER)
 
     def expect_connecte(self, denomination: str | None = None) -> None:
         """Assert the user is logged in: h1 « Mon espace », the establishment's name, « Se déconnecter »."""

@@ -4,24 +4,37 @@ screen (reset link and activation link share it) and the refused-link screen.
 from __future__ import annotations
 
 import re
+import secrets
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Response, expect
 
-from .base import BasePage
+from .base import Attendu, BasePage
+
+CHAMP_SIRET = Attendu("textbox", "N° de SIRET")
+CHAMP_COURRIEL = Attendu("textbox", "Courriel")
+CHAMP_IDENTIFIANT = Attendu("textbox", "Identifiant")
+BOUTON_ENVOYER = Attendu("button", "Envoyer")
+# Password inputs have no ARIA role: reached by their labels (textboxes in the accessibility tree).
+CHAMP_NOUVEAU_MOT_DE_PASSE = Attendu("textbox", "Nouveau mot de passe", par_libelle=True)
+CHAMP_CONFIRMATION_MOT_DE_PASSE = Attendu("textbox", "Confirmation du mot de passe", par_libelle=True)
+BOUTON_VALIDER = Attendu("button", "Valider")
+LIEN_MOT_DE_PASSE_OUBLIE = Attendu("link", "J'ai oublié mon mot de passe", dans="contenu")
 
 
 class IdentifiantOubliePage(BasePage):
     chemin = "/identifiant-oublie"
     titre = "J'ai oublié mon identifiant"
+    elements = (CHAMP_SIRET, CHAMP_COURRIEL, BOUTON_ENVOYER)
+    sans_ecriture = True
 
     def champ_siret(self) -> Locator:
-        return self.page.get_by_role("textbox", name="N° de SIRET", exact=True)
+        return self.localiser(CHAMP_SIRET)
 
     def champ_courriel(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Courriel", exact=True)
+        return self.localiser(CHAMP_COURRIEL)
 
     def bouton_envoyer(self) -> Locator:
-        return self.page.get_by_role("button", name="Envoyer", exact=True)
+        return self.localiser(BOUTON_ENVOYER)
 
     def expect_formulaire(self) -> None:
         self.attendre()
@@ -38,12 +51,14 @@ class IdentifiantOubliePage(BasePage):
 class MotDePasseOubliePage(BasePage):
     chemin = "/mot-de-passe-oublie"
     titre = "J'ai oublié mon mot de passe"
+    elements = (CHAMP_IDENTIFIANT, BOUTON_ENVOYER)
+    sans_ecriture = True
 
     def champ_identifiant(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Identifiant", exact=True)
+        return self.localiser(CHAMP_IDENTIFIANT)
 
     def bouton_envoyer(self) -> Locator:
-        return self.page.get_by_role("button", name="Envoyer", exact=True)
+        return self.localiser(BOUTON_ENVOYER)
 
     def expect_formulaire(self) -> None:
         self.attendre()
@@ -64,6 +79,8 @@ class NouveauMotDePassePage(BasePage):
 
     titre = "Nouveau mot de passe"
     POLITIQUE = re.compile(r"au moins 12 caractères.*minuscule.*majuscule.*chiffre.*caractère spécial")
+    # Reached only through a link a mail gave (a request is a write): the doctor does not open it.
+    elements = (CHAMP_NOUVEAU_MOT_DE_PASSE, CHAMP_CONFIRMATION_MOT_DE_PASSE, BOUTON_VALIDER)
 
     def ouvrir_lien(self, lien: str, *, statut: int = 200) -> None:
         """Open the link exactly as the mail gives it (absolute URL); assert it answered ``statut``
@@ -71,13 +88,13 @@ class NouveauMotDePassePage(BasePage):
         self.expect_statut(self.page.goto(self.adresse(lien)), statut, "the link")
 
     def champ_nouveau_mot_de_passe(self) -> Locator:
-        return self.page.get_by_label("Nouveau mot de passe", exact=True)
+        return self.localiser(CHAMP_NOUVEAU_MOT_DE_PASSE)
 
     def champ_confirmation(self) -> Locator:
-        return self.page.get_by_label("Confirmation du mot de passe", exact=True)
+        return self.localiser(CHAMP_CONFIRMATION_MOT_DE_PASSE)
 
     def bouton_valider(self) -> Locator:
-        return self.page.get_by_role("button", name="Valider", exact=True)
+        return self.localiser(BOUTON_VALIDER)
 
     def politique(self) -> Locator:
         return self.page.get_by_text(self.POLITIQUE)
@@ -116,9 +133,15 @@ class LienInvalidePage(BasePage):
     titre = "Lien invalide"
     EXPIRE = "Ce lien a expiré : il n'est valable que 60 minutes."
     PLUS_VALIDE = "Ce lien n'est plus valide."
+    elements = (LIEN_MOT_DE_PASSE_OUBLIE,)
+    sans_ecriture = True  # a link the site never issued shows it (a GET, refused)
+
+    def ouvrir_sans_ecrire(self) -> Response | None:
+        """Open a reset link the site never issued (a made-up token): the refusal screen, nothing written."""
+        return self.page.goto(self.adresse(f"/reinitialisation/{secrets.token_urlsafe(32)}"))
 
     def lien_mot_de_passe_oublie(self) -> Locator:
-        return self.contenu().get_by_role("link", name="J'ai oublié mon mot de passe", exact=True)
+        return self.localiser(LIEN_MOT_DE_PASSE_OUBLIE)
 
     def expect_refus(self, message: str) -> None:
         self.attendre()

@@ -57,7 +57,7 @@ def test_renamed_labels_are_named_in_the_failure_diff_on_every_engine(tmp_path: 
     assert all(results[b]["outcome"] == "success" for b in browsers), proc.stdout[-3000:]
     stored = AriaStore(snapshots / "reference").files()
     assert {p.parent.name for p in stored} == set(browsers)
-    assert any('button "Se connecter"' in p.read_text(encoding="utf-8") for p in stored)
+    assert any('button \\"Se connecter' in p.read_text(encoding="utf-8") for p in stored)
 
     proc, results, junit = run_probe(tmp_path, "relabelled", browsers, snapshots, {"label_overrides": RENAMES})
     out = proc.stdout + proc.stderr
@@ -91,3 +91,25 @@ def test_a_browser_that_never_passed_is_compared_with_another_browser(tmp_path: 
     assert signature["screen_baseline"].startswith("the last good run (Firefox"), signature
     assert {"kind": "renamed", "role": "button", "name": "Se connecter", "new_role": "button",
             "new_name": "Entrer"} in signature["screen_changes"]
+
+
+@pytest.mark.skipif(not engines("chromium"), reason="needs Chromium")
+def test_a_screen_the_failing_step_only_crossed_is_compared_where_another_step_kept_it(tmp_path: Path) -> None:
+    """J2.2b's first step crosses the « J'ai oublié mon mot de passe » form (home → form → confirmation):
+    with its button renamed the step fails there, and R1's step that ends on that form is the baseline."""
+    snapshots = tmp_path / "aria"
+    where = tmp_path / "good"
+    where.mkdir()
+    proc, results = run_pytest(where, "journeys/test_r_pages_accessibles.py", "-k", "mot_de_passe_depuis",
+                               "--browser", "chromium", env={DIR_ENV: str(snapshots)})
+    assert [r["outcome"] for r in results] == ["success"], proc.stdout[-3000:]
+    where = tmp_path / "relabelled"
+    where.mkdir()
+    proc, results = run_pytest(where, "journeys/test_j2_2b_mot_de_passe_oublie.py", "--browser", "chromium",
+                               env={DIR_ENV: str(snapshots),
+                                    "EXTRANET_FAULTS": json.dumps({"label_overrides": {"Envoyer": "Transmettre"}})})
+    [signature] = results[0]["signatures"]
+    assert signature["path"] == "/mot-de-passe-oublie", signature
+    assert "as step click_forgot_password left it" in signature["screen_baseline"], signature
+    assert [c for c in signature["screen_changes"]] == [
+        {"kind": "renamed", "role": "button", "name": "Envoyer", "new_role": "button", "new_name": "Transmettre"}]

@@ -176,3 +176,17 @@ def test_monitor_report_shows_the_screen_diff_beside_the_funnel_text_and_html() 
     assert "screen compared with: the last good run (the same browser)" in text
     page = funnel_html(funnels, "24 h", str)
     assert "<b>screen changed</b>: button « Valider » → button « &lt;b&gt;Confirmer&lt;/b&gt; »" in page
+
+
+def test_same_screen_finds_a_crossed_screen_where_another_step_kept_it(tmp_path: Path) -> None:
+    store = AriaStore(tmp_path)
+    form = '- heading "J\'ai oublié mon mot de passe"\n- textbox "Identifiant"\n- button "Envoyer"'
+    store.save(journey="R1", test="test_r", browser="chromium", step_id="click_forgot_password", run_id="r",
+               screens=[Screen("/", HOME), Screen("/mot-de-passe-oublie", form)])
+    store.save(journey="J2.2b", test="test_b", browser="firefox", step_id="x", run_id="r",
+               screens=[Screen("/mot-de-passe-oublie", form)])
+    found = store.same_screen("chromium", "/mot-de-passe-oublie", form.replace("Envoyer", "Transmettre"),
+                              "J2.2b", "test_b")
+    assert found is not None and found.step_id == "click_forgot_password" and found.browser == "chromium"
+    assert found.screens == (Screen("/mot-de-passe-oublie", form),)
+    assert store.same_screen("chromium", "/ailleurs", form, "J2.2b", "test_b") is None

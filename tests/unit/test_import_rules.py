@@ -32,6 +32,8 @@ ALLOWED: dict[str, set[str]] = {
     "fixtures.mail": {"fixtures.core", "fixtures.target", "fixtures.secrets"},
     "fixtures.target": {"fixtures.core", "fixtures.mail", "fixtures.secrets", "fixtures.services", "extranet"},
     "fixtures.plugin": FIXTURES | {"pages", "extranet"},
+    # the target doctor's browser side: examines the page objects' screens (run by `monitor doctor` as a child)
+    "fixtures.doctor": {"fixtures.core", "pages"},
     "pages": {"fixtures.core"},
     "journeys": FIXTURES | {"pages", "extranet"},
 }
