@@ -135,6 +135,13 @@ class StoreReads(StoreConnection):
             "JOIN cycles c ON c.id = r.cycle_id WHERE r.attempt = 1 AND c.started_at >= ? "
             "ORDER BY c.started_at, r.cycle_id", (since,))
 
+    def history_version(self, *, since: float) -> tuple[int, int]:
+        """(newest row id, oldest cycle id started since ``since``): changes whenever what
+        :meth:`first_outcomes` would return for ``since`` may change (a row written, a cycle out of
+        the window or deleted), so a reader can keep what it computed from it until then."""
+        return self._select("SELECT (SELECT coalesce(max(id), 0) FROM results), "
+                            "(SELECT coalesce(min(id), 0) FROM cycles WHERE started_at >= ?)", (since,))[0]
+
     # --- cycles --------------------------------------------------------------------
     def cycles(self, limit: int = 50) -> list[CycleRow]:
         return [_cycle(r) for r in self._select(f"{_CYCLE} ORDER BY id DESC LIMIT ?", (limit,))]
