@@ -15,8 +15,7 @@ from typing import Mapping
 from fixtures.core.outcomes import CredentialsError
 from fixtures.core.procedure import spends_of
 from fixtures.target.accounts import load_accounts
-from fixtures.target.config import ConfigError as TargetConfigError
-from fixtures.target.config import TargetConfig, load_target_config
+from fixtures.target.config import TargetConfig, TargetConfigError, load_target_config
 from fixtures.target.quota import AccountPlan, plan_accounts, plan_headline
 from monitor.config import Config
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from fixtures.core.contract import JourneyResult
 from fixtures.core.fold import fold
@@ -100,9 +100,22 @@ class Run:
         return self.final == PROBE_ERROR and not self.target_failed
 
 
-def fold_attempts(rows: Sequence[tuple[int, JourneyResult]]) -> list[Run]:
+class Attempted(Protocol):
+    """What folding attempts reads of each (a ``JourneyResult``, or a stored row's key columns)."""
+
+    @property
+    def journey(self) -> str: ...
+    @property
+    def browser(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def failure_class(self) -> str | None: ...
+
+
+def fold_attempts(rows: Sequence[tuple[int, Attempted]]) -> list[Run]:
     """(attempt, result) pairs of one cycle → one :class:`Run` per journey × browser."""
-    by_key: dict[tuple[str, str], list[tuple[int, JourneyResult]]] = {}
+    by_key: dict[tuple[str, str], list[tuple[int, Attempted]]] = {}
     for attempt, r in rows:
         by_key.setdefault((r.journey, r.browser), []).append((attempt, r))
     runs = []

@@ -24,7 +24,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from prometheus_client.core import (
     CollectorRegistry,
@@ -40,9 +40,12 @@ from prometheus_client.utils import floatToGoString
 from fixtures.core.outcomes import OUTCOMES
 from monitor.cycle.classify import CYCLE_ERROR_REASONS
 from monitor.export import metrics
-from monitor.export.metrics import bucket_label, label_key
+from monitor.export.metrics import bucket_label
 from monitor.export.web_config import WebDoor
 from monitor.store.results_db import CYCLE_STATUSES, Store, StoreError
+
+if TYPE_CHECKING:
+    from monitor.stats.browser_difference import PairVerdict
 
 log = logging.getLogger("monitor.export.exporter")
 
@@ -77,6 +80,7 @@ class StoreCollector(Collector):
         self.journeys, self.browsers = list(journeys), list(browsers)
         self.busy_timeout = busy_timeout
         self.errors = errors or InProcessErrors()
+        self._verdicts: tuple[Any, list[PairVerdict]] | None = None  # (history version, verdicts): see _difference
 
     def describe(self) -> list[Metric]:
         return []  # no scrape at registration time
@@ -93,16 +97,16 @@ class StoreCollector(Collector):
             yield self._counter(metrics.CYCLE_ERRORS, self._with_in_process_errors([]))
             return
         yield _family(metrics.STORE_UP, {(): 1.0})
-        counters = self._with_in_process_errors(counters)
-        gauge_rows: Rows = [(name, labels, value) for name, labels, value, _ts in gauges]
+        by_name = _by_name(self._with_in_process_errors(counters))  # each family reads its own rows only
+        gauge_rows = _by_name([(name, labels, value) for name, labels, value, _ts in gauges])
         for metric in metrics.EXPORTED:
             if metric.kind == "histogram":
-                yield _histogram(metric, counters)
+                yield _histogram(metric, by_name)
             elif metric.kind == "counter":
-                yield self._counter(metric, counters)
+                yield self._counter(metric, by_name.get(metric.key, []))
             elif metric.key:
                 yield _family(metric, {_values(metric, labels): value
-                                       for name, labels, value in gauge_rows if name == metric.key})
+                                       for _name, labels, value in gauge_rows.get(metric.key, [])})
             elif metric in difference:
                 yield _family(metric, difference[metric])
 
@@ -112,11 +116,18 @@ class StoreCollector(Collector):
             alert_by_direction,
             design_for,
             evidence_by_direction,
+            history_seconds,
             read_verdicts,
         )
-        browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=time.time() - 86400)})
+        now = time.time()
+        browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=now - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))
-        verdicts = read_verdicts(store, browsers, design, time.time())
+        # The verdicts change only when a cycle is written or leaves the history: computed once per
+        # version of the history, not per scrape (they read weeks of cycles: ~0.5 s of CPU).
+        key = (tuple(browsers), store.history_version(since=now - history_seconds(design)))
+        if self._verdicts is None or self._verdicts[0] != key:
+            self._verdicts = (key, read_verdicts(store, browsers, design, now))
+        verdicts = self._verdicts[1]
         evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))
         alert: dict[tuple[str, ...], float] = dict(sorted(alert_by_direction(verdicts).items()))
         return {metrics.BROWSER_DIFFERENCE_EVIDENCE: evidence,
@@ -163,17 +174,29 @@ def _family(metric: metrics.Metric, values: dict[tuple[str, ...], float]) -> Met
     return family
 
 
-def _histogram(metric: metrics.Metric, counters: Rows) -> HistogramMetricFamily:
+def _by_name(rows: Rows) -> dict[str, Rows]:
+    out: dict[str, Rows] = {}
+    for row in rows:
+        out.setdefault(row[0], []).append(row)
+    return out
+
+
+def _histogram(metric: metrics.Metric, by_name: dict[str, Rows]) -> HistogramMetricFamily:
     """A histogram from the store's ``<key>_bucket``/``_sum``/``_count`` counter rows."""
-    rows = {(name, label_key(labels)): value for name, labels, value in counters
-            if name.startswith(metric.key + "_")}
-    series = sorted({label_key(labels) for name, labels, _ in counters if name == metric.key + "_count"})
+    def series_of(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:  # the label set without ``le``
+        return tuple(sorted((k, v) for k, v in labels.items() if k != "le"))
+
+    buckets: dict[tuple[tuple[str, str], ...], dict[str, float]] = {}
+    for _name, labels, value in by_name.get(metric.key + "_bucket", []):
+        buckets.setdefault(series_of(labels), {})[labels.get("le", "")] = value
+    sums = {series_of(labels): value for _name, labels, value in by_name.get(metric.key + "_sum", [])}
+    series = sorted({series_of(labels) for _name, labels, _value in by_name.get(metric.key + "_count", [])})
     family = HistogramMetricFamily(metric.name, metric.help, labels=list(metric.labels))
     for key in series:
-        labels = json.loads(key)
-        buckets = [(floatToGoString(le), rows.get((metric.key + "_bucket", label_key({**labels, "le": bucket_label(le)})), 0.0))
-                   for le in (*metric.buckets, float("inf"))]
-        family.add_metric(list(_values(metric, labels)), buckets, rows.get((metric.key + "_sum", key), 0.0))
+        counts = buckets.get(key, {})
+        family.add_metric(list(_values(metric, dict(key))),
+                          [(floatToGoString(le), counts.get(bucket_label(le), 0.0)) for le in (*metric.buckets, float("inf"))],
+                          sums.get(key, 0.0))
     return family
 
 

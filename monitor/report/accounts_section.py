@@ -15,9 +15,6 @@ from typing import Iterable
 from fixtures.core.outcomes import AccountQuota
 from monitor.store.results_db import StoredResult
 
-#: The stored rows this section reads (a constant of ours, not user input).
-WHERE = f"failure_class = '{AccountQuota.failure_class}' AND attempt = 1"
-
 
 @dataclass(frozen=True)
 class AccountsExhausted:
@@ -34,13 +31,14 @@ class AccountsExhausted:
 
 
 def accounts_exhausted(rows: Iterable[StoredResult]) -> AccountsExhausted | None:
-    """What the window's ``account_quota`` rows say, or None when there are none."""
-    rows = sorted(rows, key=lambda r: r.ts)
+    """What the window's first attempts not run for ``account_quota`` say, or None when there are none."""
+    rows = sorted((r for r in rows if r.attempt == 1 and r.failure_class == AccountQuota.failure_class),
+                  key=lambda r: r.ts)
     if not rows:
         return None
     newest = rows[-1]
-    short = (newest.record or {}).get("accounts_short")
-    return AccountsExhausted(len(rows), int(short) if isinstance(short, int) and short > 0 else 1,
+    short = newest.record.accounts_short
+    return AccountsExhausted(len(rows), short if short is not None and short > 0 else 1,
                              tuple(sorted({r.journey for r in rows})), newest.ts)
 
 

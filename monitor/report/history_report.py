@@ -15,13 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from fixtures.core.contract import JourneyResult
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from fixtures.core.untrusted import clean
 from monitor.config import format_duration
-from monitor.cycle.classify import SUCCESS
-from monitor.report.accounts_section import WHERE as ACCOUNTS_WHERE
 from monitor.report.accounts_section import AccountsExhausted, accounts_exhausted, accounts_html, accounts_text
 from monitor.report.funnel_section import funnel_html, funnel_text
 from monitor.report.mail_path_section import (
@@ -37,7 +34,7 @@ from monitor.report.timings_section import TimingsData, timings_from, timings_ht
 from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, evaluate, history_seconds
 from monitor.stats.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
 from monitor.stats.rates import Rate, compare, format_p, pct, verdict
-from monitor.store.results_db import Store, StoredResult, to_journey_result
+from monitor.store.results_db import Store, StoredResult
 
 BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42c1"}
 DEFINITION = (f"{RATE_RULE[0].upper()}{RATE_RULE[1:]}; both are shown apart. Flaky = failed first, passed on retry "
@@ -126,8 +123,9 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
         comps = compare(rates, alpha)
         ws.append(WindowStats(label, seconds, rates, journeys, verdict(rates, alpha, descriptive=True),
                               any(c.significant for c in comps)))
-    first_attempts = _first_attempts(store, now - longest)
-    funnels = {f.journey: f for f in build(_funnel_runs(first_attempts), browsers)}
+    # Every attempt of the longest window, each record parsed once: the funnel, mails, timings and not-run rows read it.
+    window = store.results(since=now - longest)
+    funnels = {f.journey: f for f in build(_funnel_runs(window), browsers)}
     # Per-journey differences worth acting on, in the longest window, with the step the worse browser drops at.
     alerts = []
     for journey, rates in ws[-1].journeys.items():
@@ -145,52 +143,34 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
             continue
         day = dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d")
         daily.setdefault(day, {}).setdefault(run.browser, Rate(run.browser)).add(run.first, run.flaky)
-    not_run_sql = ", ".join(f"'{o}'" for o in NOT_RUN_OUTCOMES)  # our own constants, not user input
-    fails = store.results(where=f"outcome != '{SUCCESS}' AND outcome NOT IN ({not_run_sql})", limit=failures,
-                          newest_first=True)
+    fails = store.recent_non_successes(failures)
     newest: dict[tuple[str, str], StoredResult] = {}
-    for r in store.results(where=f"outcome IN ({not_run_sql})", since=now - longest, limit=1000, newest_first=True):
-        newest.setdefault((r.journey, r.browser), r)
-    cycles: dict[str, int] = {}
-    for cycle in store.cycles(limit=100000):
-        if cycle.started_at >= now - longest:
-            cycles[cycle.status] = cycles.get(cycle.status, 0) + 1
+    for r in reversed(window):
+        if r.outcome in NOT_RUN_OUTCOMES:
+            newest.setdefault((r.journey, r.browser), r)
     # Every attempt's mails (each is a fact of the mail path) and the mails that never came.
-    mail_results = [to_journey_result(r) for r in store.results(
-        since=now - longest, limit=5000,
-        where=f"(record LIKE '%\"mail_paths\": [{{%' OR outcome = '{Outcome.MAIL_NOT_RECEIVED.value}')")]
-    data = ReportData(now, str(store.path), ws, sorted(daily.items()), fails, cycles,
+    mail_results = [r.record for r in window if r.record.mail_paths or r.outcome == Outcome.MAIL_NOT_RECEIVED.value]
+    data = ReportData(now, str(store.path), ws, sorted(daily.items()), fails, store.cycle_counts(since=now - longest),
                       store.last_completed_cycle_ts(), alerts, location,
                       sorted(newest.values(), key=lambda r: (r.journey, r.browser)), list(funnels.values()),
                       [s for f in funnels.values() for s in drop_sentences(f, display_name)],
-                      placement_rows(store.results(since=now - longest, where="mail_latencies LIKE '%placement%'")),
-                      sequential, timings_from(((row.cycle_id, record) for row, record in first_attempts),
-                                               browsers, alpha))
+                      placement_rows(r.record for r in window), sequential,
+                      timings_from(((r.cycle_id, r.record) for r in window if r.attempt == 1), browsers, alpha))
     data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
-    data.accounts = accounts_exhausted(store.results(since=now - longest, where=ACCOUNTS_WHERE))
+    data.accounts = accounts_exhausted(window)
     return data
 
 
-def _first_attempts(store: Store, since: float) -> list[tuple[StoredResult, JourneyResult]]:
-    """First attempts since ``since``, each with its whole record."""
-    return [(row, to_journey_result(row)) for row in store.results(since=since, where="attempt = 1")]
-
-
-def _funnel_runs(first_attempts: Sequence[tuple[StoredResult, JourneyResult]]) -> list[FunnelRun]:
-    """First attempts with their steps, signatures and artifacts (from the stored record)."""
-    runs = []
-    for row, record in first_attempts:
-        runs.append(FunnelRun(row.ts, row.journey, row.browser, row.outcome,
-                              [{"name": s.name, "seconds": s.seconds, "ok": s.ok, "id": s.id} for s in record.steps],
-                              [s.to_dict() for s in record.signatures],
-                              list(record.artifacts)))
-    return runs
+def _funnel_runs(window: Sequence[StoredResult]) -> list[FunnelRun]:
+    """The first attempts, with their steps, signatures and artifacts."""
+    return [FunnelRun(row.ts, row.journey, row.browser, row.outcome, [s.__dict__ for s in row.record.steps],
+                      [s.to_dict() for s in row.record.signatures], list(row.record.artifacts))
+            for row in window if row.attempt == 1]
 
 
 def signature_line(row: StoredResult) -> str | None:
     """The first failure signature's line of a stored result (None for rows without one)."""
-    signatures = (row.record or {}).get("signatures") or []
-    return str(signatures[0].get("line")) if signatures else None
+    return row.record.signatures[0].line if row.record.signatures else None
 
 
 # --- terminal ----------------------------------------------------------------------

@@ -11,9 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from fixtures.core.contract import JourneyResult
 from fixtures.core.engine_names import display_name as display
 from fixtures.core.placement import Placement
-from monitor.store.results_db import StoredResult
 
 
 @dataclass
@@ -31,12 +31,12 @@ class PlacementRow:
         return ", ".join(f"{p.value} {self.folders[p.value]}" for p in Placement if self.folders.get(p.value))
 
 
-def placement_rows(results: Iterable[StoredResult]) -> list[PlacementRow]:
+def placement_rows(results: Iterable[JourneyResult]) -> list[PlacementRow]:
     """Mails per folder for each journey × browser (every attempt: each mail is a fact of the mailbox)."""
     rows: dict[tuple[str, str], PlacementRow] = {}
     for r in results:
         for mail in r.mail_latencies:
-            folder = mail.get("placement")
+            folder = mail.placement
             if folder:
                 rows.setdefault((r.journey, r.browser), PlacementRow(r.journey, r.browser)).folders[folder] += 1
     return [rows[k] for k in sorted(rows)]

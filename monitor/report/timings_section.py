@@ -49,7 +49,7 @@ class TimingsData:
 def _words(step: str, recorded: str) -> str:
     """The help page's words for the step (its recorded words when they carry a placeholder's value)."""
     known = ETAPES.get(step)
-    return known.mots if known is not None and "{" not in known.mots else recorded
+    return known.name if known is not None and "{" not in known.name else recorded
 
 
 def timings_from(first_attempts: Iterable[tuple[int, JourneyResult]], browsers: Sequence[str],

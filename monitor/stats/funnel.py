@@ -166,7 +166,7 @@ def _groups(journey: str, runs: Sequence[FunnelRun]) -> list[SignatureGroup]:
 def step_words(step_id: str) -> str:
     """The help page's words for a step id (the id itself if the vocabulary no longer has it)."""
     known = ETAPES.get(step_id)
-    return known.mots if known else step_id
+    return known.name if known else step_id
 
 
 def drop_clause(funnel: JourneyFunnel, browser: str, label: str | None = None) -> str | None:

@@ -66,7 +66,7 @@ def test_a_slow_endpoint_for_firefox_is_named_at_its_step_by_report_and_metrics(
     baseline = (twin.added.low, twin.added.high) if twin.slower == "firefox" else (-twin.added.high, -twin.added.low)
     # The added seconds hold the delay, over Firefox's own difference at the twin step.
     assert slow.added.low <= DELAY + baseline[1] and slow.added.high >= DELAY + baseline[0], text
-    assert f"Firefox is {slow.ratio.estimate:.1f}× slower than Chromium at « {CLIQUER_MOT_DE_PASSE_OUBLIE.mots} »" in text
+    assert f"Firefox is {slow.ratio.estimate:.1f}× slower than Chromium at « {CLIQUER_MOT_DE_PASSE_OUBLIE.name} »" in text
 
     firefox_row = next(r for r in data.timings.rows if (r.step, r.browser) == (SLOW, "firefox"))
     chromium_row = next(r for r in data.timings.rows if (r.step, r.browser) == (SLOW, "chromium"))

@@ -9,7 +9,7 @@ import pytest
 from fixtures.core.outcomes import NOT_RUN_REASONS, AccountQuota, Outcome, classify
 from fixtures.core.procedure import spends_of
 from fixtures.target.accounts import CredentialsFile
-from fixtures.target.config import ConfigError, load_target_config
+from fixtures.target.config import TargetConfigError, load_target_config
 from fixtures.target.quota import LOGIN_REFUSED, Budget, QuotaLedger, accounts_needed, plan_accounts, plan_headline
 
 HOUR = Budget(2, 3600.0)
@@ -112,7 +112,7 @@ def test_recovery_window_and_lockout_keys_of_the_target_config(tmp_path: Path) -
     target.write_text("[target]\nlogin_lockout_attempts = 0\n")
     assert LOGIN_REFUSED not in load_target_config(target, env={}).quota_budgets()  # a target that never locks
     target.write_text("[target]\nrecovery_rate_window_seconds = 0\n")
-    with pytest.raises(ConfigError, match="recovery_rate_window_seconds: expected a whole number ≥ 1"):
+    with pytest.raises(TargetConfigError, match="recovery_rate_window_seconds: expected a whole number ≥ 1"):
         load_target_config(target, env={})
 
 

@@ -32,7 +32,7 @@ def test_urls_inside_console_text_are_reduced_to_masked_paths() -> None:
 
 
 def firefox_signature() -> Signature:
-    return Signature(step_id=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id, step=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.mots,
+    return Signature(step_id=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id, step=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.name,
                      path="/reinitialisation/…", status=422, heading="Nouveau mot de passe", alerts=(ALERT,),
                      js_errors=('TypeError: can\'t access property "platform", data is undefined',),
                      error="AssertionError: expected the heading « Mot de passe modifié »")
@@ -102,14 +102,14 @@ def test_a_failure_outside_any_step_is_signed_hors_etape() -> None:
 def test_step_ids_are_unique_snake_case_labels_and_words_are_unique() -> None:
     assert len(set(STEP_IDS)) == len(STEP_IDS)
     assert all(i.replace("_", "").isalnum() and i == i.lower() for i in STEP_IDS)
-    words = [e.mots for e in ETAPES.values()]
+    words = [e.name for e in ETAPES.values()]
     assert len(set(words)) == len(words), "two ids for the same words would split one step"
 
 
 def test_words_find_their_step_and_unknown_words_get_the_bounded_label() -> None:
     assert etape("Ouvrir le lien et saisir deux fois le nouveau mot de passe") is OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
     custom = etape("Mon étape à moi")
-    assert (custom.id, custom.mots) == (AUTRE.id, "Mon étape à moi")
+    assert (custom.id, custom.name) == (AUTRE.id, "Mon étape à moi")
     with pytest.raises(ValueError, match="fixtures/core/steps.py"):
         etape(Etape("made_up", "Inventée"))
 
@@ -129,7 +129,7 @@ def test_the_signature_round_trips_through_the_results_contract() -> None:
     from fixtures.core.contract import JourneyResult, Step, parse_result
     step = OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
     record = JourneyResult(journey="J2.2b", browser="firefox", outcome="failure",
-                           steps=(Step(step.mots, 1.0, False, step.id),), signatures=(firefox_signature(),))
+                           steps=(Step(step.name, 1.0, False, step.id),), signatures=(firefox_signature(),))
     back = parse_result(record.to_dict())
     assert back == record
     assert back.signatures[0].line == firefox_signature().line and back.steps[0].id == OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.target.config import ConfigError, load_target_config
+from fixtures.target.config import TargetConfigError, load_target_config
 
 SECRET = "s3cret-imap-password"
 
@@ -44,21 +44,21 @@ def test_the_password_may_come_from_the_environment(tmp_path: Path) -> None:
     (f'host = "h"\nuser = "u"\npassword = "{SECRET}"\n', "credentials file"),
 ])
 def test_bad_imap_settings_name_the_key(tmp_path: Path, imap: str, key: str) -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(TargetConfigError) as caught:
         load_target_config(_files(tmp_path, imap), env={})
     assert key in str(caught.value) and SECRET not in str(caught.value)
 
 
 def test_a_world_readable_credentials_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="chmod 600"):
+    with pytest.raises(TargetConfigError, match="chmod 600"):
         load_target_config(_files(tmp_path, 'host = "h"\nuser = "u"\n', mode=0o644), env={})
 
 
 def test_no_secret_at_all_is_refused_naming_both_ways(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="password or oauth2_token"):
+    with pytest.raises(TargetConfigError, match="password or oauth2_token"):
         load_target_config(_files(tmp_path, 'host = "h"\nuser = "u"\n', secrets=""), env={})
 
 
 def test_imap_needs_the_site_that_sends_to_it(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="needs base_url"):
+    with pytest.raises(TargetConfigError, match="needs base_url"):
         load_target_config(_files(tmp_path, 'host = "h"\nuser = "u"\n', base_url=""), env={})

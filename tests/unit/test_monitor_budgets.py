@@ -25,8 +25,8 @@ RESET = OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
 def result(browser: str, reset_seconds: float, outcome: str = "success", duration: float = 20.0,
            reset_ok: bool = True) -> JourneyResult:
     return JourneyResult("J2.2b", browser, outcome, duration_seconds=duration, steps=(
-        Step(SE_CONNECTER.mots, 0.8, True, SE_CONNECTER.id),
-        Step(RESET.mots, reset_seconds, reset_ok, RESET.id)))
+        Step(SE_CONNECTER.name, 0.8, True, SE_CONNECTER.id),
+        Step(RESET.name, reset_seconds, reset_ok, RESET.id)))
 
 
 BUDGETS = Budgets({RESET.id: 2.0}, {"J2.2b": 30.0})

@@ -128,10 +128,10 @@ def test_unreadable_store_is_a_monitor_error_not_a_probe_failure(tmp_path: Path)
 def test_step_failures_count_first_attempts_by_fixed_step_id_with_zeros_for_the_other_browsers(tmp_path: Path) -> None:
     db = tmp_path / "steps.db"
     reset = OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
-    passed = (Step("2/ …", 1.0, True, "forgot_password"), Step(reset.mots, 1.0, True, reset.id))
-    failed = (Step("2/ …", 1.0, True, "forgot_password"), Step(reset.mots, 1.0, False, reset.id))
+    passed = (Step("2/ …", 1.0, True, "forgot_password"), Step(reset.name, 1.0, True, reset.id))
+    failed = (Step("2/ …", 1.0, True, "forgot_password"), Step(reset.name, 1.0, False, reset.id))
     firefox = JourneyResult("J2.2b", "firefox", "failure", steps=failed,
-                            signatures=(Signature(step_id=reset.id, step=reset.mots, status=422),))
+                            signatures=(Signature(step_id=reset.id, step=reset.name, status=422),))
     with Store.open_writer(db) as store:
         for _ in range(2):
             c = store.start_cycle(["J2.2b"], ["chromium", "firefox"])

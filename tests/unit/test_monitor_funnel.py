@@ -29,12 +29,12 @@ def steps_until(failed_at: int | None) -> list[dict]:
     for i, e in enumerate(STEPS):
         if failed_at is not None and i > failed_at:
             break
-        out.append({"id": e.id, "name": e.mots, "seconds": 1.0, "ok": failed_at is None or i < failed_at})
+        out.append({"id": e.id, "name": e.name, "seconds": 1.0, "ok": failed_at is None or i < failed_at})
     return out
 
 
 def firefox_signature() -> dict:
-    return Signature(step_id=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id, step=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.mots,
+    return Signature(step_id=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id, step=OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.name,
                      status=422, alerts=(ALERT,), js_errors=("TypeError: data is undefined",)).to_dict()
 
 

@@ -85,7 +85,7 @@ def test_the_contract_refuses_a_figure_without_its_reason(load: PageLoad, proble
 
 def result(cycle: int, browser: str, load: PageLoad | None) -> JourneyResult:
     return JourneyResult("R1", browser, "success", duration_seconds=3.0,
-                         steps=(Step(ALLER_SUR_L_ACCUEIL.mots, 0.6 + cycle / 100, True, ALLER_SUR_L_ACCUEIL.id, load),))
+                         steps=(Step(ALLER_SUR_L_ACCUEIL.name, 0.6 + cycle / 100, True, ALLER_SUR_L_ACCUEIL.id, load),))
 
 
 def webkit_load() -> PageLoad | None:

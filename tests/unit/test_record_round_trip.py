@@ -21,7 +21,7 @@ from fixtures.core.contract import JourneyResult
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, Outcome
 from monitor.cycle.classify import PRECEDENCE, aggregate
 from monitor.report.history_report import compute
-from monitor.store.results_db import Store, to_journey_result
+from monitor.store.results_db import Store
 
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                         HealthCheck.data_too_large])
@@ -104,12 +104,12 @@ def test_every_field_survives_fold_store_read_report(tests: list[JourneyResult])
             store.record_attempt(cycle, 1, folded.values(), now=now - 50)
             store.finish_cycle(cycle, "completed", now=now - 40)
         with Store.open_reader(path) as store:
-            read = {(r.journey, r.browser): to_journey_result(r) for r in store.results(cycle_id=cycle)}
+            read = {(r.journey, r.browser): r.record for r in store.results(cycle_id=cycle)}
             report = compute(store, [3600], now=now, failures=len(folded))
     assert read.keys() == expected.keys()
     for key, record in expected.items():
         assert record == read[key], differences(record, read[key])
-    shown = {(r.journey, r.browser): to_journey_result(r) for r in [*report.failures, *report.not_run]}
+    shown = {(r.journey, r.browser): r.record for r in [*report.failures, *report.not_run]}
     not_succeeded = {k: r for k, r in expected.items()
                      if r.outcome != Outcome.SUCCESS.value}  # the report lists every record that did not succeed
     assert shown.keys() == not_succeeded.keys()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.target.config import ConfigError, load_target_config
+from fixtures.target.config import TargetConfigError, load_target_config
 
 
 def test_default_is_the_reference_extranet_started_by_the_suite():
@@ -49,22 +49,22 @@ def test_root_path_serves_the_started_reference_under_a_path(tmp_path):
 def test_bad_settings_name_their_key(tmp_path, content, key):
     file = tmp_path / "bad.toml"
     file.write_text(content)
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(TargetConfigError) as info:
         load_target_config(file, env={})
     assert key in str(info.value)
 
 
 def test_bad_environment_value_names_the_variable():
-    with pytest.raises(ConfigError, match="SENTINEL_MAIL_TIMEOUT_SECONDS"):
+    with pytest.raises(TargetConfigError, match="SENTINEL_MAIL_TIMEOUT_SECONDS"):
         load_target_config(env={"SENTINEL_MAIL_TIMEOUT_SECONDS": "soon"})
 
 
 def test_missing_or_broken_file_is_reported(tmp_path):
-    with pytest.raises(ConfigError, match="no file"):
+    with pytest.raises(TargetConfigError, match="no file"):
         load_target_config(tmp_path / "absent.toml", env={})
     broken = tmp_path / "broken.toml"
     broken.write_text("base_url = ")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(TargetConfigError, match="not valid TOML"):
         load_target_config(broken, env={})
 
 
