@@ -103,21 +103,30 @@ class StoreCollector(Collector):
                 yield _family(metric, difference[metric])
 
     def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
-        """The sequential verdict's evidence per browser pair and direction, and its threshold."""
+        """The sequential verdicts (between browsers, and each browser against its own past) and their alerts."""
         from monitor.stats.browser_difference import (
             alert_by_direction,
             design_for,
+            evaluate,
             evidence_by_direction,
-            read_verdicts,
+            read_cycles,
         )
+        from monitor.stats.degradation import evaluate_degradation
         browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=time.time() - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))
-        verdicts = read_verdicts(store, browsers, design, time.time())
+        cycles = read_cycles(store, design, time.time())
+        verdicts = evaluate(cycles, browsers, design)
+        own = evaluate_degradation(cycles, browsers, self.interval)
         evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))
         alert: dict[tuple[str, ...], float] = dict(sorted(alert_by_direction(verdicts).items()))
+        threshold: dict[tuple[str, ...], float] = {(): own.browsers[0].threshold} if own.browsers else {}
         return {metrics.BROWSER_DIFFERENCE_EVIDENCE: evidence,
                 metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): design.threshold},
-                metrics.BROWSER_DIFFERENCE_ALERT: alert}
+                metrics.BROWSER_DIFFERENCE_ALERT: alert,
+                metrics.BROWSER_DEGRADATION_EVIDENCE: {(r.browser,): r.evidence for r in own.browsers},
+                metrics.BROWSER_DEGRADATION_THRESHOLD: threshold,
+                metrics.BROWSER_DEGRADATION_ALERT: {(r.browser,): float(r.alert) for r in own.browsers},
+                metrics.TARGET_DEGRADATION_ALERT: {(): float(own.target)} if own.browsers else dict[tuple[str, ...], float]()}
 
     def _with_in_process_errors(self, counters: Rows) -> Rows:
         """Self-errors the store could not hold, added as if they were rows of ``CYCLE_ERRORS``."""
