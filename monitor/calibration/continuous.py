@@ -172,6 +172,42 @@ def simulate(*, weeks: int, journeys: int, alpha: float, design: Design, equal_r
     return {m: Figures(false_weeks[m], weeks, delays[m], recover[m]) for m in methods}
 
 
+def alert_spells(*, weeks: int, journeys: int, design: Design, worse: float = 0.20, better: float = 0.10,
+                 seed: int = 2) -> np.ndarray:
+    """Alert spells per simulated week for a STABLE difference (``worse`` vs ``better`` failure rates):
+    the alert state of ``monitor.stats.alert_state`` over the e-detector, read after every cycle
+    after a day of history (a spell already on when the week begins counts once)."""
+    from monitor.stats.alert_state import Hysteresis, alert_states, spells
+    rng = np.random.default_rng(seed)
+    day, cycles = CYCLES_PER_DAY, CYCLES_PER_DAY + 7 * CYCLES_PER_DAY
+    fa = rng.binomial(journeys, worse, (weeks, cycles)).astype(float)
+    fb = rng.binomial(journeys, better, (weeks, cycles)).astype(float)
+    evidence, _ = detect(log_evalues(fa, fb, np.full(fa.shape, float(journeys)), design.lookback),
+                         *grid_starts(cycles, design.restart, design.window))
+    states = alert_states(evidence, Hysteresis.for_threshold(design.log_threshold, design.interval))
+    return spells(states[:, day:])
+
+
+def print_alerts(*, weeks: int, journeys: int, design: Design, seed: int, out: Callable[[str], None] = print) -> dict:
+    """The alert lines: spells per week for stable differences, and the own-baseline detector's delay."""
+    from monitor.stats.power import own_baseline
+    figures: dict[str, np.ndarray] = {}
+    for worse in (0.20, 0.15):
+        s = alert_spells(weeks=weeks, journeys=journeys, design=design, worse=worse, seed=seed)
+        figures[f"{worse:g} vs 0.1"] = s
+        out(f"alert spells per week: {s.mean():.2f} (median {np.median(s):.0f}; weeks with more than one: "
+            f"{proportion(int((s > 1).sum()), s.size)}) for a stable {worse:g} vs 0.1 difference "
+            "(alert on at the threshold, off after a quiet day)")
+    own = own_baseline(interval=design.interval, journeys=journeys, reps=weeks, seed=seed, horizon=2 * 86400.0)
+    finite = own.delays[np.isfinite(own.delays)]
+    missed = own.delays.size - finite.size
+    out(f"detection delay (own baseline): median {np.median(own.delays):.0f}, p90 {np.percentile(finite, 90):.0f} cycles"
+        + (f" ({missed}/{own.delays.size} not within two days)" if missed else "")
+        + f" (one browser 0.1 → 0.2 after a week at 0.1, {journeys} journeys per cycle, counted from the change)")
+    figures["own"] = own.delays
+    return figures
+
+
 def proportion(k: int, n: int) -> str:
     from monitor.calibration.calibrate import proportion_text
     return proportion_text(k, n)
@@ -245,12 +281,13 @@ def run_continuous(cfg, *, weeks: int, journeys: int, alpha: float, real_cycles:
                        low=low, high=high, seed=sim_seed)
     print_simulation(figures, design=design, journeys=journeys, alpha=alpha, equal_rate=equal_rate, low=low,
                      high=high, out=out)
+    alerts = print_alerts(weeks=weeks, journeys=journeys, design=design, seed=sim_seed + 1, out=out)
     browsers = list(cfg.browsers)
     if len(browsers) > 2:
         bigger = design_for(15 * 60.0, alpha, len(browsers))
         out(f"  with {len(browsers)} browsers ({bigger.pairs} pairs watched) the threshold is {bigger.threshold:.0f}: "
             f"about {math.log(bigger.pairs) / 1.36:.1f} cycle more delay at this jump")
-    result = {"figures": figures, "design": design, "real": None}
+    result = {"figures": figures, "design": design, "real": None, "alerts": alerts}
     if real_cycles <= 0 or len(browsers) < 2:
         out("  REAL: not run (--real-cycles 0)" if real_cycles <= 0 else "  REAL: needs two browsers")
         return result

@@ -46,6 +46,7 @@ from monitor.store.results_db import CYCLE_STATUSES, Store, StoreError
 
 if TYPE_CHECKING:
     from monitor.stats.browser_difference import PairVerdict
+    from monitor.stats.degradation import Degradation
 
 log = logging.getLogger("monitor.export.exporter")
 
@@ -80,7 +81,8 @@ class StoreCollector(Collector):
         self.journeys, self.browsers = list(journeys), list(browsers)
         self.busy_timeout = busy_timeout
         self.errors = errors or InProcessErrors()
-        self._verdicts: tuple[Any, list[PairVerdict]] | None = None  # (history version, verdicts): see _difference
+        # (history version, verdicts between browsers, each browser against its own past): see _difference
+        self._verdicts: tuple[Any, list[PairVerdict], Degradation] | None = None
 
     def describe(self) -> list[Metric]:
         return []  # no scrape at registration time
@@ -111,14 +113,16 @@ class StoreCollector(Collector):
                 yield _family(metric, difference[metric])
 
     def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
-        """The sequential verdict's evidence per browser pair and direction, and its threshold."""
+        """The sequential verdicts (between browsers, and each browser against its own past) and their alerts."""
         from monitor.stats.browser_difference import (
             alert_by_direction,
             design_for,
+            evaluate,
             evidence_by_direction,
             history_seconds,
-            read_verdicts,
+            read_cycles,
         )
+        from monitor.stats.degradation import evaluate_degradation
         now = time.time()
         browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=now - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))
@@ -126,13 +130,19 @@ class StoreCollector(Collector):
         # version of the history, not per scrape (they read weeks of cycles: ~0.5 s of CPU).
         key = (tuple(browsers), store.history_version(since=now - history_seconds(design)))
         if self._verdicts is None or self._verdicts[0] != key:
-            self._verdicts = (key, read_verdicts(store, browsers, design, now))
-        verdicts = self._verdicts[1]
+            cycles = read_cycles(store, design, now)
+            self._verdicts = (key, evaluate(cycles, browsers, design), evaluate_degradation(cycles, browsers, self.interval))
+        _, verdicts, own = self._verdicts
         evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))
         alert: dict[tuple[str, ...], float] = dict(sorted(alert_by_direction(verdicts).items()))
+        threshold: dict[tuple[str, ...], float] = {(): own.browsers[0].threshold} if own.browsers else {}
         return {metrics.BROWSER_DIFFERENCE_EVIDENCE: evidence,
                 metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): design.threshold},
-                metrics.BROWSER_DIFFERENCE_ALERT: alert}
+                metrics.BROWSER_DIFFERENCE_ALERT: alert,
+                metrics.BROWSER_DEGRADATION_EVIDENCE: {(r.browser,): r.evidence for r in own.browsers},
+                metrics.BROWSER_DEGRADATION_THRESHOLD: threshold,
+                metrics.BROWSER_DEGRADATION_ALERT: {(r.browser,): float(r.alert) for r in own.browsers},
+                metrics.TARGET_DEGRADATION_ALERT: {(): float(own.target)} if own.browsers else dict[tuple[str, ...], float]()}
 
     def _with_in_process_errors(self, counters: Rows) -> Rows:
         """Self-errors the store could not hold, added as if they were rows of ``CYCLE_ERRORS``."""

@@ -158,6 +158,20 @@ BROWSER_DIFFERENCE_ALERT = Metric(
     "1 while the alert `browser` fails more often than `versus` is on: on when the evidence crosses its threshold, "
     "off after a quiet day without evidence (monitor.stats.alert_state), so one incident is one alert",
     ("browser", "versus"))
+BROWSER_DEGRADATION_EVIDENCE = Metric(
+    "extranet_browser_degradation_evidence", "gauge",
+    "E-value that `browser` fails more often than its own baseline (the week before; CUSUM e-detector, "
+    "monitor.stats.degradation); the alarm is at extranet_browser_degradation_evidence_threshold", ("browser",))
+BROWSER_DEGRADATION_THRESHOLD = Metric(
+    "extranet_browser_degradation_evidence_threshold", "gauge",
+    "Evidence a browser's own-baseline detector needs: its guaranteed mean cycles to a false alarm")
+BROWSER_DEGRADATION_ALERT = Metric(
+    "extranet_browser_degradation_alert", "gauge",
+    "1 while `browser` fails more often than it used to and the others do not (held back when every browser "
+    "degrades: extranet_target_degradation_alert)", ("browser",))
+TARGET_DEGRADATION_ALERT = Metric(
+    "extranet_target_degradation_alert", "gauge",
+    "1 while every browser fails more often than it used to: the target degraded, not a browser")
 
 # -- pushed only: one cycle's view, for ``once`` in CI or cron ------------------------------------
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
@@ -182,7 +196,9 @@ EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CY
                                 STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, PAGE_LOAD, LAYOUT_SHIFT, PAGE_FIGURE_UNMEASURED,
                                 MAIL_DELIVERY, MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, ACCOUNTS_EXHAUSTED, ACCOUNTS_MISSING,
                                 PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
-                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT)
+                                BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT,
+                                BROWSER_DEGRADATION_EVIDENCE, BROWSER_DEGRADATION_THRESHOLD, BROWSER_DEGRADATION_ALERT,
+                                TARGET_DEGRADATION_ALERT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,
                               STEP_OVER_BUDGET_IN_CYCLE, PAGE_LOAD_LAST, SPAM_SCORE,

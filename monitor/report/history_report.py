@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from fixtures.core.engine_names import display_name
-from fixtures.core.outcomes import NOT_RUN_OUTCOMES, RATE_RULE, Outcome
+from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from fixtures.core.untrusted import clean
 from monitor.config import format_duration
 from monitor.report.accounts_section import AccountsExhausted, accounts_exhausted, accounts_html, accounts_text
@@ -32,7 +34,10 @@ from monitor.report.mail_path_section import (
 from monitor.report.placement_section import PlacementRow, placement_html, placement_rows, placement_text
 from monitor.report.timings_section import TimingsData, timings_from, timings_html, timings_text
 from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, evaluate, history_seconds
+from monitor.stats.degradation import evaluate_degradation
+from monitor.stats.degradation import sentence as degradation_sentence
 from monitor.stats.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
+from monitor.stats.power import report_lines as power_lines
 from monitor.stats.rates import Rate, compare, format_p, pct, verdict
 from monitor.store.results_db import Store, StoredResult
 
@@ -74,6 +79,8 @@ class ReportData:
     mail_paths: list[MailPathRow] = field(default_factory=list)  # SPF/DKIM/DMARC per journey × browser
     case3: list[Case3Line] = field(default_factory=list)  # Cas n°3: mails missing, late or in junk, and why
     accounts: AccountsExhausted | None = None  # runs not run because the test accounts' quota was spent
+    degradation: list[str] = field(default_factory=list)  # each browser against its own past, and the target
+    power: list[str] = field(default_factory=list)  # what the schedule in use detects, and how fast (computed)
 
     @property
     def headline(self) -> str:
@@ -85,14 +92,14 @@ class ReportData:
 
         Without an alarm the pair's order says nothing, so both browsers' drops are named.
         """
-        browsers = [pair.worse] if pair.alarm else [pair.worse, pair.better]
+        browsers = [pair.worse] if pair.claimed else [pair.worse, pair.better]
         where = [f"on {f.journey}, {clause}" for b in browsers for f in self.funnels
                  if (clause := drop_clause(f, b, display_name(b)))]
         return pair.sentence() + (f" Where: {'; '.join(where[:2])}." if where else "")
 
     @property
     def alarm(self) -> bool:
-        return any(v.alarm for v in self.sequential)
+        return any(v.claimed for v in self.sequential)
 
 
 def _rates_for(runs: Sequence[tuple[float, int, object]], browsers: Sequence[str]) -> tuple[list[Rate], dict[str, list[Rate]]]:
@@ -136,7 +143,16 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                 alerts.append(f"[{ws[-1].label}] {journey}: {c.worse.text()} vs {c.better.text()}: Fisher "
                               f"{format_p(c.p_adjusted)} (descriptive, one look)" + (f"; {clause}" if clause else "") + ".")
     recent = cycles_from_runs(r for r in all_runs if r[0] >= now - history_seconds(design))
-    sequential = evaluate(recent, list(browsers) or sorted({b for c in recent for _j, b in c.outcomes}), design)
+    watched = list(browsers) or sorted({b for c in recent for _j, b in c.outcomes})
+    sequential = evaluate(recent, watched, design)
+    own = evaluate_degradation(recent, watched, interval)
+    degradation = ([f"Every browser fails more often than it used to since {_when(own.target_since)}: the extranet "
+                    "itself degraded (per-browser alerts held back)."] if own.target else []) + \
+        [degradation_sentence(r) for r in own.browsers]
+    per_cycle = [sum(1 for (_j, b), o in c.outcomes.items() if b == watched[0] and o in JUDGED_OUTCOMES)
+                 for c in recent[-96:]] if watched and recent else []
+    journeys_per_cycle = int(np.median(per_cycle)) if per_cycle else 0
+    power = power_lines(interval=interval, journeys=journeys_per_cycle, design=design) if journeys_per_cycle else []
     daily: dict[str, dict[str, Rate]] = {}
     for ts, _cid, run in all_runs:
         if ts < now - days * 86400:
@@ -158,6 +174,7 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                       timings_from(((r.cycle_id, r.record) for r in window if r.attempt == 1), browsers, alpha))
     data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
     data.accounts = accounts_exhausted(window)
+    data.degradation, data.power = degradation, power
     return data
 
 
@@ -206,6 +223,11 @@ def render_text(data: ReportData) -> str:
             out.append(f"{j:<8}" + "".join(f"{c:>24}" for c in cells))
     out += ["", "Verdict (always-valid, read after every cycle: false alarms under α per week)"]
     out += [f"  {data.verdict(v)}" for v in data.sequential] or ["  No browser pair has paired runs yet."]
+    if data.degradation:
+        out += ["", "Each browser against its own past (always-valid change detector)"]
+        out += [f"  {line}" for line in data.degradation]
+    if data.power:
+        out += [""] + data.power
     out += ["", "Per window (descriptive: Fisher's exact test for one look, not a verdict)"]
     for w in data.windows:
         out += [f"  [{w.label}] {s}" for s in w.sentences]
@@ -350,6 +372,12 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     b.append(accounts_html(data.accounts, data.windows[-1].label))
     if len(data.sequential) > 1:
         b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
+    if data.degradation:
+        b.append('<h2>Each browser against its own past</h2><ul id="degradation">'
+                 + "".join(f"<li>{_e(line)}</li>" for line in data.degradation) + "</ul>")
+    if data.power:
+        b.append(f'<p class="muted" id="power">{_e(data.power[0])}</p><ul id="power-figures">'
+                 + "".join(f"<li>{_e(line.strip())}</li>" for line in data.power[1:]) + "</ul>")
     if data.drops:  # first thing after the verdict: where each browser drops out, and why
         b.append(f'<h2>Where browsers fail, last {_e(data.windows[-1].label)}</h2><ul id="drops">'
                  + "".join(f"<li>{_e(d)}</li>" for d in data.drops) + "</ul>")

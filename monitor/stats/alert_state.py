@@ -51,6 +51,8 @@ class Hysteresis:
 def alert_states(log_evidence: np.ndarray, h: Hysteresis) -> np.ndarray:
     """Alert state after each cycle (last axis = cycles), from log evidence read after each cycle."""
     ev = np.asarray(log_evidence, dtype=float)
+    if ev.ndim == 1:  # one series (the report, /metrics): a plain loop is ~50× faster than 0-d numpy
+        return np.array(_states_one(ev.tolist(), h), dtype=bool)
     state = np.zeros(ev.shape[:-1], dtype=bool)
     quiet = np.zeros(ev.shape[:-1], dtype=int)
     out = np.zeros(ev.shape, dtype=bool)
@@ -61,6 +63,17 @@ def alert_states(log_evidence: np.ndarray, h: Hysteresis) -> np.ndarray:
         state = state & (quiet < h.quiet)
         quiet = np.where(state, quiet, 0)
         out[..., t] = state
+    return out
+
+
+def _states_one(ev: list[float], h: Hysteresis) -> list[bool]:
+    on, quiet, out = False, 0, []
+    for e in ev:
+        on = on or e >= h.log_on
+        quiet = quiet + 1 if on and e < h.log_hold else 0
+        if quiet >= h.quiet:
+            on, quiet = False, 0
+        out.append(on)
     return out
 
 

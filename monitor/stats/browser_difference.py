@@ -24,7 +24,15 @@ import numpy as np
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES
 from monitor.stats.alert_state import Hysteresis, alert_states, spell_start
-from monitor.stats.sequential import BASELINE_LOOKBACK, Design, crossing, detect, difference_interval, log_evalues
+from monitor.stats.sequential import (
+    BASELINE_LOOKBACK,
+    Design,
+    crossing,
+    detect,
+    difference_interval,
+    log_evalues,
+    stable_segment,
+)
 
 WEEK = 7 * 86400.0
 WINDOW = 12 * 3600.0  # lifetime of an e-process: old evidence expires, a recovery shows within ~16 h
@@ -106,29 +114,46 @@ class PairVerdict:
     alarm: bool
     crossed_at: float | None  # start time of the cycle where the evidence crossed the line (current alarm)
     crossed_cycle: int | None
-    since_at: float | None  # start of the e-process carrying the evidence: the change began after it
-    interval: tuple[float, float]  # always-valid interval for failure rate(worse) − failure rate(better)
-    pairs: int  # paired runs behind the evidence
+    since_at: float | None  # start of the stable stretch the verdict stands on (a shown change, or the history's start)
+    interval: tuple[float, float]  # always-valid interval for failure rate(worse) − failure rate(better), whole stretch
+    pairs: int  # paired runs behind the interval (the whole stretch)
     history_start: float | None = None
-    alarm_runs_from_start: bool = False  # crossed before a full window was read: may be older
+    alarm_runs_from_start: bool = False  # no change shown: the difference is at least as old as the history read
     alpha: float = 0.05
     reverse_evidence: float = 1.0  # e-value of the other direction ("better" fails more often than "worse")
     alert: bool = False  # the alert state (hysteresis over the evidence, monitor.stats.alert_state): one spell per incident
     alert_since: float | None = None  # start time of the cycle where the current alert spell began
     reverse_alert: bool = False  # the other direction's alert state
+    change_shown: bool = False  # the data show a change of the difference at since_at
+    mean_before: float | None = None  # mean difference before that change
+    mean_since: float | None = None  # mean difference over the stretch
+    last_at: float | None = None  # start of the last cycle read
 
+    @property
+    def claimed(self) -> bool:
+        """The verdict names a worse browser: evidence over the line now, or an alert held through a dip."""
+        return self.alarm or self.alert
     def sentence(self) -> str:
         """The statistics clause of the verdict (the report adds rates and descriptive lines)."""
         w, bt = display_name(self.worse), display_name(self.better)
         lo, hi = self.interval
-        ci = f"difference in failure rate {_pp(lo)} to {_pp(hi)} points (always-valid {100 * (1 - self.alpha):g} %)"
-        if self.alarm or self.alert:
-            since = "at least " if self.alarm_runs_from_start else ""
-            return (f"{w} fails more often than {bt}: evidence {_e(self.evidence)} ≥ {_e(self.threshold)} "
-                    f"since {since}{_when(self.crossed_at)} (cycle {self.crossed_cycle}); the change began after "
-                    f"{_when(self.since_at)}; {ci}, {self.pairs} paired runs.")
-        return (f"{w} vs {bt}: no evidence that they differ (evidence {_e(self.evidence)} < {_e(self.threshold)}); "
-                f"{ci}, {self.pairs} paired runs.")
+        ci = (f"difference in failure rate {_pp(lo)} to {_pp(hi)} points (always-valid {100 * (1 - self.alpha):g} %, "
+              f"{self.pairs} paired runs over that stretch)")
+        if self.claimed:
+            state = (f"evidence {_e(self.evidence)} ≥ {_e(self.threshold)}" if self.alarm else
+                     f"evidence {_e(self.evidence)} under {_e(self.threshold)} now, the alert held until a quiet day")
+            on = f"; alert on since {_when(self.alert_since)}" if self.alert_since is not None else ""
+            return f"{w} fails more often than {bt} {self.stretch()}: {state}{on}; {ci}."
+        return (f"{w} vs {bt}: no evidence that they differ (evidence {_e(self.evidence)} < {_e(self.threshold)}) "
+                f"{self.stretch()}; {ci}.")
+
+    def stretch(self) -> str:
+        """Since when the difference is what it is: a change the data show, or as far back as the history goes."""
+        if self.change_shown:
+            return (f"since about {_when(self.since_at)} (a change the data show: {_pp(self.mean_before or 0.0)} points "
+                    f"before, {_pp(self.mean_since or 0.0)} after)")
+        days = ((self.last_at or 0.0) - (self.since_at or 0.0)) / 86400.0
+        return (f"for at least {_days(days)}, as far back as the history goes (since {_when(self.since_at)})")
 
 
 def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: Design,
@@ -161,21 +186,22 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
         began = spell_start(states)
         alarm = evidence >= design.log_threshold
         cross = crossing(alarm)
-        first = int(origin[-1]) if origin[-1] >= 0 else 0
-        d = sign * np.concatenate(diffs[first:]) if len(diffs[first:]) else np.zeros(0)
-        # The interval is read at every start cycle of the week too: same budget as the detector.
-        iv = difference_interval(d, design.alpha / design.processes)
-        # A crossing before the detector had a full window of history may be older than what was read.
-        live = np.flatnonzero(origin >= 0)
-        warm = np.searchsorted([c.started_at for c in cycles],
-                               cycles[int(live[0])].started_at + design.window_seconds) if live.size else len(cycles)
+        # The verdict stands on the whole stable stretch of the difference: back to a change the
+        # data show (a grid start), else as far back as the history read goes.
+        signed = [sign * x for x in diffs]
+        level = design.alpha / max(design.processes, len(starts) + 1)  # one interval per candidate start
+        first, changed = stable_segment(signed, starts, design.alpha)
+        d = np.concatenate(signed[first:]) if signed[first:] else np.zeros(0)
+        iv = difference_interval(d, level, tune=design.horizon * int(n.max()))  # sharpest at a week of pairs
+        before = np.concatenate(signed[:first]) if changed else np.zeros(0)
         v = PairVerdict(worse, better, math.exp(min(top, 700.0)), design.threshold, bool(alarm[-1]),
                         cycles[cross].started_at if cross is not None else None,
                         cycles[cross].cycle_id if cross is not None else None,
                         cycles[first].started_at, iv, int(d.size), cycles[0].started_at,
-                        bool(cross is not None and cross <= warm), design.alpha, math.exp(min(other, 700.0)),
+                        not changed, design.alpha, math.exp(min(other, 700.0)),
                         bool(states[-1]), cycles[began].started_at if began is not None else None,
-                        bool(other_states[-1]))
+                        bool(other_states[-1]), changed, float(before.mean()) if before.size else None,
+                        float(d.mean()) if d.size else None, cycles[-1].started_at)
         out.append(v)
     out.sort(key=lambda v: -v.evidence)
     return out
@@ -199,10 +225,14 @@ def alert_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, str],
     return out
 
 
+def read_cycles(store, design: Design, now: float) -> list[CycleOutcomes]:  # type: ignore[no-untyped-def]
+    """The stored cycles the verdicts stand on (``history_seconds``), oldest first."""
+    return cycles_from_first_outcomes(store.first_outcomes(since=now - history_seconds(design)))
+
+
 def read_verdicts(store, browsers: Sequence[str], design: Design, now: float) -> list[PairVerdict]:  # type: ignore[no-untyped-def]
     """The verdicts after the last stored cycle, reading only the history they need."""
-    return evaluate(cycles_from_first_outcomes(store.first_outcomes(since=now - history_seconds(design))),
-                    browsers, design)
+    return evaluate(read_cycles(store, design, now), browsers, design)
 
 
 def design_for(interval: float, alpha: float, browsers: int) -> Design:
@@ -224,6 +254,10 @@ def _pp(x: float) -> str:
 
 def _e(x: float) -> str:
     return f"{x:.3g}" if x < 1e6 else f"{x:.1e}"
+
+
+def _days(days: float) -> str:
+    return f"{days:.0f} days" if days >= 2 else f"{days * 24:.0f} h"
 
 
 def _when(ts: float | None) -> str:

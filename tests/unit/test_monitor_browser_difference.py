@@ -28,16 +28,37 @@ def test_a_browser_that_becomes_worse_is_named_with_since_when_and_the_interval(
     assert v.alarm and v.worse == "firefox" and v.better == "chromium"
     jump = cycles[100].started_at
     assert v.crossed_at is not None and jump < v.crossed_at <= jump + 12 * 900  # crossed within 12 cycles
-    assert v.since_at is not None and v.since_at <= jump  # the evidence comes from an e-process started before the jump
+    # The data show the change: the stretch begins at the grid start (4 h) nearest the jump, not at history's start.
+    assert v.change_shown and v.since_at is not None and abs(v.since_at - jump) <= 4 * 3600
     lo, hi = v.interval
     assert lo <= 0.38 <= hi and lo > 0
-    assert "Firefox fails more often than Chromium" in v.sentence() and "since" in v.sentence()
+    assert "Firefox fails more often than Chromium since about" in v.sentence()
+    assert "a change the data show" in v.sentence()
+
+
+def test_an_old_difference_is_dated_as_far_back_as_the_history_goes() -> None:
+    """A month-old stable difference (15 % vs 3 %) is not "a change 12 h ago": no change is shown, the
+    verdict says "for at least N days", and the interval uses the whole history (narrow, excludes 0)."""
+    cycles = history([{"chromium": 0.15, "firefox": 0.03}] * (96 * 10), seed=5)
+    [v] = evaluate(cycles, ["chromium", "firefox"], design_for(900.0, 0.05, 2))
+    assert v.claimed and v.worse == "chromium" and not v.change_shown
+    assert v.since_at == cycles[0].started_at and v.pairs == 96 * 10 * 8
+    assert "for at least 10 days, as far back as the history goes" in v.sentence()
+    lo, hi = v.interval
+    assert 0 < lo <= 0.12 <= hi and hi - lo <= 0.08
+
+
+def test_a_week_of_stable_20_vs_10_gives_an_interval_under_8_points() -> None:
+    cycles = history([{"chromium": 0.2, "firefox": 0.1}] * 672, seed=6)
+    [v] = evaluate(cycles, ["chromium", "firefox"], design_for(900.0, 0.05, 2))
+    lo, hi = v.interval
+    assert v.alert and not v.change_shown and 0 < lo <= 0.1 <= hi and hi - lo <= 0.08
 
 
 def test_equal_browsers_get_no_verdict() -> None:
     cycles = history([{"chromium": 0.1, "firefox": 0.1}] * 200, seed=4)
     [v] = evaluate(cycles, ["chromium", "firefox"], design_for(900.0, 0.05, 2))
-    assert not v.alarm and v.crossed_at is None
+    assert not v.alarm and not v.alert and v.crossed_at is None and not v.change_shown
     assert "no evidence that they differ" in v.sentence()
     assert v.interval[0] < 0 < v.interval[1]
 

@@ -38,6 +38,11 @@ def test_prints_the_two_benchmark_lines() -> None:
     assert any(line.startswith("detection delay: Fisher 24 h median ") and "; sequential median " in line
                for line in lines)
     assert any("with 3 browsers (3 pairs watched) the threshold is 5400" in line for line in lines)
+    # The alert lines (issue #24): one spell per week for a stable difference, the own-baseline delay.
+    spells = [line for line in lines if line.startswith("alert spells per week: ")]
+    assert len(spells) == 2 and "for a stable 0.2 vs 0.1 difference" in spells[0]
+    assert float(spells[0].split()[4]) <= 1.2
+    assert any(line.startswith("detection delay (own baseline): median ") for line in lines)
 
 
 def test_bad_arguments_are_a_config_error(capsys: pytest.CaptureFixture[str]) -> None:

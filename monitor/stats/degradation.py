@@ -1,0 +1,180 @@
+"""A browser degrading against its own past: an always-valid change detector per browser.
+
+The comparison between browsers (``monitor.stats.sequential``) cannot see a browser that gets
+worse while the others stay as they were only slowly, and cannot see at all a target that gets
+worse for every browser. Here each browser is compared with **its own baseline**.
+
+Method: a CUSUM e-detector (Shin, Ramdas & Rinaldo 2024, "E-detectors",
+arXiv:2203.03532, §3): ``M_t = max(M_{t−1}, 1) · L_t``, alarm when ``M_t ≥ A``, where ``L_t`` is
+the likelihood ratio of the cycle's failures (``f`` of ``n`` judged first attempts) under
+"the failure rate doubled" (``q = min(max(2 p₀, p₀ + 0.05), 0.95)``) against the baseline ``p₀``. For
+every true rate ``p ≤ p₀``, ``E[L_t] ≤ 1`` (the likelihood ratio of q > p₀ is increasing in the
+failures), so M is an e-detector (its Shiryaev–Roberts sum dominates it) and the mean time to a false alarm is ≥ ``A``
+cycles (the e-detector's guarantee, Shin et al. Thm 3.2): ``A = ARL`` cycles.
+
+The baseline is estimated from the browser's history: failures over the ``BASELINE`` seconds
+before the cycle (predictable: never the cycle itself), at least ``MIN_BASELINE`` of history or
+the cycle bets nothing. Care for the estimation error: the detector tests against an upper
+confidence bound ``p̂ + Z·sqrt(p̂(1−p̂)/N)`` (the guarantee holds whenever the true baseline is
+under it, which the bound makes likely), so a baseline under-estimated by chance does not read
+as a degradation. When every browser alarms together the target degraded, not a browser
+(``split``): one target alert, the per-browser ones held back.
+
+Written here (numpy, vectorised over simulated weeks) for the reasons given in ``sequential``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+BASELINE = 7 * 86400.0  # the browser's own past the baseline is estimated from
+MIN_BASELINE = 86400.0  # less history than this: no bet (e = 1)
+Z = 0.5  # upper confidence bound of the baseline, in standard errors
+MIN_RISE = 0.05  # the alternative: the failure rate doubled, and at least this much higher
+ARL_SECONDS = 5 * 86400.0  # guaranteed mean time to a false alarm (measured: ~0.4 spells a month, README)
+
+
+@dataclass(frozen=True)
+class Detector:
+    """CUSUM e-detector parameters, in cycles."""
+
+    arl: int  # threshold A: mean cycles to a false alarm ≥ A
+    baseline: int  # cycles the baseline is estimated from
+    min_baseline: int  # cycles of history needed before betting
+    z: float = Z
+
+    @property
+    def log_threshold(self) -> float:
+        return math.log(self.arl)
+
+    @classmethod
+    def for_schedule(cls, interval: float, *, arl_seconds: float = ARL_SECONDS, baseline: float = BASELINE,
+                     min_baseline: float = MIN_BASELINE) -> "Detector":
+        def cycles(seconds: float) -> int:
+            return max(1, round(seconds / interval))
+        return cls(arl=cycles(arl_seconds), baseline=cycles(baseline), min_baseline=cycles(min_baseline))
+
+
+def baseline_rate(failures: np.ndarray, trials: np.ndarray, d: Detector) -> tuple[np.ndarray, np.ndarray]:
+    """Predictable baseline before each cycle: the upper bound ``p₀`` and whether there is enough history."""
+    f = np.concatenate([np.zeros(failures.shape[:-1] + (1,)), np.cumsum(failures, -1)], -1)
+    n = np.concatenate([np.zeros(trials.shape[:-1] + (1,)), np.cumsum(trials, -1)], -1)
+    t = np.arange(failures.shape[-1])
+    lo = np.maximum(t - d.baseline, 0)
+    nf, nn = f[..., t] - f[..., lo], n[..., t] - n[..., lo]
+    p = (nf + 0.5) / (nn + 1.0)  # smoothed: never 0 or 1
+    upper = np.minimum(p + d.z * np.sqrt(p * (1 - p) / np.maximum(nn, 1.0)), 0.9)
+    return upper, np.broadcast_to(t >= d.min_baseline, upper.shape) & (nn > 0)
+
+
+def log_likelihood_ratios(failures: np.ndarray, trials: np.ndarray, d: Detector) -> np.ndarray:
+    """Log ``L_t`` per cycle: "doubled" against the baseline's upper bound; 0 without a baseline."""
+    failures, trials = np.asarray(failures, dtype=float), np.asarray(trials, dtype=float)
+    p0, ready = baseline_rate(failures, trials, d)
+    q = np.minimum(np.maximum(2 * p0, p0 + MIN_RISE), 0.95)
+    ll = failures * np.log(q / p0) + (trials - failures) * np.log((1 - q) / (1 - p0))
+    return np.where(ready, ll, 0.0)
+
+
+def cusum(log_l: np.ndarray) -> np.ndarray:
+    """Log ``M_t`` after each cycle (last axis), ``M_t = max(M_{t−1}, 1) · L_t``, ``M_{−1} = 1``."""
+    log_l = np.asarray(log_l, dtype=float)
+    out = np.empty(log_l.shape)
+    log_m = np.zeros(log_l.shape[:-1])
+    for t in range(log_l.shape[-1]):  # a recursion: each cycle depends on the previous one
+        log_m = np.maximum(log_m, 0.0) + log_l[..., t]
+        out[..., t] = log_m
+    return out
+
+
+def split(alarms: dict[str, bool], evidence_low: dict[str, bool]) -> tuple[dict[str, bool], bool]:
+    """Per-browser alerts and the target alert from each browser's alarm.
+
+    The target degraded when every browser alarms (with one browser, that browser is the target).
+    A browser's own alert needs another browser that shows no sign of degrading (its evidence under
+    half the threshold's log): while the others are on their way to the same alarm, it is the target's.
+    """
+    target = bool(alarms) and all(alarms.values())
+    per = {b: a and not target and any(evidence_low[o] for o in alarms if o != b) for b, a in alarms.items()}
+    return per, target
+
+
+# --- read from the stored runs (the report, /metrics and calibrate use this) -----------------
+@dataclass
+class BrowserDegradation:
+    """One browser against its own past, after the last cycle read."""
+
+    browser: str
+    evidence: float  # e-value of "fails more often than its baseline" (the CUSUM statistic)
+    threshold: float
+    alarm: bool  # the detector's alert state (hysteresis, ``monitor.stats.alert_state``)
+    alert: bool  # the per-browser alert: held back when every browser degrades (the target's)
+    since_at: float | None  # start of the cycle where the current alarm began
+    baseline: float  # failure rate over the baseline period before the alarm (or before now)
+    recent: float  # failure rate since the alarm began (or over the last day)
+
+
+@dataclass
+class Degradation:
+    browsers: list[BrowserDegradation]
+    target: bool  # every browser degraded together: the target, one alert
+    target_since: float | None
+
+
+def browser_counts(cycles, browser: str) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Per cycle: the browser's failures and judged first attempts (probe errors, not-run left out)."""
+    from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES
+    f, n = [], []
+    for c in cycles:
+        outs = [o for (_j, b), o in c.outcomes.items() if b == browser and o in JUDGED_OUTCOMES]
+        f.append(sum(o in TARGET_FAILURES for o in outs))
+        n.append(len(outs))
+    return np.asarray(f, dtype=float), np.asarray(n, dtype=float)
+
+
+def evaluate_degradation(cycles, browsers, interval: float) -> Degradation:  # type: ignore[no-untyped-def]
+    """Each browser's detector over ``cycles`` (oldest first), and the target's verdict."""
+    from monitor.stats.alert_state import Hysteresis, alert_states, spell_start
+    d = Detector.for_schedule(interval)
+    h = Hysteresis.for_threshold(d.log_threshold, interval)
+    starts = [c.started_at for c in cycles]
+    day = max(1, round(86400.0 / interval))
+    alarms, low, rows = {}, {}, []
+    for b in browsers:
+        f, n = browser_counts(cycles, b)
+        log_m = cusum(log_likelihood_ratios(f, n, d)) if len(cycles) else np.zeros(0)
+        states = alert_states(log_m, h)
+        began = spell_start(states)
+        cut = began if began is not None else max(0, len(cycles) - day)
+        base = slice(max(0, cut - d.baseline), cut)
+        last = float(log_m[-1]) if log_m.size else 0.0
+        alarms[b], low[b] = bool(states[-1]) if states.size else False, last < d.log_threshold / 2
+        rows.append(BrowserDegradation(b, math.exp(min(last, 700.0)), float(d.arl), alarms[b], False,
+                                       starts[began] if began is not None else None, _rate(f, n, base),
+                                       _rate(f, n, slice(cut, None))))
+    per, target = split(alarms, low) if rows else ({}, False)
+    for r in rows:
+        r.alert = per[r.browser]
+    since = max((r.since_at for r in rows if r.since_at is not None), default=None) if target else None
+    return Degradation(rows, target, since)
+
+
+def sentence(r: BrowserDegradation) -> str:
+    """The report's line for one browser."""
+    from fixtures.core.engine_names import display_name
+    from monitor.stats.browser_difference import _e, _when
+    name = display_name(r.browser)
+    if r.alarm:
+        return (f"{name} fails more often than it used to: {_pct(r.recent)} since {_when(r.since_at)} against "
+                f"{_pct(r.baseline)} before (evidence {_e(r.evidence)} ≥ {_e(r.threshold)}).")
+    return f"{name}: no change against its own past (evidence {_e(r.evidence)} < {_e(r.threshold)})."
+
+
+def _rate(f: np.ndarray, n: np.ndarray, s: slice) -> float:
+    return float(f[s].sum() / n[s].sum()) if n[s].sum() else float("nan")
+
+
+def _pct(x: float) -> str:
+    return "–" if x != x else f"{100 * x:.1f} %"
