@@ -5,7 +5,17 @@ import re
 from pathlib import Path
 
 from fixtures.core.aria import parse
-from fixtures.core.doctor_report import Candidate, DoctorReport, ElementCheck, ScreenCheck, closest, healthy, render
+from fixtures.core.doctor_report import (
+    Candidate,
+    DoctorReport,
+    ElementCheck,
+    ScreenCheck,
+    closest,
+    closest_on_screen,
+    diagnose,
+    healthy,
+    render,
+)
 from pages import ecrans
 from pages.base import Attendu
 
@@ -25,6 +35,18 @@ def test_closest_prefers_the_unclaimed_element_of_the_same_role_even_when_its_na
 def test_closest_offers_another_role_only_for_a_very_similar_name() -> None:
     found = closest("button", "Envoyer un message", SCREEN, claimed=[("button", "Transmettre"), ("button", "Annuler")])
     assert ("link", "Envoyer un message") in [(c.role, c.name) for c in found]
+
+
+def test_two_fields_renamed_on_one_form_each_get_their_own_new_name_first() -> None:
+    """Alone, « Courriel » is a little closer to « Numéro SIRET » (0.30) than to « Adresse électronique »
+    (0.29); paired across the screen, « N° de SIRET » takes « Numéro SIRET » and « Courriel » the other."""
+    form = parse('- heading "J\'ai oublié mon identifiant" [level=1]\n- textbox "Numéro SIRET"\n'
+                 '- textbox "Adresse électronique"\n- button "Envoyer"')
+    missing = [("textbox", "N° de SIRET"), ("textbox", "Courriel")]
+    assert closest("textbox", "Courriel", form)[0].name == "Numéro SIRET"
+    siret, courriel = closest_on_screen(missing, form, claimed=[("button", "Envoyer")])
+    assert siret[0].name == "Numéro SIRET" and courriel[0].name == "Adresse électronique", (siret, courriel)
+    assert [c.name for c in courriel] == ["Adresse électronique", "Numéro SIRET"], "the others still follow"
 
 
 def report(missing: bool) -> DoctorReport:
@@ -64,3 +86,17 @@ def test_no_page_object_spells_a_role_and_name_outside_its_declared_expectations
                for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                if re.search(r"get_by_role\(\s*\"[^\"]+\"\s*,\s*name=\s*\"|get_by_label\(\s*\"", line)]
     assert spelled == []
+
+
+def test_a_target_down_or_a_base_url_without_the_portal_s_path_is_said_once_per_engine() -> None:
+    down = DoctorReport("chromium", "http://127.0.0.1:1/aparts/", (
+        ScreenCheck("AccueilPage", False, error="could not open it: Page.goto: net::ERR_CONNECTION_REFUSED"),
+        ScreenCheck("MonEspacePage", False, not_opened="needs a login")))
+    assert diagnose(down) == ("the target could not be reached (could not open it: Page.goto: net::ERR_CONNECTION_REFUSED): "
+                              "is it up, and is base_url http://127.0.0.1:1/aparts/ right?")
+    assert "  => the target could not be reached" in "\n".join(render([down]))
+    lost = DoctorReport("firefox", "http://127.0.0.1:8000/", (
+        ScreenCheck("AccueilPage", True, "/", 404, "the page shows no level-1 heading",
+                    (ElementCheck("heading", "Extranet activité partielle", False),)),))
+    assert "every screen answered HTTP 404 and showed none of its elements" in (diagnose(lost) or "")
+    assert diagnose(report(missing=True)) is None and diagnose(report(missing=False)) is None
