@@ -158,9 +158,22 @@ def test_baseline_closest_prefers_the_same_path_then_the_most_alike_screen() -> 
     assert baseline.closest("/ailleurs", failing) == Screen("/mot-de-passe-oublie", form)
 
 
-@pytest.mark.parametrize("text", ["a\x1bb", "a\u202eb", "a\nb", "a\u2028b"])
-def test_clean_name_removes_controls(text: str) -> None:
-    assert aria.clean_name(text) == "a b"
+@pytest.mark.parametrize(("text", "shown"), [("a\x1bb", "a\\x1bb"), ("a\u202eb", "a\\u202eb"), ("a\ud800b", "a\\ud800b"),
+                                             ("a\ufffeb", "a\\ufffeb"), ("a\nb", "a b"), ("a\u2028b", "a b")])
+def test_clean_name_shows_controls_as_escapes(text: str, shown: str) -> None:
+    """The target's names go through the one cleaner: an escape is visible, and a lone surrogate
+    (a name set from script) can still be written as UTF-8 (the doctor's JSON, the snapshot store)."""
+    assert aria.clean_name(text) == shown
+    assert aria.clean_name(shown) == shown
+    assert aria.clean_name("\x1b" * 100).endswith("…") and len(aria.clean_name("\x1b" * 100)) <= aria.MAX_NAME_CHARS
+
+
+def test_a_name_holding_line_separators_other_than_lf_is_one_element() -> None:
+    """Playwright writes C1 and U+2028 raw inside a quoted name: the element is still read (seen
+    missing from a hostile screen's diff when lines were split with str.splitlines)."""
+    snapshot = "- banner:\n  - 'link \"a\x85b\u2028c\x1cd \\u001b\"':\n    - /url: /x\n- button \"ok\""
+    assert [(e.role, e.name) for e in aria.parse(snapshot)] == [
+        ("banner", ""), ("link", "a\\x85b c\\x1cd \\x1b"), ("button", "ok")]
 
 
 def test_monitor_report_shows_the_screen_diff_beside_the_funnel_text_and_html() -> None:
@@ -188,5 +201,39 @@ def test_same_screen_finds_a_crossed_screen_where_another_step_kept_it(tmp_path:
     found = store.same_screen("chromium", "/mot-de-passe-oublie", form.replace("Envoyer", "Transmettre"),
                               "J2.2b", "test_b")
     assert found is not None and found.step_id == "click_forgot_password" and found.browser == "chromium"
-    assert found.screens == (Screen("/mot-de-passe-oublie", form),)
+    assert [s.key for s in found.screens] == [("/mot-de-passe-oublie", form)]
     assert store.same_screen("chromium", "/ailleurs", form, "J2.2b", "test_b") is None
+
+
+def test_same_screen_prefers_a_screen_kept_before_this_run(tmp_path: Path) -> None:
+    """A test that passed in this run kept the renamed screen another test failed on: comparing
+    with it would say nothing changed, so a screen kept by an earlier run comes first."""
+    store = AriaStore(tmp_path)
+    form = '- heading "J\'ai oublié mon mot de passe"\n- textbox "Identifiant"\n- button "Envoyer"'
+    renamed = form.replace("Envoyer", "Transmettre")
+    store.save(journey="R1", test="test_old", browser="chromium", step_id="a", run_id="before",
+               screens=[Screen("/mot-de-passe-oublie", form)])
+    store.save(journey="R1", test="test_new", browser="chromium", step_id="b", run_id="now",
+               screens=[Screen("/mot-de-passe-oublie", renamed)])
+    found = store.same_screen("chromium", "/mot-de-passe-oublie", renamed, "J2.2b", "test_b", "now")
+    assert found is not None and found.run_id == "before" and found.screens[0].snapshot == form
+
+
+def test_store_keeps_each_screen_once_with_when_it_was_snapshotted(tmp_path: Path) -> None:
+    store = AriaStore(tmp_path)
+    key = {"journey": "J2.2b", "test": "test_x", "browser": "chromium", "step_id": "s"}
+    store.save(run_id="r", screens=[Screen("/f", "form", 100.0), Screen("/f", "done", 0.0), Screen("/f", "form", 200.0)],
+               **key)
+    [(step, screens)] = store.kept("J2.2b", "test_x", "chromium").items()
+    assert step == "s" and [s.key for s in screens] == [("/f", "done"), ("/f", "form")]
+    assert screens[1].saved_at == 200.0 and screens[0].saved_at > 1e9, "a screen without a time gets the file's"
+
+
+def test_the_store_tells_a_test_s_variants_apart_but_not_its_browsers() -> None:
+    from types import SimpleNamespace
+
+    from fixtures.plugin.aria_snapshots import stored_test_name
+    item = SimpleNamespace(originalname="test_demande", callspec=SimpleNamespace(id="chromium-assistance-technique"))
+    assert stored_test_name(item, "chromium") == "test_demande[assistance-technique]"  # type: ignore[arg-type]
+    plain = SimpleNamespace(originalname="test_accueil", callspec=SimpleNamespace(id="webkit"))
+    assert stored_test_name(plain, "webkit") == "test_accueil"  # type: ignore[arg-type]
