@@ -40,6 +40,9 @@ from .parcours import recevoir_un_lien_de_reinitialisation
 pytestmark = [pytest.mark.journey("S1"), pytest.mark.writes, pytest.mark.needs_operator]
 #: The name under which the made-up identifier is declared not secret (the leak audit allows it).
 PROBE_IDENTIFIER = "identifiant inventé (sonde d'énumération)"
+#: A SIRET and a mail address made up for the probe: nobody's personal data (the leak audit allows these names).
+PROBE_SIRET = "SIRET inventé (sonde d'énumération)"
+PROBE_COURRIEL = "courriel inventé (sonde d'énumération)"
 
 
 def demander_un_lien(page, journey, inbox, identifiant: str) -> str:
@@ -100,9 +103,12 @@ def test_les_reponses_ne_revelent_pas_l_existence_du_compte(page: Page, journey:
                 page, lambda i=identifiant, p=procedure: p.demander_la_reinitialisation(i))
         assert reponses[("mdp", "connu")] == reponses[("mdp", "inconnu")]
     with journey.step(REPONSE_IDENTIQUE_IDENTIFIANT):
+        siret_inconnu, courriel_faux = random_siret(), f"x-{uuid.uuid4().hex[:8]}@example.test"
+        journey.not_secret(PROBE_SIRET, siret_inconnu)
+        journey.not_secret(PROBE_COURRIEL, courriel_faux)
         cas_identifiant = (("connu", existing_account.siret, existing_account.courriel),
-                           ("siret inconnu", random_siret(), existing_account.courriel),
-                           ("courriel faux", existing_account.siret, f"x-{uuid.uuid4().hex[:8]}@example.test"))
+                           ("siret inconnu", siret_inconnu, existing_account.courriel),
+                           ("courriel faux", existing_account.siret, courriel_faux))
         for cas, siret, courriel in cas_identifiant:
             formulaire = IdentifiantOubliePage(page)
             formulaire.ouvrir()

@@ -52,10 +52,9 @@ AUDIT = ROOT / "tests" / "support" / "leak_audit"
 ENGINES = ("chromium", "firefox", "webkit")
 #: Typed into a field, yet not secrets: allowed by these names only (what ``leak_capture``
 #: records by field name, and what a journey declares with ``journey.not_secret``).
-ALLOWED_NAMES = frozenset({
-    "siret",  # the establishment's public company number
-    "courriel", "courriel_confirmation",  # the per-run mailbox address
+ALLOWED_NAMES = frozenset({  # (the account's SIRET, names, phone and mailbox are personal data: searched)
     "identifiant inventé (sonde d'énumération)",  # S1: an identifier that belongs to no account
+    "SIRET inventé (sonde d'énumération)", "courriel inventé (sonde d'énumération)",  # S1: nobody's data
     "base_url",  # the target's address (the Habilitation mail links to its home page)
 })
 RUN_TIMEOUT_S = 1800
@@ -236,7 +235,12 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
     next(r for r in planted_results["results"] if r.get("mail_paths"))["mail_paths"][0]["explanation"] = \
         f"reset link points to another host: {link}"
     (planted / "results.json").write_text(json.dumps(planted_results), encoding="utf-8")
+    # ... and a SIRET typed into « SIRET » (personal data) left in a child log of the monitor.
+    siret = next(v for v in sorted(secrets) if v.isdigit() and len(v) == 14)
+    child_log = next((run_dir / "monitor" / "artifacts").rglob("child.log"))
+    (planted / "child.log").write_text(child_log.read_text(encoding="utf-8") + f"\nSIRET {siret}\n", encoding="utf-8")
     found = scan([planted], registry)
+    assert any("child.log" in f for f in found), found
     assert any("results.json" in f for f in found), found
     assert any("junit.xml" in f for f in found), found
     assert any("planted.txt" in f and "base64" in f for f in found), found

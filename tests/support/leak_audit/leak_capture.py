@@ -6,8 +6,9 @@ journeys' registries it records, through Playwright itself, every value typed in
 credential goes into (by the field's ``name`` or ``type=password``) and every cookie a browser
 context holds when it closes, on any engine. It also records every session a page's links carry
 in their URLs (``;jsessionid=…``, fault ``session_in_url``), read from the page's HTML with a
-pattern of its own. Values typed into fields that hold no credential (SIRET, mail address) are
-recorded as not secret under the field's name.
+pattern of its own. Values typed into the fields of the account's personal data (SIRET,
+dénomination, nom, prénom, phone, mail address) are recorded as secrets too: a test account's
+personal data must reach no output, like its identifier.
 
 The file (``$LEAK_AUDIT_CAPTURE/<worker>.jsonl``) is the audit's key: it lives outside every
 folder the audit scans and the audit deletes it.
@@ -29,8 +30,9 @@ from fixtures.plugin.journey_outcome import record_for
 
 #: Fields whose value is a credential, by their ``name`` attribute.
 SECRET_FIELDS = frozenset({"identifiant", "mot_de_passe", "confirmation"})
-#: Fields whose value is not a secret, by their ``name`` attribute (allowed by name).
-PUBLIC_FIELDS = frozenset({"siret", "courriel", "courriel_confirmation"})
+#: Fields of the account's personal data, by their ``name`` attribute: searched like credentials.
+PERSONAL_FIELDS = frozenset({"siret", "denomination", "nom", "prenom", "telephone", "courriel",
+                             "courriel_confirmation"})
 
 _current: dict[str, str] = {"test": ""}
 
@@ -52,8 +54,8 @@ def _wrap_fill() -> None:
             name = kind = None
         if kind == "password" or name in SECRET_FIELDS:
             _write("typed-secret", value, field=name)
-        elif name in PUBLIC_FIELDS:
-            _write("public", value, name=name)
+        elif name in PERSONAL_FIELDS:
+            _write("typed-personal", value, field=name)
         original(self, value, **kwargs)
 
     Locator.fill = fill  # type: ignore[method-assign]
