@@ -161,8 +161,10 @@ def alerts_in(notification: dict) -> list[tuple[str, str, str]]:
     return [(a["labels"]["alertname"], a["status"], a["labels"].get("browser", "")) for a in notification["alerts"]]
 
 
-def am_has(am: str, alertname: str) -> bool:
-    return any(a["labels"]["alertname"] == alertname for a in get_json(am + "/api/v2/alerts"))
+def am_has(am: str, alertname: str, state: str = "") -> bool:
+    """Alertmanager holds ``alertname`` (in ``state``: active, suppressed, unprocessed, if given)."""
+    return any(a["labels"]["alertname"] == alertname and (not state or a["status"]["state"] == state)
+               for a in get_json(am + "/api/v2/alerts"))
 
 
 def prom_value(prom: str, query: str) -> float | None:
@@ -170,23 +172,36 @@ def prom_value(prom: str, query: str) -> float | None:
     return float(data[0]["value"][1]) if data else None
 
 
+def control(db: Path, webhook: Webhook, reason: str) -> None:
+    """A prober alert (never muted, never inhibited) as an event that time has passed: Alertmanager
+    sends it after everything already due, so any notification still pending for the browser or
+    target routes would be read first from the queue and fail the receiver check here."""
+    with Store.open_writer(db) as store:
+        store.record_cycle_error(reason, 2)
+    got = webhook.next(time.monotonic() + 40, f"the prober's notification ({reason})")
+    assert got["receiver"] == "monitor-operators", got
+    assert {a[0] for a in alerts_in(got)} == {"ExtranetMonitorProbeErrors"}, got
+
+
 def test_one_incident_one_notification_then_resolved_and_muted_in_maintenance(stack: dict) -> None:
     db, now, webhook, am, prom = stack["db"], stack["now"], stack["webhook"], stack["am"], stack["prom"]
     gauge = 'extranet_browser_difference_alert{browser="chromium",versus="firefox"}'
     deadline = time.monotonic() + 30
     poll(lambda: prom_value(prom, gauge) == 0.0, deadline, "the alert gauge scraped at 0 before the incident")
-    # 1. The incident: Chromium fails most journeys for 12 hours (ending 4.5 days ago).
+    # 1. The incident: Chromium fails most journeys for 12 hours (ending 4.5 days ago). It trips both
+    #    detectors (than Firefox, than its own past): one alert, one notification.
     with Store.open_writer(db) as store:
         populate(store, cycles=48, end=now - 4.5 * DAY, journeys=JOURNEYS, rates=INCIDENT, probe_error_rate=0, seed=2)
     first = webhook.next(time.monotonic() + 40, "the incident's notification")
     assert first["receiver"] == "frontend", first
-    assert alerts_in(first) == [(ALERT, "firing", "chromium")]
+    assert alerts_in(first) == [(ALERT, "firing", "chromium")], first
     # 2. It ends: healthy cycles up to now (days of them: the evidence expires, then a quiet day).
+    #    The next notification must be the resolved one (a second firing one would be read first).
     with Store.open_writer(db) as store:
         populate(store, cycles=4 * 96, end=now, journeys=JOURNEYS, rates=HEALTHY, probe_error_rate=0, seed=3)
     resolved = webhook.next(time.monotonic() + 40, "the resolved notification")
     assert resolved["receiver"] == "frontend" and alerts_in(resolved) == [(ALERT, "resolved", "chromium")], resolved
-    assert webhook.received.empty(), "one incident gave more than one firing and one resolved notification"
+    control(db, webhook, "runner_crashed")  # nothing else was on its way
     # 3. Inside a maintenance window (reloaded config), the same incident notifies nobody...
     (stack["tmp"] / "alertmanager.yml").write_text(alertmanager_config(webhook.url, maintenance_now=True))
     urllib.request.urlopen(urllib.request.Request(am + "/-/reload", method="POST"), timeout=5).close()
@@ -197,9 +212,24 @@ def test_one_incident_one_notification_then_resolved_and_muted_in_maintenance(st
     poll(lambda: am_has(am, ALERT), deadline, f"{ALERT} received by Alertmanager inside the window")
     # ...while the prober's alerts, never muted, still arrive: the control that time has passed
     # (its group_wait started after the browser alert's), so a missing browser notification is a mute.
-    with Store.open_writer(db) as store:
-        store.record_cycle_error("runner_crashed", 2)
-    control = webhook.next(time.monotonic() + 40, "the prober's notification during maintenance")
-    assert control["receiver"] == "monitor-operators", control
-    assert [a[0] for a in alerts_in(control)] == ["ExtranetMonitorProbeErrors"]
+    control(db, webhook, "cycle_timeout")
     assert webhook.received.empty(), "a notification got through the maintenance window"
+
+
+def test_every_browser_degrading_is_one_target_notification_browser_alerts_inhibited(stack: dict) -> None:
+    """Both browsers fail more often than they used to (Chromium much more than Firefox): the target's
+    alert reaches the on-call, and Chromium's own alert, firing in Prometheus, is inhibited."""
+    db, now, webhook, am, prom = stack["db"], stack["now"], stack["webhook"], stack["am"], stack["prom"]
+    poll(lambda: prom_value(prom, "extranet_target_degradation_alert") == 0.0, time.monotonic() + 30,
+         "the target gauge scraped at 0 before the incident")
+    with Store.open_writer(db) as store:
+        populate(store, cycles=48, end=now - 4.5 * DAY, journeys=JOURNEYS, rates={"chromium": 0.05, "firefox": 0.5},
+                 probe_error_rate=0, seed=5)
+    first = webhook.next(time.monotonic() + 40, "the target's notification")
+    assert first["receiver"] == "extranet-oncall", first
+    assert alerts_in(first) == [("ExtranetTargetDegraded", "firing", "")], first
+    # Chromium also fails more often than Firefox (its gauge is 1): Alertmanager holds it, inhibited.
+    assert prom_value(prom, 'extranet_browser_difference_alert{browser="chromium",versus="firefox"}') == 1.0
+    poll(lambda: am_has(am, ALERT, "suppressed"), time.monotonic() + 40, f"{ALERT} inhibited by the target's alert")
+    control(db, webhook, "runner_crashed")  # no browser notification was on its way
+    assert webhook.received.empty()
