@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh Debian machine (see README):
 #   make demo   install what is missing, then run the journeys against the reference extranet
 #   make test   install what is missing, then run the test suite
-.PHONY: setup demo check test lint journeys clean
+.PHONY: setup demo check test coverage lint journeys clean
 PY := .venv/bin/python
 
 setup:
@@ -18,6 +18,13 @@ check: setup lint
 # keep it at the root); both run, and either failing fails the target.
 test: setup lint
 	@$(PY) -m pytest tests -q; tests=$$?; $(PY) -m pytest journeys -q --root-path /aparts; exit $$(( tests || $$? ))
+
+# Branch coverage of everything `make test` runs (subprocesses included; settings in pyproject.toml).
+coverage: setup
+	@rm -rf test-results/coverage
+	@$(PY) -m coverage run -m pytest tests -q; $(PY) -m coverage run -m pytest journeys -q --root-path /aparts; \
+	  $(PY) -m coverage combine -q; $(PY) -m coverage report --format=total > test-results/coverage/total.txt; \
+	  $(PY) -m coverage report | tail -1; echo "branch coverage: $$(cat test-results/coverage/total.txt) %"
 
 # Linter and type checker, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
 lint: setup

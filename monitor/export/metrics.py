@@ -186,6 +186,10 @@ STEP_LAST_DURATION = Metric("extranet_journey_step_last_duration_seconds", "gaug
 PAGE_LOAD_LAST = Metric("extranet_page_load_last_seconds", "gauge",
                         "Page-load figures of each completed step in this cycle's last attempt (absent when not measured)",
                         ("journey", "browser", "step", "figure"))
+#: CLS is unitless, so not a ``_seconds`` figure: its own gauge, as ``LAYOUT_SHIFT`` beside ``PAGE_LOAD``.
+LAYOUT_SHIFT_LAST = Metric("extranet_page_layout_shift_last", "gauge",
+                           "Cumulative Layout Shift (unitless) of each completed step in this cycle's last attempt "
+                           "(absent when the engine does not expose layout shifts)", ("journey", "browser", "step"))
 STEP_OVER_BUDGET_IN_CYCLE = Metric("extranet_journey_step_over_budget", "gauge",
                                    "1 if the step took longer than its [budgets] entry in this cycle, 0 if within it",
                                    ("journey", "browser", "step"))
@@ -201,7 +205,7 @@ EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CY
                                 TARGET_DEGRADATION_ALERT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_DURATION,
-                              STEP_OVER_BUDGET_IN_CYCLE, PAGE_LOAD_LAST, SPAM_SCORE,
+                              STEP_OVER_BUDGET_IN_CYCLE, PAGE_LOAD_LAST, LAYOUT_SHIFT_LAST, SPAM_SCORE,
                               LAST_CYCLE, CYCLE_STATUS, INCIDENT_NOTICE)
 #: Every metric, exported or pushed.
 CATALOGUE: tuple[Metric, ...] = tuple(dict.fromkeys(EXPORTED + PUSHED))

@@ -65,7 +65,11 @@ def build_registry(report: CycleReport, budgets: Budgets | None = None) -> Colle
         for step, load in judged_page_loads(r):
             for figure in FIGURE_IDS:
                 value = load.value(figure)
-                if value is not None and figure != "cls":  # seconds only; absent = not measured
+                if value is None:  # absent = not measured, never 0
+                    continue
+                if figure == "cls":
+                    gauges[metrics.LAYOUT_SHIFT_LAST].labels(r.journey, r.browser, step).set(value)
+                else:
                     gauges[metrics.PAGE_LOAD_LAST].labels(r.journey, r.browser, step, figure).set(value)
         if r.spam_scores:
             gauges[metrics.SPAM_SCORE].labels(r.journey).set(max(r.spam_scores))

@@ -34,7 +34,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.leak_audit.scan import scan  # tests/ is on sys.path (rootdir conftest), as for the other helpers
+from support.leak_audit.scan import (  # tests/ is on sys.path (rootdir conftest), as for the other helpers
+    scan,
+    unbounded_labels,
+)
 
 from fixtures.core.aria_store import DIR_ENV, AriaStore
 from fixtures.engines.resolve import resolve_engine
@@ -188,10 +191,9 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
     assert 'name="mail_path"' in (run_dir / "junit.xml").read_text(encoding="utf-8")
     metrics_text = (run_dir / "metrics.txt").read_text(encoding="utf-8")
     assert "extranet_mail_auth_total{" in metrics_text and "extranet_mail_hop_delay_seconds_bucket{" in metrics_text
-    # No address, link or host ever becomes a label value (allowed names do not apply to labels).
-    labels = [line.split("{", 1)[1].rsplit("}", 1)[0] for line in metrics_text.splitlines()
-              if "{" in line and not line.startswith("#")]
-    assert not [lv for lv in labels if "@" in lv or "://" in lv], "an address or link in a metric label"
+    # No address or link ever becomes a label value, and the mail path's labels stay in their vocabularies
+    # (allowed names do not apply to labels); tested in tests/unit/test_monitor_mail_path.py.
+    assert unbounded_labels(metrics_text) == [], unbounded_labels(metrics_text)
     snapshots = AriaStore(run_dir / "aria-snapshots").files() + AriaStore(monitor_dir / "aria-snapshots").files()
     assert len(snapshots) >= len(engines) * 10, f"only {len(snapshots)} accessibility snapshots kept"
     forced_diffs = [s for r in forced for s in r["signatures"] if s.get("screen_baseline")]
@@ -228,7 +230,14 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
     document = json.loads(snapshot.read_text(encoding="utf-8"))
     document["screens"][0]["snapshot"] += f'\n- textbox "Identifiant": {password}'
     planted_snapshot.write_text(json.dumps(document, ensure_ascii=True), encoding="utf-8")
+    # ... and a one-time link left in a mail path's explanation (issue 20's new field) is found in the results.
+    link = next(iter(sorted(v for v in secrets - allowed if "://" in v)))
+    planted_results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    next(r for r in planted_results["results"] if r.get("mail_paths"))["mail_paths"][0]["explanation"] = \
+        f"reset link points to another host: {link}"
+    (planted / "results.json").write_text(json.dumps(planted_results), encoding="utf-8")
     found = scan([planted], registry)
+    assert any("results.json" in f for f in found), found
     assert any("junit.xml" in f for f in found), found
     assert any("planted.txt" in f and "base64" in f for f in found), found
     assert any("planted.network" in f and "cookie" in f for f in found), found

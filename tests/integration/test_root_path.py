@@ -115,6 +115,12 @@ def test_outside_the_root_path_is_not_the_portal(aparts: Aparts, path: str) -> N
         assert response.status_code == 404, (origin, path, response.status_code)
 
 
+def test_the_proxy_hands_each_browser_its_own_session(aparts: Aparts) -> None:
+    """A plain proxy passes cookies through and keeps none: two new visitors get two sessions."""
+    cookies = [httpx.get(f"{aparts.proxy_url}/").headers.get("set-cookie", "").split(";")[0] for _ in range(2)]
+    assert all(cookies) and cookies[0] != cookies[1], "the proxy gave a new visitor another's session"
+
+
 def test_the_root_path_alone_is_sent_under_it_and_its_case_is_not_compared(aparts: Aparts) -> None:
     response = httpx.get(f"{aparts.origin}{PREFIX}?x=1")
     assert response.status_code == 308 and response.headers["location"] == f"{PREFIX}/?x=1"

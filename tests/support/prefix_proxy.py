@@ -5,13 +5,14 @@ application deployed under ``/aparts`` (Apache's ``ProxyPass /aparts http://app:
 This is that proxy, nothing more: the path is forwarded unchanged (not stripped: the upstream
 is the reference extranet started with ``--root-path /aparts``, generating its own links),
 ``Host`` is the upstream's (``ProxyPreserveHost Off``), redirects and cookies pass through as
-they are, nothing is rewritten. Run as a process (``python tests/support/prefix_proxy.py``),
+they are (the proxy itself keeps none), nothing is rewritten. Run as a process (``python tests/support/prefix_proxy.py``),
 or started by ``start_prefix_proxy``. Written here because it is 60 lines of uvicorn + httpx,
 both already dependencies; no Debian proxy (nginx, Apache) is installed on CI.
 """
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,13 @@ _HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
 
 
 def proxy_app(upstream: str, prefix: str) -> Any:
-    """The ASGI app: forwards ``prefix`` and everything below it to ``upstream``, unchanged."""
-    client = httpx.AsyncClient(base_url=upstream, timeout=60.0, follow_redirects=False)
+    """The ASGI app: forwards ``prefix`` and everything below it to ``upstream``, unchanged.
+
+    The client keeps no cookie (a jar that refuses every domain): httpx's default jar would
+    store one user's session and send it with the next request that has no ``Cookie`` of its
+    own, handing another browser that session (seen as « Session expirée » under ``-n 2``)."""
+    no_cookies = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    client = httpx.AsyncClient(base_url=upstream, timeout=60.0, follow_redirects=False, cookies=no_cookies)
     prefix = prefix.rstrip("/")
 
     async def app(scope: dict, receive: Any, send: Any) -> None:

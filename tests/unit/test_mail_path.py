@@ -73,6 +73,29 @@ def test_gmail_style_comment_is_the_reason_and_topmost_header_wins() -> None:
     assert fields["dmarc_policy"] == "quarantine" and fields["dmarc_reason"] is None
 
 
+def test_a_reason_never_carries_a_link_or_a_control_sequence() -> None:
+    """Whoever wrote the header is untrusted: a link (a gateway's lookup page, a token in it) is masked,
+    a terminal escape or bidi override is shown escaped (fixtures.core.untrusted), the whole bounded."""
+    header = ("mx.corp.example; spf=pass smtp.mailfrom=ne-pas-repondre@bounces.activitepartielle.invalid; "
+              "dkim=fail (see https://gw.corp.example/why?msg=Tok3nS3cr3t \x1b]0;pwned\x07\u202egnp.exe) "
+              "header.d=activitepartielle.invalid; dmarc=pass header.from=activitepartielle.invalid")
+    reason = str(read_auth([header], FROM)["dkim_reason"])
+    assert "Tok3nS3cr3t" not in reason and "://" not in reason, reason
+    assert "\x1b" not in reason and "\u202e" not in reason and "\\x1b" in reason and "\\u202e" in reason, reason
+    assert reason.startswith("see …") and len(reason) <= 80
+
+
+def test_a_utf8_reason_keeps_the_verdicts() -> None:
+    """A French gateway's comment or reason in UTF-8 (RFC 8616): authres alone would refuse the
+    whole header, read as « not checked on the way »."""
+    header = ("mx.corp.example; spf=pass smtp.mailfrom=ne-pas-repondre@bounces.activitepartielle.invalid; "
+              "dkim=fail reason=\"clé publique introuvable\" header.d=activitepartielle.invalid; "
+              "dmarc=fail (politique appliquée : p=quarantine dis=quarantine) header.from=activitepartielle.invalid")
+    path = read_path(_mail(auth=[header], placement=Placement.JUNK), "http://127.0.0.1:8000")
+    assert (path.spf, path.dkim, path.dmarc, path.dmarc_policy) == ("pass", "fail", "fail", "quarantine"), path
+    assert path.explanation == "in Junk: DKIM fail (clé publique introuvable), DMARC quarantine"
+
+
 def test_misaligned_domains_are_said_when_the_gateway_gives_no_reason() -> None:
     header = ("mx.sentinel.invalid; spf=pass smtp.mailfrom=envoi@routeur-mail.invalid; "
               "dkim=pass header.d=routeur-mail.invalid; dmarc=fail policy.dmarc=quarantine "

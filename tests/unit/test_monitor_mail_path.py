@@ -4,9 +4,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from prometheus_client import generate_latest
+from support.leak_audit.scan import unbounded_labels
+
 from fixtures.core.contract import JourneyResult, MailLatency
 from fixtures.core.mail_path import MailHop, MailPath, explain
 from monitor.export import metrics
+from monitor.export.exporter import StoreCollector, make_registry
 from monitor.report.history_report import compute, render_html, render_text
 from monitor.store.results_db import Store
 
@@ -47,6 +51,29 @@ def test_metrics_count_verdicts_and_hop_delays_with_bounded_labels(tmp_path: Pat
     assert hops == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10+"}  # relay 11 shares "10+"
     for (_n, labels), _v in counters.items():  # no address, host or link ever becomes a label value
         assert not any(re.search(r"[@/]|relay|mx|imap", value) for _k, value in labels)
+
+
+def test_the_leak_audits_label_check_passes_the_exposition_and_finds_what_is_planted(tmp_path: Path) -> None:
+    """The audit's check of /metrics (tests/integration/test_leak_audit.py), tested: the real exposition
+    of mail paths passes it; an address, a link or a word outside a mail label's vocabulary is found."""
+    with Store.open_writer(tmp_path / "m.db") as store:
+        cycle = store.start_cycle(["J2.2b"], ["chromium", "firefox", "webkit"])
+        store.record_attempt(cycle, 1, [_ok("J2.2b", "chromium", CLEAN), _ok("J2.2b", "firefox", JUNKED),
+                                        _ok("J2.2b", "webkit", HELD, delivery=47.0)])
+        store.finish_cycle(cycle, "completed")
+    exposed = generate_latest(make_registry(StoreCollector(tmp_path / "m.db"))).decode()
+    assert unbounded_labels(exposed) == []
+    assert 'extranet_mail_auth_total{mechanism="dkim",result="fail"}' in exposed
+    assert 'extranet_mail_hop_delay_seconds_bucket{hop="10+"' in exposed
+    planted = exposed + "\n".join([
+        '# HELP extranet_mail_planted_total planted', '# TYPE extranet_mail_planted_total counter',
+        'extranet_mail_planted_total{to="aparts+x@sentinel.invalid"} 1.0',
+        'extranet_mail_planted_total{link="https://h/reinitialisation/t0k3n"} 1.0', ""])
+    planted = planted.replace('mechanism="dkim",result="fail"', 'mechanism="dkim",result="fail at mx.corp"')
+    assert unbounded_labels(planted) == [
+        "extranet_mail_auth_total label result: outside its vocabulary",
+        "extranet_mail_planted_total label to: an address or a link",
+        "extranet_mail_planted_total label link: an address or a link"], unbounded_labels(planted)
 
 
 def test_report_shows_verdicts_and_answers_cas_3(tmp_path: Path) -> None:

@@ -15,8 +15,11 @@ from fixtures.core.contract import JourneyResult, ResultsFileError, Step, parse_
 from fixtures.core.page_load import NO_INTERACTION, NOT_COLLECTED, NOT_EXPOSED, NOT_REACHED, PageLoad, Unmeasured
 from fixtures.core.steps import ALLER_SUR_L_ACCUEIL
 from fixtures.plugin.page_timing import summarise
+from monitor.cycle.classify import Run
+from monitor.cycle.runner import CycleReport
 from monitor.export import metrics
 from monitor.export.exporter import StoreCollector, make_registry
+from monitor.export.push import build_registry
 from monitor.report.timings_section import timings_from, timings_text
 from monitor.store.results_db import Store
 
@@ -120,3 +123,20 @@ def test_the_store_observes_measured_figures_and_counts_the_missing_ones(tmp_pat
     unmeasured = {(s.labels["figure"], s.labels["reason"]): s.value for s in samples
                   if s.name == metrics.PAGE_FIGURE_UNMEASURED.name + "_total"}
     assert unmeasured == {("lcp", "not_exposed"): 1, ("cls", "not_exposed"): 1, ("inp", "not_exposed"): 1}
+
+
+def test_a_push_carries_each_steps_measured_figures_and_leaves_the_others_out() -> None:
+    chromium = summarise([document(0.1, CHROMIUM_TYPES)], STEP_START, "chromium")  # CLS measured: 0.0
+    runs = [Run("R1", b, "success", "success", 1) for b in ("chromium", "webkit")]
+    report = CycleReport(3, "completed", 1.0, 9.0, runs=runs,
+                         attempts=[(1, result(1, "chromium", chromium)), (1, result(1, "webkit", webkit_load()))])
+    samples = [s for f in text_string_to_metric_families(generate_latest(build_registry(report)).decode())
+               for s in f.samples]
+    pushed = {(s.labels["browser"], s.labels["figure"]): s.value for s in samples
+              if s.name == metrics.PAGE_LOAD_LAST.name}
+    assert pushed == {("chromium", "ttfb"): 0.02, ("chromium", "dom_content_loaded"): 0.06,
+                      ("chromium", "load"): 0.23, ("chromium", "lcp"): 0.24,
+                      ("webkit", "ttfb"): 0.02, ("webkit", "dom_content_loaded"): 0.06, ("webkit", "load"): 0.23}
+    shifts = {(s.labels["browser"], s.labels["step"]): s.value for s in samples
+              if s.name == metrics.LAYOUT_SHIFT_LAST.name}
+    assert shifts == {("chromium", ALLER_SUR_L_ACCUEIL.id): 0.0}  # measured zero kept; WebKit absent, not 0

@@ -18,6 +18,9 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
+
+from fixtures.core.mail_path import AUTH_RESULTS, HOP_LABELS, MECHANISMS, hop_label
 from fixtures.secrets.artifacts import SecretRegistry, unmasked_credentials
 
 
@@ -66,4 +69,29 @@ def scan(roots: Iterable[Path], secrets: SecretRegistry) -> list[str]:
         findings.extend(f"{label}: {form}" for form in secrets.remaining(data))
         if b"\x00" not in data[:8192]:  # text: databases and images hold no HAR records
             findings.extend(f"{label}: {form}" for form in unmasked_credentials(label.rsplit("!", 1)[-1], data))
+    return findings
+
+
+#: The label values the mail path's metric families may take (issue 20; a counter's family drops ``_total``).
+MAIL_LABELS: dict[str, dict[str, frozenset[str]]] = {
+    "extranet_mail_auth": {"mechanism": frozenset(MECHANISMS), "result": frozenset(AUTH_RESULTS)},
+    "extranet_mail_hop_delay_seconds": {"hop": frozenset(hop_label(i) for i in range(1, HOP_LABELS + 2))},
+}
+
+
+def unbounded_labels(metrics_text: str) -> list[str]:
+    """Every metric label that could carry a person or a secret: a value holding an address (``@``) or
+    a link (``://``) in any series, and a mail-path label outside its vocabulary (``MAIL_LABELS``).
+    Findings name the series and the label, never the value."""
+    findings: list[str] = []
+    for family in text_string_to_metric_families(metrics_text):
+        allowed = MAIL_LABELS.get(family.name, {})
+        for sample in family.samples:
+            for name, value in sample.labels.items():
+                if name == "le":
+                    continue
+                if "@" in value or "://" in value:
+                    findings.append(f"{sample.name} label {name}: an address or a link")
+                elif name in allowed and value not in allowed[name]:
+                    findings.append(f"{sample.name} label {name}: outside its vocabulary")
     return findings
