@@ -188,5 +188,39 @@ def test_same_screen_finds_a_crossed_screen_where_another_step_kept_it(tmp_path:
     found = store.same_screen("chromium", "/mot-de-passe-oublie", form.replace("Envoyer", "Transmettre"),
                               "J2.2b", "test_b")
     assert found is not None and found.step_id == "click_forgot_password" and found.browser == "chromium"
-    assert found.screens == (Screen("/mot-de-passe-oublie", form),)
+    assert [s.key for s in found.screens] == [("/mot-de-passe-oublie", form)]
     assert store.same_screen("chromium", "/ailleurs", form, "J2.2b", "test_b") is None
+
+
+def test_same_screen_prefers_a_screen_kept_before_this_run(tmp_path: Path) -> None:
+    """A test that passed in this run kept the renamed screen another test failed on: comparing
+    with it would say nothing changed, so a screen kept by an earlier run comes first."""
+    store = AriaStore(tmp_path)
+    form = '- heading "J\'ai oublié mon mot de passe"\n- textbox "Identifiant"\n- button "Envoyer"'
+    renamed = form.replace("Envoyer", "Transmettre")
+    store.save(journey="R1", test="test_old", browser="chromium", step_id="a", run_id="before",
+               screens=[Screen("/mot-de-passe-oublie", form)])
+    store.save(journey="R1", test="test_new", browser="chromium", step_id="b", run_id="now",
+               screens=[Screen("/mot-de-passe-oublie", renamed)])
+    found = store.same_screen("chromium", "/mot-de-passe-oublie", renamed, "J2.2b", "test_b", "now")
+    assert found is not None and found.run_id == "before" and found.screens[0].snapshot == form
+
+
+def test_store_keeps_each_screen_once_with_when_it_was_snapshotted(tmp_path: Path) -> None:
+    store = AriaStore(tmp_path)
+    key = {"journey": "J2.2b", "test": "test_x", "browser": "chromium", "step_id": "s"}
+    store.save(run_id="r", screens=[Screen("/f", "form", 100.0), Screen("/f", "done", 0.0), Screen("/f", "form", 200.0)],
+               **key)
+    [(step, screens)] = store.kept("J2.2b", "test_x", "chromium").items()
+    assert step == "s" and [s.key for s in screens] == [("/f", "done"), ("/f", "form")]
+    assert screens[1].saved_at == 200.0 and screens[0].saved_at > 1e9, "a screen without a time gets the file's"
+
+
+def test_the_store_tells_a_test_s_variants_apart_but_not_its_browsers() -> None:
+    from types import SimpleNamespace
+
+    from fixtures.plugin.aria_snapshots import stored_test_name
+    item = SimpleNamespace(originalname="test_demande", callspec=SimpleNamespace(id="chromium-assistance-technique"))
+    assert stored_test_name(item, "chromium") == "test_demande[assistance-technique]"  # type: ignore[arg-type]
+    plain = SimpleNamespace(originalname="test_accueil", callspec=SimpleNamespace(id="webkit"))
+    assert stored_test_name(plain, "webkit") == "test_accueil"  # type: ignore[arg-type]
