@@ -4,8 +4,9 @@ A monitor pointed at a portal cannot create accounts (the cryptogram is a real c
 the portal's operator creates a few *test accounts* once, straight in its own database, and
 hands their credentials to the monitoring team. This command does that for the reference
 extranet, with no operator key and no HTTP: it writes to the SQLite database and appends each
-account to a credentials file (mode 0600, the format fixtures/target/accounts.py reads). It never
-prints an identifier or a password.
+account to a credentials file (mode 0600, the format fixtures/target/accounts.py reads), with the
+account's contact (nom, prénom, phone): the suite scrubs them from its outputs by value, so it must
+know them. It never prints an identifier, a password or a contact.
 
 Why the TOML is written by hand: the extranet never imports the suite or its libraries, and a
 JSON string (``json.dumps``) is a valid TOML basic string.
@@ -78,12 +79,16 @@ def add(args: argparse.Namespace) -> int:
         name = (args.name or "compte-{n}").format(n=n + args.first - 1)
         denomination = (args.denomination or "Compte de test {n}").format(n=n + args.first - 1)
         mailbox = args.mailbox.format(n=n + args.first - 1)
+        telephone = args.telephone or "06" + "".join(rng.choice(string.digits) for _ in range(8))
         establishments.append({"siret": args.siret or random_siret(rng), "denomination": denomination,
                                "account": {"identifiant": identifiant, "courriel": mailbox, "nom": args.nom,
-                                           "prenom": args.prenom, "civilite": args.civilite}})
+                                           "prenom": args.prenom, "civilite": args.civilite,
+                                           "telephone": telephone}})
         passwords[identifiant] = password
+        # the contact too: the suite scrubs a test account's personal data by value, so it must know it
         entries.append({"name": name, "identifiant": identifiant, "password": password,
-                        "siret": "", "mailbox": mailbox, "denomination": denomination})
+                        "siret": "", "mailbox": mailbox, "denomination": denomination,
+                        "nom": args.nom, "prenom": args.prenom, "telephone": telephone})
     try:
         valid = validate_seed({"establishments": establishments})
     except BadRequest as exc:
@@ -119,9 +124,10 @@ def main(argv: Sequence[str]) -> int:
     p.add_argument("--siret", default=None, help="the establishment's SIRET (default: a random valid one)")
     p.add_argument("--denomination", default=None, help="establishment name; {n} numbers them")
     p.add_argument("--name", default=None, help="label in reports (default compte-{n}); never a secret")
-    p.add_argument("--nom", default="Test")
-    p.add_argument("--prenom", default="Compte")
+    p.add_argument("--nom", default="Veilleur", help="the contact's last name (default Veilleur)")
+    p.add_argument("--prenom", default="Dominique", help="the contact's first name (default Dominique)")
     p.add_argument("--civilite", default="Madame")
+    p.add_argument("--telephone", default=None, help="the contact's phone (default: a random 06 number per account)")
     args = parser.parse_args(list(argv))
     if args.count < 1:
         parser.error("--count must be at least 1")

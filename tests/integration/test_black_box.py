@@ -52,15 +52,17 @@ def black_box(workdir: Path, mailpit: MailpitService, *extra: str) -> ExtranetSe
                           extra_args=extra)
 
 
-def add_accounts(db: Path, credentials: Path, count: int, first: int = 1) -> None:
+def add_accounts(db: Path, credentials: Path, count: int, first: int = 1, *extra: str) -> None:
     """``python -m extranet accounts add``: the operator's CLI, straight into the database."""
     proc = subprocess.run([sys.executable, "-m", "extranet", "accounts", "add", "--database", str(db),
                            "--credentials", str(credentials), "--mailbox", f"qa+{uuid.uuid4().hex[:8]}-{{n}}@sentinel.invalid",
-                           "--count", str(count), "--first", str(first)],
+                           "--count", str(count), "--first", str(first), *extra],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    for account in load_accounts(credentials):  # never printed
-        assert account.password not in proc.stdout + proc.stderr and account.identifiant not in proc.stdout
+    for account in load_accounts(credentials):  # never printed, nor the contact the file now holds
+        said = proc.stdout + proc.stderr
+        assert account.password not in said and account.identifiant not in said and account.siret not in said
+        assert account.nom and account.prenom and account.telephone and account.telephone not in said
 
 
 def target_file(tmp_path: Path, extranet: ExtranetService, mailpit: MailpitService, *, writes: bool,
@@ -449,3 +451,98 @@ def monitor_once_with(config: Path, tmp_path: Path) -> tuple[subprocess.Complete
 
 def runs_of_browsers(summary: dict) -> list[tuple[str, str, str]]:
     return [(r["journey"], r["browser"], r["final_outcome"]) for r in summary.get("runs", [])]
+
+
+# -- test accounts' personal data: in no output, the child logs included ----------------------------
+def personal_forms(credentials: Path) -> list[str]:
+    """Each account's SIRET (also as SIREN and spaced), dénomination, names, phone (also spaced
+    by pairs) and mailbox, written out here rather than asked of the code under test."""
+    values: list[str] = []
+    for a in load_accounts(credentials):
+        s, t = a.siret, a.telephone or ""
+        values += [s, s[:9], f"{s[:3]} {s[3:6]} {s[6:9]} {s[9:]}", a.mailbox, a.denomination or "", a.nom or "",
+                   a.prenom or "", t, " ".join(t[i:i + 2] for i in range(0, len(t), 2))]
+    return [v for v in values if v]
+
+
+def test_test_accounts_personal_data_reach_no_output_child_logs_included(tmp_path: Path, mailpit_service) -> None:
+    """A black box whose test account has a SIRET, dénomination, nom, prénom, phone and mailbox
+    (Mon espace shows the SIRET and dénomination; the mails greet the nom, go to the mailbox).
+    Cycle 1: J2.2a and J2.2b traced and passing. Cycle 2, the target relabelled so that both fail
+    on « Mon espace » (failure message, screen snapshot, trace and screenshot kept). Every file the
+    monitor, its children, the report, JUnit, the JSON summary and /metrics leave, and the
+    terminals, are searched for every form of that data (``support.leak_audit.scan``)."""
+    from support.leak_audit.scan import scan
+
+    from fixtures.secrets.artifacts import SecretRegistry
+    from monitor.export.exporter import ExporterServer, StoreCollector
+
+    out = tmp_path / "out"  # every output of the suite, and nothing of the target's
+    out.mkdir()
+    credentials = tmp_path / "accounts.toml"
+    lockout = ["--login-lockout-attempts", "20"]  # two cycles in a minute on one account: its quota is tested above
+    extranet = black_box(tmp_path / "x", mailpit_service, *lockout)
+    add_accounts(extranet.database, credentials, 1, 1, "--denomination", "Boulangerie Pâtissière Brisebois",
+                 "--nom", "Brisebois", "--prenom", "Gwendoline")
+    registry = SecretRegistry(personal_forms(credentials))
+    assert len(registry) >= 9, registry.values
+
+    def cycle(extranet: ExtranetService, n: int) -> subprocess.CompletedProcess:
+        target = target_file(tmp_path, extranet, mailpit_service, writes=True, credentials=credentials,
+                             login_lockout_attempts=20)
+        config = out / "monitor.toml"
+        config.write_text(f"""
+[run]
+journeys = ["J2.2a", "J2.2b"]
+browsers = ["chromium"]
+retries = 0
+cycle_timeout = "5m"
+extra_args = ["--target-config", "{target}", "--tracing=on", "--screenshot=on"]
+[store]
+path = "{out / 'monitor.db'}"
+artifacts_dir = "{out / 'artifacts'}"
+aria_snapshots_dir = "{out / 'aria-snapshots'}"
+""")
+        proc = monitor(config, "once", "--json", str(out / f"summary-{n}.json"), "--junit-xml", str(out / f"junit-{n}.xml"))
+        (out / f"terminal-{n}.txt").write_text(proc.stdout + proc.stderr)
+        return proc
+
+    try:
+        first = cycle(extranet, 1)
+    finally:
+        extranet.stop()
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    relabelled = start_extranet(tmp_path / "x", smtp_host=mailpit_service.smtp_host, smtp_port=mailpit_service.smtp_port,
+                                operator_key=None, database=extranet.database,
+                                extra_args=[*lockout, "--faults",
+                                            json.dumps({"label_overrides": {"Se déconnecter": "Quitter"}})])
+    try:
+        second = cycle(relabelled, 2)
+    finally:
+        relabelled.stop()
+    summary = json.loads((out / "summary-2.json").read_text())
+    assert second.returncode == 1 and {r["final_outcome"] for r in summary["runs"]} == {"failure"}, second.stdout[-3000:]
+    config = out / "monitor.toml"
+    report = monitor(config, "report", "--html", str(out / "report.html"))
+    (out / "report.txt").write_text(report.stdout + report.stderr)
+    exporter = ExporterServer(StoreCollector(out / "monitor.db"), "127.0.0.1", 0)
+    exporter.start()
+    try:
+        (out / "metrics.txt").write_text(httpx.get(f"http://127.0.0.1:{exporter.port}/metrics", timeout=30).text)
+    finally:
+        exporter.stop()
+
+    child_logs = sorted(out.joinpath("artifacts").rglob("child.log"))
+    traces = list(out.rglob("trace*.zip"))
+    assert len(child_logs) == 2 and traces and list(out.rglob("*.png")), (child_logs, traces)
+    assert "Mon espace" in "".join(p.read_text() for p in child_logs)  # the failures' screen is in the log
+    findings = scan([out], registry)
+    assert findings == [], "test accounts' personal data left behind:\n" + "\n".join(findings[:40])
+
+    # The scan finds the data where it would be: planted in a copy of a child log, as a log writes it.
+    account = load_accounts(credentials)[0]
+    planted = tmp_path / "planted" / "child.log"
+    planted.parent.mkdir()
+    planted.write_text(child_logs[0].read_text() + f"\nSIRET {account.siret[:3]} {account.siret[3:6]} "
+                       f"{account.siret[6:9]} {account.siret[9:]} — {account.prenom} {account.nom}\n")
+    assert len(scan([planted.parent], registry)) >= 1

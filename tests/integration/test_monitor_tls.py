@@ -5,12 +5,15 @@ Certificates are made here with ``openssl`` (a CA, a server certificate for 127.
 certificate), the password hashed with bcrypt. Checked: Prometheus scrapes (``up`` = 1, the metrics
 are there); without credentials and with a wrong password its targets fail with 401; plain HTTP to
 the TLS port gets a clear 400; urllib sees the same; with ``RequireAndVerifyClientCert`` a client
-without a certificate is refused at the handshake; a non-loopback ``--listen`` without the file warns.
+without a certificate is refused at the handshake; a non-loopback ``--listen`` without the file warns;
+``monitor run`` (its journeys played by the fake child) puts its exporter behind the same door.
 """
 from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 import shutil
 import signal
 import ssl
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+from support.fake_child import COMMAND
 from support.prometheus import PROMETHEUS, running_prometheus
 from support.synthetic import populate
 
@@ -147,6 +151,45 @@ def test_tls_and_basic_auth_over_the_wire(pki: Path, served: Serve) -> None:
     assert "CERTIFICATE_VERIFY_FAILED" in str(err.value)
     assert "(TLS, basic auth (1 user)" in served.stderr.read_text()
     assert PASSWORD not in served.stderr.read_text()
+
+
+def test_monitor_run_serves_its_pages_behind_the_same_door(pki: Path, tmp_path: Path) -> None:
+    """``monitor run --web.config.file``: between two cycles (1 h apart) its exporter answers only over
+    TLS and only with the password, on every path, as ``serve`` does."""
+    port = free_port()
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(f'[schedule]\ninterval = "1h"\njitter = 0\n[run]\njourneys = ["N1"]\nbrowsers = ["chromium"]\n'
+                   f'cycle_timeout = "20s"\nkill_grace = "1s"\ncommand = {json.dumps(list(COMMAND))}\n'
+                   f'[store]\npath = "{tmp_path / "m.db"}"\nartifacts_dir = "{tmp_path / "artifacts"}"\n'
+                   f'[exporter]\nlisten = "127.0.0.1:{port}"\n')
+    log = tmp_path / "run.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["FAKE_CHILD_SPEC"] = json.dumps({"journeys": ["N1"]})
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(cfg), "run", "--web.config.file",
+                             str(write_web_config(pki))], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=log.open("wb"))
+    try:
+        deadline = time.monotonic() + 60
+        while not re.search(r"cycle 1: \w+ in", log.read_text()) or "exporter listening" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)  # another process's log: polled, bounded
+        base = f"https://127.0.0.1:{port}"
+        for path in ("/", "/metrics", "/healthz"):
+            assert get(base + path, context=trusting(pki))[0] == 401, path
+            assert get(base + path, context=trusting(pki), auth=("prometheus", "wrong"))[0] == 401, path
+        status, _, body = get(base + "/", context=trusting(pki), auth=("prometheus", PASSWORD))
+        assert status == 200 and b"Extranet monitor" in body
+        status, _, body = get(base + "/metrics", context=trusting(pki), auth=("prometheus", PASSWORD))
+        assert status == 200 and b'extranet_journey_runs_total{' in body, body[:500]
+        assert get(f"http://127.0.0.1:{port}/metrics", auth=("prometheus", PASSWORD))[0] == 400
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert "(TLS, basic auth (1 user)" in log.read_text() and PASSWORD not in log.read_text()
 
 
 def test_client_certificates_when_the_file_requires_them(pki: Path, tmp_path: Path) -> None:

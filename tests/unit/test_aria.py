@@ -158,9 +158,22 @@ def test_baseline_closest_prefers_the_same_path_then_the_most_alike_screen() -> 
     assert baseline.closest("/ailleurs", failing) == Screen("/mot-de-passe-oublie", form)
 
 
-@pytest.mark.parametrize("text", ["a\x1bb", "a\u202eb", "a\nb", "a\u2028b"])
-def test_clean_name_removes_controls(text: str) -> None:
-    assert aria.clean_name(text) == "a b"
+@pytest.mark.parametrize(("text", "shown"), [("a\x1bb", "a\\x1bb"), ("a\u202eb", "a\\u202eb"), ("a\ud800b", "a\\ud800b"),
+                                             ("a\ufffeb", "a\\ufffeb"), ("a\nb", "a b"), ("a\u2028b", "a b")])
+def test_clean_name_shows_controls_as_escapes(text: str, shown: str) -> None:
+    """The target's names go through the one cleaner: an escape is visible, and a lone surrogate
+    (a name set from script) can still be written as UTF-8 (the doctor's JSON, the snapshot store)."""
+    assert aria.clean_name(text) == shown
+    assert aria.clean_name(shown) == shown
+    assert aria.clean_name("\x1b" * 100).endswith("…") and len(aria.clean_name("\x1b" * 100)) <= aria.MAX_NAME_CHARS
+
+
+def test_a_name_holding_line_separators_other_than_lf_is_one_element() -> None:
+    """Playwright writes C1 and U+2028 raw inside a quoted name: the element is still read (seen
+    missing from a hostile screen's diff when lines were split with str.splitlines)."""
+    snapshot = "- banner:\n  - 'link \"a\x85b\u2028c\x1cd \\u001b\"':\n    - /url: /x\n- button \"ok\""
+    assert [(e.role, e.name) for e in aria.parse(snapshot)] == [
+        ("banner", ""), ("link", "a\\x85b c\\x1cd \\x1b"), ("button", "ok")]
 
 
 def test_monitor_report_shows_the_screen_diff_beside_the_funnel_text_and_html() -> None:
