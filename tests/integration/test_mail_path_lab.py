@@ -23,6 +23,7 @@ import time
 from email.policy import SMTP
 from pathlib import Path
 from typing import Any, Iterator
+from xml.etree import ElementTree
 
 import dkim
 import pytest
@@ -117,12 +118,16 @@ def test_a_forged_verdict_claiming_the_gateway_is_removed(stack: MailStack) -> N
 
 # -- the journeys, as users run them ----------------------------------------------------------------
 def _target_file(folder: Path, stack: MailStack, extranet: ExtranetService, *, black_box: bool) -> Path:
-    # A black box allows six recovery requests for one account within minutes (--reset-rate-limit 0).
+    # The black box runs one account through six resets within minutes: it sets no recovery limit and no
+    # lockout (--reset-rate-limit 0 --login-lockout-attempts 0), and its config says so (the quota is tested
+    # in test_black_box.py).
+    extra = "recovery_rate_limit = 100\nlogin_lockout_attempts = 0\n" if black_box else ""
     return imap_target_file(folder, stack, extranet.base_url, operator_key=None if black_box else extranet.operator_key,
-                            plus_addressing=not black_box, extra="recovery_rate_limit = 100\n" if black_box else "")
+                            plus_addressing=not black_box, extra=extra)
 
 
-def _check(case: str, proc: subprocess.CompletedProcess[str], results: list[dict[str, Any]]) -> None:
+def _check(case: str, proc: subprocess.CompletedProcess[str], results: list[dict[str, Any]],
+           junit: Path | None = None) -> None:
     _profile, _hold, placement, outcome, pattern = CASES[case]
     assert len(results) == 1, proc.stdout[-3000:]
     result = results[0]
@@ -136,6 +141,13 @@ def _check(case: str, proc: subprocess.CompletedProcess[str], results: list[dict
         assert (path["spf"], path["dkim"], path["dmarc"], path["verdict"]) == ("pass", "pass", "pass", "ok")
     else:
         assert path["explanation"] in proc.stdout  # the terminal summary names what is not clean
+    if junit is not None:  # the JUnit property a CI shows: « kind: spf=… dkim=… dmarc=… · verdict: cause »
+        properties = {p.get("name"): p.get("value") for p in ElementTree.parse(junit).iter("property")}
+        auth = f'spf={path["spf"]} dkim={path["dkim"]} dmarc={path["dmarc"]}'
+        assert properties.get("mail_path") == f'{path["kind"]}: {auth} · {path["verdict"]}: {path["explanation"]}', \
+            (case, properties)
+        assert re.fullmatch(r"(\d+:(\d+s|\?)(\(\w+\))? ?)+", properties.get("mail_hops") or ""), (case, properties)
+        assert "@" not in str(properties) and OTHER_HOST not in junit.read_text(encoding="utf-8"), (case, properties)
 
 
 @pytest.fixture(scope="module")
@@ -161,11 +173,12 @@ def test_each_fault_is_explained_on_the_reference_extranet(case: str, stack: Mai
     try:
         proc, results = run_pytest(tmp_path, "journeys", "--target-config",
                                    str(_target_file(tmp_path, stack, reference, black_box=False)),
-                                   "--journey", "J2.2b", "--browser", "chromium")
+                                   "--journey", "J2.2b", "--browser", "chromium",
+                                   "--junitxml", str(tmp_path / "junit.xml"))
     finally:
         operator.set_faults({})
         stack.gateway.hold(0)
-    _check(case, proc, results)
+    _check(case, proc, results, tmp_path / "junit.xml")
 
 
 def test_each_fault_is_explained_on_a_black_box_with_a_test_account(stack: MailStack, tmp_path: Path) -> None:
@@ -181,7 +194,7 @@ def test_each_fault_is_explained_on_a_black_box_with_a_test_account(stack: MailS
         extranet = start_extranet(tmp_path / case, smtp_host=stack.postfix.smtp_host,
                                   smtp_port=stack.postfix.smtp_port, operator_key=None, database=database,
                                   extra_args=["--dkim-key", str(stack.dkim_key), "--faults", json.dumps(profile),
-                                              "--reset-rate-limit", "0"])
+                                              "--reset-rate-limit", "0", "--login-lockout-attempts", "0"])
         stack.gateway.hold(hold)
         try:
             if case == "clean":  # the test account, made by the extranet's own CLI, once
@@ -227,9 +240,13 @@ artifacts_dir = "{tmp_path / "artifacts"}"
         operator.set_faults({})
         operator.close()
     assert once.returncode == 0, once.stdout[-2000:] + once.stderr[-2000:]
-    report = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "report"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    report = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "report", "--html",
+                             str(tmp_path / "report.html")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert report.returncode == 0, report.stderr
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Cas n°3 « vos serveurs d'entreprise bloquent les messages »" in page, page[-3000:]
+    assert "in Junk: DKIM fail (body hash mismatch), DMARC quarantine; held 1" in page
+    assert "<td>fail 1</td>" in page and "@" not in page.split("<h2>Mail path", 1)[1]
     lines = [" ".join(line.split()) for line in report.stdout.splitlines()]
     assert "J2.2b Chromium 1 mails: spf pass 1 · dkim fail 1 · dmarc fail 1 1 warning(s)" in lines, report.stdout
     held = r"held 1[1-3] s at relay 2"  # HOLD_SECONDS, read from one-second Received stamps

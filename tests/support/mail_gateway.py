@@ -6,13 +6,19 @@ gateway over SMTP, and takes it back on a second smtpd that delivers to Dovecot 
 mail that reaches Postfix goes through here, whoever sent it — the extranet or a test injecting
 its own mail straight into the relay.
 
-Why a small Python gateway and not the OpenDKIM/OpenDMARC milters: the milters resolve through
-the system resolver on port 53 (OpenDMARC's SPF through libspf2, with no way to name another
-server), and the lab's DNS is a private dnsmasq on a free loopback port. Here dkimpy, pyspf and
-the DMARC lookup all go through dnspython's default resolver, pointed at that server. The same
-libraries real gateways build on (dkimpy is dkimpy-milter's core); ``authres`` writes the header
-(RFC 8601). DMARC evaluation itself (RFC 7489 §6.6: record, alignment, disposition) is written here
-in a few lines: no maintained PyPI library evaluates it against a chosen resolver.
+Why a small Python gateway and not the OpenDKIM/OpenDMARC milters (both in Debian): the lab's DNS
+is a private dnsmasq on a free loopback port, and OpenDMARC cannot be pointed at it. Debian's
+libopendmarc (1.4.2) looks DMARC records up with libresolv (``res_ninit``: ``/etc/resolv.conf``,
+port 53 only) and checks SPF with libspf2 on the same system resolver; using it would mean a lab DNS
+on port 53 and rewriting the machine's ``resolv.conf`` for every process of a shared machine.
+(OpenDKIM alone could be: Debian links it with libunbound, and ``ResolverConfiguration`` names an
+unbound file whose ``forward-addr`` takes ``127.0.0.1@PORT``; DKIM in a milter and DMARC here would
+be two gateways for one verdict.) Here dkimpy, pyspf and the DMARC lookup all go through dnspython's
+default resolver, pointed at that server: the libraries real gateways build on (dkimpy is
+dkimpy-milter's core); ``authres`` writes the header (RFC 8601). DMARC evaluation itself (RFC 7489
+§6.6: record, alignment, disposition) is written here in a few lines: ``authheaders`` evaluates it
+with a chosen DNS function, but reports a DKIM failure without its reason (« body hash mismatch »,
+what a mail administrator reads first) and no disposition.
 
 What a gateway does that this does too: it removes ``Authentication-Results`` that claim its own
 authserv-id (RFC 8601 §5: forged verdicts), rejects on ``p=reject`` (550), marks ``p=quarantine``
