@@ -7,7 +7,9 @@ duration is its record's ``duration_seconds`` (setup + call + teardown: the snap
 page loads and step ends, and the store written at teardown, are all inside). The first test of
 each child pays the session's start-up (extranet, Mailpit, browser launch) and is a warm-up,
 left out. Prints per engine the median of each mode over every measured journey run and the
-relative cost; the target is ≤ 10 %. Beside it, a paired figure that the machine's load drift
+relative cost; the target is ≤ 10 %. Each engine first runs once with snapshots on an empty
+store (every page load snapshotted: a first run, or a screen's daily refresh): printed apart as
+the cold figure, the store then kept for the measured runs (the steady state a monitor lives in). Beside it, a paired figure that the machine's load drift
 does not blur: the share of each journey spent inside the snapshot calls themselves
 (``-p bench.aria_timing``), an upper bound of their cost (page-load snapshots run in Playwright's
 event greenlet while the journey waits on the browser).
@@ -65,6 +67,7 @@ def main() -> None:
         for browser in browsers:
             durations: dict[tuple[bool, str], list[float]] = defaultdict(list)
             shares: dict[str, list[float]] = defaultdict(list)
+            cold = run_once(browser, True, Path(tmp), args.journeys)  # empty store: every load snapshotted
             for rep in range(args.reps):
                 for snapshots in ((True, False) if rep % 2 == 0 else (False, True)):
                     for test, (seconds, inside) in run_once(browser, snapshots, Path(tmp), args.journeys).items():
@@ -80,6 +83,10 @@ def main() -> None:
                     continue
                 m_with, m_without = statistics.median(with_), statistics.median(without)
                 ratios.append(m_with / m_without)
+                if test in cold:
+                    print(f"{browser} {test}: cold store (every page load snapshotted) {cold[test][0]:.2f} s, "
+                          f"{100 * (cold[test][0] / m_without - 1):+.1f} % over the median without; inside snapshot "
+                          f"calls {100 * cold[test][1] / cold[test][0]:.1f} %", flush=True)
                 print(f"{browser} {test}: median {m_with:.2f} s with snapshots, {m_without:.2f} s without "
                       f"(n={len(with_)}/{len(without)}): {100 * (m_with / m_without - 1):+.1f} %; inside snapshot "
                       f"calls: median {100 * statistics.median(shares[test]):.1f} % of the journey", flush=True)

@@ -86,11 +86,19 @@ def timings_from(first_attempts: Iterable[tuple[int, JourneyResult]], browsers: 
     return TimingsData(rows, compare_browsers(times, browsers or sorted({t.browser for t in times}), alpha))
 
 
+def seconds_text(value: float) -> str:
+    """A measured time that never reads as 0: "1.51s", "240ms", "3ms", "0.4ms" (a local TTFB is a few ms,
+    and "0.00s" would say "instant", a claim nobody measured)."""
+    if value >= 1.0:
+        return f"{value:.2f}s"
+    return f"{value * 1000:.0f}ms" if value >= 0.0095 else f"{value * 1000:.1f}ms"
+
+
 def _figure(row: TimingRow, figure: str) -> str:
     if figure not in row.figures:
         return "—"
     value = row.figures[figure]
-    return f"{value:.3f}" if figure == "cls" else f"{value:.2f}s"
+    return f"{value:.3f}" if figure == "cls" else seconds_text(value)
 
 
 def _missing_notes(rows: Sequence[TimingRow]) -> list[str]:

@@ -17,7 +17,7 @@ from support.child_pytest import run_pytest
 from fixtures.core.aria_store import DIR_ENV, AriaStore
 from fixtures.core.engine_names import display_name
 from fixtures.core.signature import change_lines
-from fixtures.core.steps import ACCUEIL_LIENS_AFFICHES
+from fixtures.core.steps import ACCUEIL_LIENS_AFFICHES, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
 from fixtures.engines.resolve import resolve_engine
 
 pytestmark = pytest.mark.integration
@@ -74,10 +74,38 @@ def test_renamed_labels_are_named_in_the_failure_diff_on_every_engine(tmp_path: 
         assert set(EXPECTED) <= {v for k, v in props.items() if k.startswith("failure_screen_change")}, props
         assert f"{display_name(browser)} ×1 [R1]" in proc.stdout
     assert all(change in proc.stdout for change in EXPECTED), "the terminal summary names each change"
-    # The failing run's good steps (the home page opened) replaced their snapshots; the failed step kept its own.
-    after = {p: p.read_text(encoding="utf-8") for p in AriaStore(snapshots / "reference").files()}
-    assert any("Valider la connexion" in text for p, text in after.items() if p.stem == "open_home")
-    assert not any("Valider la connexion" in text for p, text in after.items() if p.stem == ACCUEIL_LIENS_AFFICHES.id)
+    # A failing test keeps nothing, not even its passing steps' screens (the renamed home page would be
+    # the next failure's baseline, and its diff empty).
+    after = [p.read_text(encoding="utf-8") for p in AriaStore(snapshots / "reference").files()]
+    assert len(after) == len(stored) and not any("Valider la connexion" in text for text in after)
+
+
+@pytest.mark.skipif(not engines("chromium"), reason="needs at least Chromium")
+def test_a_form_the_step_only_crosses_is_compared_with_its_own_good_copy(tmp_path: Path) -> None:
+    """J2.2b's step « open the mailed link, choose the new password » crosses the new-password form
+    between the link and « Mot de passe modifié »: its copy, snapshotted at its load, is the baseline
+    (not the « Mot de passe modifié » screen at the same address). One old name on two elements
+    (the heading and the field's label) and the button, renamed at once."""
+    browsers = engines("chromium", "firefox", "webkit")
+    snapshots = tmp_path / "aria"
+    journey = ["journeys/test_j2_2b_mot_de_passe_oublie.py", *[a for b in browsers for a in ("--browser", b)]]
+    where = tmp_path / "good"
+    where.mkdir()
+    proc, results = run_pytest(where, *journey, env={DIR_ENV: str(snapshots)})
+    assert [r["outcome"] for r in results] == ["success"] * len(browsers), proc.stdout[-3000:]
+    where = tmp_path / "relabelled"
+    where.mkdir()
+    renames = {"Valider": "Enregistrer", "Nouveau mot de passe": "Choisissez votre mot de passe"}
+    proc, results = run_pytest(where, *journey, env={DIR_ENV: str(snapshots),
+                                                     "EXTRANET_FAULTS": json.dumps({"label_overrides": renames})})
+    for result in results:
+        [signature] = result["signatures"]
+        assert signature["step_id"] == OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE.id, signature
+        assert "the same browser" in signature["screen_baseline"], signature
+        said = [line.strip() for line in change_lines(signature)[1:]]
+        assert said == ["heading « Nouveau mot de passe » → heading « Choisissez votre mot de passe »",
+                        "textbox « Nouveau mot de passe » → textbox « Choisissez votre mot de passe »",
+                        "button « Valider » → button « Enregistrer »"], (result["browser"], said)
 
 
 @pytest.mark.skipif(len(engines("chromium", "firefox")) < 2, reason="needs Chromium and Firefox")

@@ -17,13 +17,18 @@ from fixtures.engines.resolve import resolve_engine
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-RENAMES = {"Envoyer": "Transmettre", "Identifiant": "Votre identifiant", "Créer mon espace": "Ouvrir un espace"}
+RENAMES = {"Envoyer": "Transmettre", "Identifiant": "Votre identifiant", "Créer mon espace": "Ouvrir un espace",
+           # two fields of one form: alone, « Courriel » is nearer « Numéro SIRET » than « Adresse électronique »
+           "N° de SIRET": "Numéro SIRET", "Courriel": "Adresse électronique"}
 #: (page object, expected element) → the renamed element that must be its first candidate.
 EXPECTED = {("MotDePasseOubliePage", "button", "Envoyer"): ("button", "Transmettre"),
             ("IdentifiantOubliePage", "button", "Envoyer"): ("button", "Transmettre"),
             ("MotDePasseOubliePage", "textbox", "Identifiant"): ("textbox", "Votre identifiant"),
             ("AccueilPage", "textbox", "Identifiant"): ("textbox", "Votre identifiant"),
-            ("CreationEspacePage", "heading", "Créer mon espace"): ("heading", "Ouvrir un espace")}
+            ("CreationEspacePage", "heading", "Créer mon espace"): ("heading", "Ouvrir un espace"),
+            **{(screen, "textbox", old): ("textbox", new) for old, new in RENAMES.items() if old in ("N° de SIRET", "Courriel")
+               for screen in ("IdentifiantOubliePage", "AssistancePage", "AssistancePage(technique=True)")},
+            ("CreationEspacePage", "textbox", "N° de SIRET"): ("textbox", "Numéro SIRET")}
 
 
 def doctor(tmp_path: Path, browsers: list[str], faults: dict | None = None) -> tuple[subprocess.CompletedProcess, list]:

@@ -18,7 +18,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from support.child_pytest import run_pytest
 
 from fixtures.core.contract import parse_result
-from fixtures.core.steps import CLIQUER_IDENTIFIANT_OUBLIE, CLIQUER_MOT_DE_PASSE_OUBLIE
+from fixtures.core.steps import (
+    CAS_1_ACTIVER,
+    CAS_1_CREER,
+    CAS_1_RENSEIGNER,
+    CLIQUER_IDENTIFIANT_OUBLIE,
+    CLIQUER_MOT_DE_PASSE_OUBLIE,
+    ETAPE_2,
+)
 from monitor.budgets import Budgets
 from monitor.cycle.classify import aggregate
 from monitor.export import metrics
@@ -84,3 +91,22 @@ def test_a_slow_endpoint_for_firefox_is_named_at_its_step_by_report_and_metrics(
                   if s.name == metrics.PAGE_LOAD.name + "_count" and s.labels["step"] == SLOW
                   and s.labels["figure"] == "ttfb"}
     assert ttfb_count == {"chromium": CYCLES, "firefox": CYCLES}
+
+
+def test_each_step_that_loads_a_page_has_its_figures_and_a_step_that_loads_none_has_none(tmp_path: Path) -> None:
+    """J1 in Chromium and WebKit (the inspector route): every step after the first that loads a
+    document gets its figures, found through Playwright's navigation events (a step without one is
+    not read at all, to keep collection cheap); « renseigner » only fills a form and has none."""
+    proc, raw = run_pytest(tmp_path, "journeys/test_j1_etablissement_inconnu.py", "--browser", "chromium",
+                           "--browser", "webkit")
+    records = [parse_result(r) for r in raw if r["outcome"] != "unavailable"]  # WebKitGTK may be missing
+    assert proc.returncode == 0 and records, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for r in records:
+        loads = {s.id: s.page_load for s in r.steps}
+        assert loads[CAS_1_RENSEIGNER.id] is None, (r.browser, loads)  # fills a form: no document
+        # Each submits a form and lands on a new page. « Valider » (ETAPE_2) ends on the click: Chromium's
+        # click waits for the navigation to commit, WebKitGTK's over the inspector does not, so there the
+        # new page loads after the step's end and is nobody's (README § Timings).
+        for step in (ETAPE_2, CAS_1_CREER, CAS_1_ACTIVER)[r.browser == "webkit":]:
+            load = loads[step.id]
+            assert load is not None and load.ttfb_seconds is not None and load.problems() == [], (r.browser, step.id)

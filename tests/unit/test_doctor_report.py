@@ -5,7 +5,16 @@ import re
 from pathlib import Path
 
 from fixtures.core.aria import parse
-from fixtures.core.doctor_report import Candidate, DoctorReport, ElementCheck, ScreenCheck, closest, healthy, render
+from fixtures.core.doctor_report import (
+    Candidate,
+    DoctorReport,
+    ElementCheck,
+    ScreenCheck,
+    closest,
+    closest_on_screen,
+    healthy,
+    render,
+)
 from pages import ecrans
 from pages.base import Attendu
 
@@ -25,6 +34,18 @@ def test_closest_prefers_the_unclaimed_element_of_the_same_role_even_when_its_na
 def test_closest_offers_another_role_only_for_a_very_similar_name() -> None:
     found = closest("button", "Envoyer un message", SCREEN, claimed=[("button", "Transmettre"), ("button", "Annuler")])
     assert ("link", "Envoyer un message") in [(c.role, c.name) for c in found]
+
+
+def test_two_fields_renamed_on_one_form_each_get_their_own_new_name_first() -> None:
+    """Alone, « Courriel » is a little closer to « Numéro SIRET » (0.30) than to « Adresse électronique »
+    (0.29); paired across the screen, « N° de SIRET » takes « Numéro SIRET » and « Courriel » the other."""
+    form = parse('- heading "J\'ai oublié mon identifiant" [level=1]\n- textbox "Numéro SIRET"\n'
+                 '- textbox "Adresse électronique"\n- button "Envoyer"')
+    missing = [("textbox", "N° de SIRET"), ("textbox", "Courriel")]
+    assert closest("textbox", "Courriel", form)[0].name == "Numéro SIRET"
+    siret, courriel = closest_on_screen(missing, form, claimed=[("button", "Envoyer")])
+    assert siret[0].name == "Numéro SIRET" and courriel[0].name == "Adresse électronique", (siret, courriel)
+    assert [c.name for c in courriel] == ["Adresse électronique", "Numéro SIRET"], "the others still follow"
 
 
 def report(missing: bool) -> DoctorReport:

@@ -20,7 +20,7 @@ from monitor.cycle.runner import CycleReport
 from monitor.export import metrics
 from monitor.export.exporter import StoreCollector, make_registry
 from monitor.export.push import build_registry
-from monitor.report.timings_section import timings_from, timings_text
+from monitor.report.timings_section import seconds_text, timings_from, timings_text
 from monitor.store.results_db import Store
 
 STEP_START = 1_700_000_000.0  # epoch seconds; documents' origins are epoch milliseconds
@@ -106,7 +106,13 @@ def test_the_record_round_trips_and_the_report_shows_dashes_with_the_engines_rea
     assert webkit_row.split()[-3:] == ["—", "—", "—"] and "0.000" not in webkit_row, webkit_row
     assert "— WebKit: CLS, INP, LCP — not exposed by webkit" in text
     chromium_row = next(line for line in text.splitlines() if "Chromium" in line and "Aller sur" in line)
-    assert chromium_row.split()[-3:] == ["0.24s", "0.000", "—"]  # a measured zero shift; no interaction
+    assert chromium_row.split()[-3:] == ["240ms", "0.000", "—"]  # a measured zero shift; no interaction
+
+
+@pytest.mark.parametrize("seconds, text", [(1.509, "1.51s"), (0.24, "240ms"), (0.0095, "10ms"), (0.003, "3.0ms"),
+                                           (0.0004, "0.4ms")])
+def test_a_measured_time_is_never_shown_as_zero(seconds: float, text: str) -> None:
+    assert seconds_text(seconds) == text  # WebKit's local TTFB (3 ms) once read "0.00s"
 
 
 def test_the_store_observes_measured_figures_and_counts_the_missing_ones(tmp_path: Path) -> None:
