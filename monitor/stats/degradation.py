@@ -34,6 +34,8 @@ MIN_BASELINE = 86400.0  # less history than this: no bet (e = 1)
 Z = 0.5  # upper confidence bound of the baseline, in standard errors
 MIN_RISE = 0.05  # the alternative: the failure rate doubled, and at least this much higher
 ARL_SECONDS = 5 * 86400.0  # guaranteed mean time to a false alarm (measured: ~0.4 spells a month, README)
+RISING = 0.5  # "on its way": evidence at least threshold ** RISING (the split's line, and the alert's hold line)
+QUIET_SECONDS = 2 * 86400.0  # an alert ends after this long with the evidence never on its way
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,12 @@ def degradation_series(cycles, browsers, interval: float  # type: ignore[no-unty
     """
     from monitor.stats.alert_state import Hysteresis, alert_states
     d = Detector.for_schedule(interval)
-    h = Hysteresis.for_threshold(d.log_threshold, interval)
+    # The CUSUM restarts from 1 whenever the evidence falls under it, so under a steady rate it makes
+    # short excursions many times a day: with the comparison's hold line (threshold ** 0.2, e ≈ 3.4)
+    # a false alarm never met a quiet day and stayed on for weeks (22 % of the time at 15 %). Here
+    # the hold line is the "on its way" line, and the quiet period two days (the trailing week's
+    # baseline absorbs a real rise within days; one day ended 20 % of true incidents twice).
+    h = Hysteresis.for_threshold(d.log_threshold, interval, hold_fraction=RISING, quiet_seconds=QUIET_SECONDS)
     log_ms, states = {}, {}
     for b in browsers:
         f, n = browser_counts(cycles, b)
@@ -140,7 +147,7 @@ def degradation_series(cycles, browsers, interval: float  # type: ignore[no-unty
         states[b] = alert_states(log_ms[b], h)
     if not browsers:
         return log_ms, states, {}, np.zeros(len(cycles), dtype=bool)
-    per, target = split_series(states, {b: log_ms[b] >= d.log_threshold / 2 for b in browsers})
+    per, target = split_series(states, {b: log_ms[b] >= RISING * d.log_threshold for b in browsers})
     return log_ms, states, per, target
 
 
@@ -203,8 +210,10 @@ def sentence(r: BrowserDegradation) -> str:
     from monitor.stats.browser_difference import _e, _when
     name = display_name(r.browser)
     if r.alarm:
+        state = (f"evidence {_e(r.evidence)} ≥ {_e(r.threshold)}" if r.evidence >= r.threshold else
+                 f"evidence {_e(r.evidence)} under {_e(r.threshold)} now, the alert held until two quiet days")
         return (f"{name} fails more often than it used to: {_pct(r.recent)} since {_when(r.since_at)} against "
-                f"{_pct(r.baseline)} before (evidence {_e(r.evidence)} ≥ {_e(r.threshold)}).")
+                f"{_pct(r.baseline)} before ({state}).")
     return f"{name}: no change against its own past (evidence {_e(r.evidence)} < {_e(r.threshold)})."
 
 

@@ -102,14 +102,17 @@ def test_an_old_alarm_held_through_its_quiet_day_does_not_make_a_new_one_the_tar
 def test_the_exported_browser_alert_is_one_spell_a_month_at_most_under_equal_rates() -> None:
     """Through ``degradation_series`` (what /metrics and the report read): a month at equal 10 % after a
     week of baseline, per browser: alert spells as rare as the detector's own alarms (≤ 1 a month)."""
-    spells_seen = []
+    spells_seen, time_on = [], []
     for seed in range(6):
         cycles = history(lambda i: {"chromium": 0.1, "firefox": 0.1}, 96 * 37, seed=100 + seed)
         _m, states, per, _t = degradation_series(cycles, ["chromium", "firefox"], 900.0)
         for b in ("chromium", "firefox"):
             assert spells(per[b][672:]) <= spells(states[b][672:])  # never more spells than the detector's
             spells_seen.append(int(spells(per[b][672:])))
+            time_on.append(float(per[b][672:].mean()))
     assert np.mean(spells_seen) <= 1.0, spells_seen
+    # ...and a false alarm ends: not held for weeks by the CUSUM's everyday excursions.
+    assert np.mean(time_on) <= 0.12, time_on
 
 
 def history(rates_at, cycles: int, seed: int) -> list[CycleOutcomes]:
