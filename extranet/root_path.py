@@ -9,11 +9,15 @@ containers do) and sets the ASGI ``root_path`` so Starlette routes the rest unch
 cookie path, static files, mail links) uses ``Settings.root_path`` through ``rendering``.
 
 The path is matched without regard to case (public guides write ``/APARTS/``), but everything
-the extranet generates uses the spelling it was given.
+the extranet generates uses the spelling it was given, and a request in another case is sent
+there (308, the rest of the URL kept): browsers compare a cookie's ``Path`` with case, so a page
+served at ``/APARTS/…`` would not get the session cookie (``Path=/aparts``) back, and its next
+form would answer « Session expirée » (seen with ``base_url = …/APARTS/``).
 """
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -42,6 +46,7 @@ class RootPath:
         self.app, self.root_path = app, root_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        asked: str = scope.get("path", "")  # with its path parameters, for a redirect to keep them
         if scope["type"] in ("http", "websocket") and ";" in scope["path"]:
             scope = {**scope, "path": without_path_parameters(scope["path"])}
         if scope["type"] not in ("http", "websocket") or not self.root_path:
@@ -54,9 +59,11 @@ class RootPath:
             response = PlainTextResponse(f"Not Found: this server serves {self.root_path}/ only", status_code=404)
             await response(scope, receive, send)
             return
-        if not rest and scope["type"] == "http":
+        if scope["type"] == "http" and (not rest or given != self.root_path):
             query = scope.get("query_string", b"").decode("latin-1")
-            location = f"{self.root_path}/" + (f"?{query}" if query else "")
+            below = asked[len(self.root_path):]  # /APARTS → /aparts/; /APARTS/x;jsessionid=… → /aparts/x;…
+            below = below if below.startswith("/") else "/" + below  # /aparts;jsessionid=… → /aparts/;…
+            location = quote(self.root_path + below, safe="/;=%:@!$&'()*+,~-._") + (f"?{query}" if query else "")
             await RedirectResponse(location, status_code=308)(scope, receive, send)
             return
         await self.app({**scope, "root_path": scope.get("root_path", "") + given}, receive, send)

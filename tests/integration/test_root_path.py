@@ -121,11 +121,15 @@ def test_the_proxy_hands_each_browser_its_own_session(aparts: Aparts) -> None:
     assert all(cookies) and cookies[0] != cookies[1], "the proxy gave a new visitor another's session"
 
 
-def test_the_root_path_alone_is_sent_under_it_and_its_case_is_not_compared(aparts: Aparts) -> None:
+def test_the_root_path_alone_is_sent_under_it_and_another_case_to_its_spelling(aparts: Aparts) -> None:
     response = httpx.get(f"{aparts.origin}{PREFIX}?x=1")
     assert response.status_code == 308 and response.headers["location"] == f"{PREFIX}/?x=1"
-    upper = httpx.get(f"{aparts.origin}/APARTS/mot-de-passe-oublie")  # the proxy, like ProxyPass, compares case
-    assert upper.status_code == 200 and f'action="{PREFIX}/mot-de-passe-oublie"' in upper.text
+    # another case is sent to the spelling the portal writes (its cookie path is compared with case);
+    # straight to the extranet: the proxy, like ProxyPass, compares case
+    upper = httpx.get(f"{aparts.origin}/APARTS/mot-de-passe-oublie?x=1")
+    assert upper.status_code == 308 and upper.headers["location"] == f"{PREFIX}/mot-de-passe-oublie?x=1"
+    followed = httpx.get(f"{aparts.origin}/Aparts/mot-de-passe-oublie", follow_redirects=True)
+    assert followed.status_code == 200 and f'action="{PREFIX}/mot-de-passe-oublie"' in followed.text
 
 
 def test_the_mailed_reset_link_is_under_the_public_path(aparts: Aparts, mailpit: MailpitClient) -> None:
@@ -147,20 +151,33 @@ def test_the_mailed_reset_link_is_under_the_public_path(aparts: Aparts, mailpit:
 
 
 # -- journeys through the proxy; a target whose links leave its path --------------------------------
-def target_toml(tmp_path: Path, base_url: str, mailpit_url: str) -> Path:
+def target_toml(tmp_path: Path, base_url: str, mailpit_url: str, slash: bool = True) -> Path:
     toml = tmp_path / "target.toml"
-    toml.write_text(f'[target]\nbase_url = "{base_url}/"\nreference = true\n'
+    toml.write_text(f'[target]\nbase_url = "{base_url}{"/" if slash else ""}"\nreference = true\n'
                     f'operator_key = "{OPERATOR_KEY}"\nmailpit_url = "{mailpit_url}"\n')
     return toml
 
 
+@pytest.fixture(scope="module")
+def aparts_direct(workdir: Path, mailpit_service: MailpitService) -> Iterator[ExtranetService]:
+    """The reference under /aparts/ with no proxy in front (its mail links on its own origin)."""
+    extranet = start_extranet(workdir / "direct", smtp_host=mailpit_service.smtp_host,
+                              smtp_port=mailpit_service.smtp_port, operator_key=OPERATOR_KEY, root_path=PREFIX)
+    yield extranet
+    extranet.stop()
+
+
 @needs_chromium
-def test_journeys_pass_through_a_plain_prefix_proxy(tmp_path: Path, aparts: Aparts,
-                                                    mailpit_service: MailpitService) -> None:
+@pytest.mark.parametrize("given", ["proxy /aparts/", "proxy /aparts", "direct /APARTS/"])
+def test_journeys_pass_under_the_path_as_given(tmp_path: Path, aparts: Aparts, aparts_direct: ExtranetService,
+                                               mailpit_service: MailpitService, given: str) -> None:
     """Read-only R1, creation J1 (activation link) and J2.2b (reset link, login, logout) in a
-    real Chromium, the target given as the proxy's ``/aparts/``: every page object, link check,
-    redirect, mail link, operator call and cookie goes through the path."""
-    toml = target_toml(tmp_path, aparts.proxy_url, mailpit_service.http_url)
+    real Chromium, ``base_url`` as a user writes it: the proxy's ``/aparts/`` or ``/aparts``, or
+    the guides' ``/APARTS/`` straight to the portal. Every page object, link check, redirect,
+    mail link, operator call and cookie goes through the path."""
+    where, path = given.split()
+    origin = aparts.proxy_url.removesuffix(PREFIX) if where == "proxy" else aparts_direct.base_url.removesuffix(PREFIX)
+    toml = target_toml(tmp_path, origin + path.rstrip("/"), mailpit_service.http_url, slash=path.endswith("/"))
     proc, results = run_pytest(tmp_path, "journeys", "--target-config", str(toml), "--browser", "chromium",
                                "--journey", "R1", "--journey", "J1", "--journey", "J2.2b")
     assert proc.returncode == 0, proc.stdout[-4000:]

@@ -12,6 +12,7 @@ from fixtures.core.doctor_report import (
     ScreenCheck,
     closest,
     closest_on_screen,
+    diagnose,
     healthy,
     render,
 )
@@ -85,3 +86,17 @@ def test_no_page_object_spells_a_role_and_name_outside_its_declared_expectations
                for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                if re.search(r"get_by_role\(\s*\"[^\"]+\"\s*,\s*name=\s*\"|get_by_label\(\s*\"", line)]
     assert spelled == []
+
+
+def test_a_target_down_or_a_base_url_without_the_portal_s_path_is_said_once_per_engine() -> None:
+    down = DoctorReport("chromium", "http://127.0.0.1:1/aparts/", (
+        ScreenCheck("AccueilPage", False, error="could not open it: Page.goto: net::ERR_CONNECTION_REFUSED"),
+        ScreenCheck("MonEspacePage", False, not_opened="needs a login")))
+    assert diagnose(down) == ("the target could not be reached (could not open it: Page.goto: net::ERR_CONNECTION_REFUSED): "
+                              "is it up, and is base_url http://127.0.0.1:1/aparts/ right?")
+    assert "  => the target could not be reached" in "\n".join(render([down]))
+    lost = DoctorReport("firefox", "http://127.0.0.1:8000/", (
+        ScreenCheck("AccueilPage", True, "/", 404, "the page shows no level-1 heading",
+                    (ElementCheck("heading", "Extranet activité partielle", False),)),))
+    assert "every screen answered HTTP 404 and showed none of its elements" in (diagnose(lost) or "")
+    assert diagnose(report(missing=True)) is None and diagnose(report(missing=False)) is None
