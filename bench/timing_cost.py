@@ -10,7 +10,8 @@ collection off both times). A journey's time is its record's ``duration_seconds`
 
 Printed per engine: the medians with and without collection, the Hodges–Lehmann estimate of the
 paired difference (on − off) with its 95 % Wilcoxon signed-rank interval, and both as a share of
-the median without collection (the target: ≤ 5 %), with the machine's load before and after.
+the median without collection (the target: ≤ 5 %), and the time spent in the collection's own
+calls (``bench.page_timings_alternate`` times them), with the machine's load before and after.
 
     .venv/bin/python -m bench.timing_cost                                   # 3 engines, 8 pairs each
     .venv/bin/python -m bench.timing_cost --browser chromium --pairs 16 --rounds 2
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import tempfile
@@ -39,27 +41,35 @@ def collected(record: dict[str, Any]) -> bool:
     return bool(record["steps"]) and record["steps"][0].get("page_load") is not None
 
 
-def session(browsers: list[str], pairs: int, test: str, out: Path) -> dict[str, list[tuple[float, float]]]:
-    """One pytest session; per engine, (seconds on, seconds off) of each pair of consecutive runs."""
+Pair = tuple[float, float, float]  # seconds with collection, without it, in the collection's own calls
+
+
+def session(browsers: list[str], pairs: int, test: str, out: Path) -> dict[str, list[Pair]]:
+    """One pytest session; per engine, (seconds on, seconds off, seconds in calls) of each pair of runs."""
     results = out / "results.json"
     argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "bench.page_timings_alternate",
             "--keep-duplicates", *[JOURNEY_FILE] * (1 + 2 * pairs), "-k", test, "--results-json", str(results),
             "--output", str(out / "output"), *[a for b in browsers for a in ("--browser", b)]]
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    calls = out / "calls.json"
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                          env={**os.environ, "BENCH_PAGE_TIMINGS_OUT": str(calls)})
     if proc.returncode != 0 or not results.exists():
         raise SystemExit(f"pytest failed ({proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in json.loads(results.read_text())["results"]:
         runs[record["browser"]].append(record)
-    out_pairs: dict[str, list[tuple[float, float]]] = {}
+    spent = json.loads(calls.read_text())
+    out_pairs: dict[str, list[Pair]] = {}
     for browser, records in runs.items():
+        in_calls = spent.get(browser, [])[1:]
         records = records[1:]  # the warm-up
         got = []
-        for a, b in zip(records[0::2], records[1::2], strict=False):
+        for i, (a, b) in enumerate(zip(records[0::2], records[1::2], strict=False)):
             if a["outcome"] != "success" or b["outcome"] != "success" or collected(a) == collected(b):
                 continue  # a failed run, or not one of each mode: no pair
             on, off = (a, b) if collected(a) else (b, a)
-            got.append((on["duration_seconds"], off["duration_seconds"]))
+            calls_on = in_calls[2 * i] if collected(a) else in_calls[2 * i + 1]
+            got.append((on["duration_seconds"], off["duration_seconds"], calls_on))
         out_pairs[browser] = got
     return out_pairs
 
@@ -73,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     browsers = args.browser or list(ENGINE_NAMES)
     banner("timing_cost")
-    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    pairs: dict[str, list[Pair]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="timing-cost-") as tmp:
         for round_ in range(args.rounds):
             for browser, got in session(browsers, args.pairs, args.test, Path(tmp) / f"r{round_}").items():
@@ -88,13 +98,16 @@ def main() -> None:
             print(f"{browser:<9} not run (engine unavailable here?)")
             continue
         with_, without = statistics.median(p[0] for p in got), statistics.median(p[1] for p in got)
-        shift = hodges_lehmann([on - off for on, off in got], 0.05)
+        shift = hodges_lehmann([on - off for on, off, _ in got], 0.05)
+        in_calls = statistics.median(p[2] for p in got)
         if shift is None:
             print(f"{browser:<9} {len(got):>5} {with_:>9.3f}s {without:>10.3f}s  too few pairs for a 95 % interval")
-            continue
-        print(f"{browser:<9} {len(got):>5} {with_:>9.3f}s {without:>10.3f}s "
-              f"{shift.estimate:>+9.3f}s [{shift.low:+.3f} to {shift.high:+.3f}] "
-              f"{shift.estimate / without:>+12.1%} [{shift.low / without:+.1%} to {shift.high / without:+.1%}]")
+        else:
+            print(f"{browser:<9} {len(got):>5} {with_:>9.3f}s {without:>10.3f}s "
+                  f"{shift.estimate:>+9.3f}s [{shift.low:+.3f} to {shift.high:+.3f}] "
+                  f"{shift.estimate / without:>+12.1%} [{shift.low / without:+.1%} to {shift.high / without:+.1%}]")
+        print(f"{'':<9} collection's own calls (init script installed, reads): median {in_calls * 1000:.1f} ms "
+              f"a journey = {in_calls / without:.1%} of the median without collection")
     banner("timing_cost", "end")
 
 
