@@ -5,7 +5,7 @@ One injected incident (Chromium starts failing most journeys) gives exactly one 
 to the browser team's receiver; when the history shows a quiet day, exactly one resolved
 notification follows. Inside a maintenance window the same incident notifies nobody, while the
 prober's alerts (never muted) still arrive. Only timings are shortened (scrape/evaluation 1 s,
-group_wait 1 s) and the receivers' URLs pointed at the test's webhook: routes, matchers, inhibit
+group_wait 1 s, keep_firing_for 20 s) and the receivers' URLs pointed at the test's webhook: routes, matchers, inhibit
 rules and time intervals are the shipped ones. Every wait is a poll or a queue read with a deadline.
 """
 from __future__ import annotations
@@ -42,6 +42,7 @@ HEALTHY = {"chromium": 0.98, "firefox": 0.98}
 INCIDENT = {"chromium": 0.05, "firefox": 0.98}
 ALERT = "ExtranetBrowserFailsMoreOften"
 DAY = 86400.0
+KEEP_FIRING = 20  # seconds: the rules' keep_firing_for in this test
 
 
 class Webhook:
@@ -113,6 +114,17 @@ def alertmanager_config(webhook: str, *, maintenance_now: bool) -> str:
     return yaml.safe_dump(config)
 
 
+def rules_for_test() -> str:
+    """The shipped rules with ``keep_firing_for`` shortened like the other timings (10m → 20s): it
+    still bridges a failed scrape, and the resolved notification comes 20 s after the gauge's 0."""
+    rules = yaml.safe_load((OPS / "prometheus" / "extranet-monitor.rules.yml").read_text())
+    kept = [r for g in rules["groups"] for r in g["rules"] if "keep_firing_for" in r]
+    assert kept, "no rule keeps firing through a failed scrape any more: review this test's timings"
+    for rule in kept:
+        rule["keep_firing_for"] = f"{KEEP_FIRING}s"
+    return yaml.safe_dump(rules, allow_unicode=True)
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict]:
     webhook = Webhook()
@@ -124,9 +136,11 @@ def stack(tmp_path: Path) -> Iterator[dict]:
                               "127.0.0.1", 0).start()
     am_port, prom_port = free_port(), free_port()
     (tmp_path / "alertmanager.yml").write_text(alertmanager_config(webhook.url, maintenance_now=False))
-    shutil.copy(OPS / "prometheus" / "extranet-monitor.rules.yml", tmp_path / "rules.yml")
+    (tmp_path / "rules.yml").write_text(rules_for_test())
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        # A scrape recomputes the verdicts whenever a cycle was written (≈ 0.5 s of CPU, seconds on
+        # a loaded machine): 2 s, not 1 s, so that scrapes do not time out while the test writes.
+        "global": {"scrape_interval": "2s", "scrape_timeout": "2s", "evaluation_interval": "1s"},
         "rule_files": ["rules.yml"],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]},
         "scrape_configs": [{"job_name": "extranet-monitor",
@@ -199,7 +213,7 @@ def test_one_incident_one_notification_then_resolved_and_muted_in_maintenance(st
     #    The next notification must be the resolved one (a second firing one would be read first).
     with Store.open_writer(db) as store:
         populate(store, cycles=4 * 96, end=now, journeys=JOURNEYS, rates=HEALTHY, probe_error_rate=0, seed=3)
-    resolved = webhook.next(time.monotonic() + 40, "the resolved notification")
+    resolved = webhook.next(time.monotonic() + 40 + KEEP_FIRING, "the resolved notification")
     assert resolved["receiver"] == "frontend" and alerts_in(resolved) == [(ALERT, "resolved", "chromium")], resolved
     control(db, webhook, "runner_crashed")  # nothing else was on its way
     # 3. Inside a maintenance window (reloaded config), the same incident notifies nobody...
@@ -229,7 +243,8 @@ def test_every_browser_degrading_is_one_target_notification_browser_alerts_inhib
     assert first["receiver"] == "extranet-oncall", first
     assert alerts_in(first) == [("ExtranetTargetDegraded", "firing", "")], first
     # Chromium also fails more often than Firefox (its gauge is 1): Alertmanager holds it, inhibited.
-    assert prom_value(prom, 'extranet_browser_difference_alert{browser="chromium",versus="firefox"}') == 1.0
+    poll(lambda: prom_value(prom, 'extranet_browser_difference_alert{browser="chromium",versus="firefox"}') == 1.0,
+         time.monotonic() + 30, "Chromium's difference gauge at 1")
     poll(lambda: am_has(am, ALERT, "suppressed"), time.monotonic() + 40, f"{ALERT} inhibited by the target's alert")
     control(db, webhook, "runner_crashed")  # no browser notification was on its way
     assert webhook.received.empty()
