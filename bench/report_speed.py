@@ -49,28 +49,49 @@ def rows_in(db: Path) -> int:
         return sum(1 for _ in store.results())
 
 
-def child(args: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one ``python -m monitor …`` child, its stdout discarded."""
+#: Run in the child: the monitor's CLI, then its own peak RSS (VmHWM of its address space) on stderr's last line.
+#: Why not wait4's ru_maxrss: it keeps the high-water mark of the image the child was forked from (this
+#: bench, a few hundred MB once the history is built), so it overstated the report by ~70 MB.
+_CHILD = ("import atexit, runpy, sys\n"
+          "atexit.register(lambda: sys.stderr.write([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]))\n"
+          "sys.argv = ['monitor', *sys.argv[1:]]\n"
+          "runpy.run_module('monitor', run_name='__main__', alter_sys=True)\n")
+
+
+def child(args: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MiB) of one ``python -m monitor …`` child, its stdout discarded.
+
+    CPU beside wall: on a loaded machine (CI, parallel work) the wall time says more about the
+    neighbours than about the report."""
     began = time.perf_counter()
-    proc = subprocess.Popen([PYTHON, "-m", "monitor", *args], cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([PYTHON, "-c", _CHILD, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"monitor {' '.join(args)} exited {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024  # Linux: KiB
+    lines = err.rstrip().splitlines()
+    if proc.returncode != 0 or not lines or not lines[-1].startswith("VmHWM"):
+        raise SystemExit(f"monitor {' '.join(args)} exited {proc.returncode}: {err[-2000:]}")
+    peak_kib = int(lines[-1].split()[1])
+    return wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024
 
 
-def scrapes(db: Path, n: int) -> list[float]:
+def scrapes(db: Path, n: int) -> tuple[list[float], float]:
+    """Wall seconds of each scrape over HTTP, and this process's CPU seconds per scrape (exporter
+    and client together: an upper bound of the exporter's)."""
     server = ExporterServer(StoreCollector(db, browsers=list(RATES)), "127.0.0.1", 0).start()
     try:
-        times = []
-        for _ in range(n + 1):
+        times, cpu = [], 0.0
+        for i in range(n + 1):
+            cpu_began = time.process_time()
             began = time.perf_counter()
             with urllib.request.urlopen(f"{server.url}/metrics", timeout=30) as response:
                 response.read()
             times.append(time.perf_counter() - began)
-        return times[1:]  # the first one warms imports and SQLite's page cache
+            cpu += (time.process_time() - cpu_began) if i else 0.0
+        return times[1:], cpu / n  # the first one warms imports, SQLite's page cache and the verdicts' cache
     finally:
         server.stop()
 
@@ -92,11 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"store: {db} ({db.stat().st_size / 2**20:.1f} MiB, {rows_in(db)} rows)", flush=True)
         for name, extra in (("report (text)", []), ("report --html", ["--html", str(Path(tmp) / "report.html")])):
             for i in range(args.repeat):
-                wall, rss = child(["report", "--db", str(db), *extra])
-                print(f"{name:<14} run {i + 1}: wall {wall:.2f} s, peak RSS {rss:.0f} MiB", flush=True)
-        times = scrapes(db, args.scrapes)
+                wall, cpu, rss = child(["report", "--db", str(db), *extra])
+                print(f"{name:<14} run {i + 1}: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss:.0f} MiB", flush=True)
+        times, cpu_each = scrapes(db, args.scrapes)
         print(f"/metrics scrape ({len(times)}): median {ms(statistics.median(times))}, "
-              f"p95 {ms(percentile(times, 95))}, max {ms(max(times))}", flush=True)
+              f"p95 {ms(percentile(times, 95))}, max {ms(max(times))}; CPU {ms(cpu_each)} a scrape", flush=True)
     banner("report_speed", "end")
     return 0
 

@@ -147,7 +147,7 @@ def test_real_launch_with_launch_options_reads_a_data_url_title(playwright, name
     if not engine.available:
         pytest.skip(f"{engine.name} unavailable: {engine.reason} (install: {engine.install_hint})")
     if engine.route == "inspector":
-        pytest.skip("WebKitGTK is not launched by Playwright: tests/test_webkitgtk.py drives it")
+        pytest.skip("WebKitGTK is not launched by Playwright: tests/integration/test_webkitgtk.py drives it")
     browser = getattr(playwright, name).launch(**engine.launch_options())
     try:
         page = browser.new_page()

@@ -1,7 +1,7 @@
 """HTTP-level integration tests of the reference extranet: every branch of PROCEDURE.md and
 every bad input, against the real server (``python -m extranet``) and a real Mailpit.
 
-Run: ``.venv/bin/python -m pytest tests/test_extranet_http.py`` (needs the ``mailpit`` binary).
+Run: ``.venv/bin/python -m pytest tests/integration/test_extranet_http.py`` (needs the ``mailpit`` binary).
 The servers are started once for this module on free ports (one pair per xdist worker).
 """
 from __future__ import annotations

@@ -152,7 +152,7 @@ def test_mailpit_killed_mid_cycle_is_a_probe_error_and_the_next_cycle_recovers(t
 
 
 BROWSER_KILLER = '''
-"""Temporary journey written by tests/test_fault_survival.py: its browser dies mid-journey."""
+"""Temporary journey written by tests/integration/test_fault_survival.py: its browser dies mid-journey."""
 import os
 import signal
 from pathlib import Path
@@ -191,7 +191,7 @@ def browser_main_pids():
 
 def test_le_navigateur_meurt_en_plein_parcours(page, journey):
     if os.environ.get("SURVIVAL_BROWSER_KILL") != "@TOKEN@":
-        pytest.skip("only run by tests/test_fault_survival.py")
+        pytest.skip("only run by tests/integration/test_fault_survival.py")
     with journey.step("Aller sur la page d'accueil"):
         ouvrir_l_accueil(page)
     with journey.step("Le processus du navigateur est tué (SIGKILL), puis le parcours continue"):

@@ -15,7 +15,7 @@ What it does, as a security reviewer would:
 5. tests itself: the same scan must flag secrets planted on purpose.
 
 Values that are not secrets are allowed by name (``ALLOWED_NAMES``), never by pattern.
-Run alone: ``.venv/bin/python -m pytest tests/test_leak_audit.py -s`` (prints its duration).
+Run alone: ``.venv/bin/python -m pytest tests/integration/test_leak_audit.py -s`` (prints its duration).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Fast and independent of the extranet: a page answers 422 with an alert, throws a TypeError when
 its form is submitted, logs a console error and loads a missing image. The full journey (with
-WebKit too) is tests/test_signature_capture.py.
+WebKit too) is tests/integration/test_signature_capture.py.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from monitor.stats.speed import StepTime, compare_browsers, hodges_lehmann
+from monitor.stats.speed import StepTime, _lower_critical, compare_browsers, hodges_lehmann
 
 VALIDER = "Ouvrir le lien et saisir deux fois le nouveau mot de passe"
 
@@ -85,3 +85,19 @@ def test_pairs_are_made_by_cycle_and_journey_and_too_few_pairs_give_no_interval(
     assert hodges_lehmann([0.1, 0.2, 0.3, 0.4, 0.5], alpha=0.05) is None  # 5 pairs cannot reach 95 %
     six = hodges_lehmann([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], alpha=0.05)
     assert six is not None and (six.low, six.estimate, six.high) == pytest.approx((0.1, 0.35, 0.6))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_hodges_lehmann_is_the_median_and_order_statistics_of_every_walsh_average(seed: int) -> None:
+    """The n²-free selection gives what sorting all the Walsh averages gives (ties included)."""
+    rng = np.random.default_rng(seed)
+    d = np.round(rng.normal(size=int(rng.integers(6, 60))), int(rng.integers(0, 3)))
+    i, j = np.triu_indices(d.size)
+    walsh = np.sort((d[i] + d[j]) / 2)
+    got = hodges_lehmann(list(d), alpha=0.05)
+    assert got is not None
+    c = _lower_critical(d.size, 0.05)  # Wilcoxon's critical rank
+    assert c is not None
+    assert got.estimate == pytest.approx(float(np.median(walsh)), abs=1e-12)
+    assert got.low == pytest.approx(float(walsh[c]), abs=1e-12)
+    assert got.high == pytest.approx(float(walsh[walsh.size - 1 - c]), abs=1e-12)

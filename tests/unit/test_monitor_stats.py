@@ -1,6 +1,10 @@
 """Statistics on published values: Wilson (Newcombe 1998) and Fisher (R / scipy)."""
 from __future__ import annotations
 
+import math
+import random
+from fractions import Fraction
+
 import pytest
 
 from monitor.stats.rates import Rate, compare, fisher_exact, format_p, holm, verdict, wilson_interval
@@ -45,6 +49,23 @@ def test_fisher_degenerate_tables_and_symmetry() -> None:
     assert fisher_exact(5, 0, 5, 0) == 1.0
     assert fisher_exact(10, 2, 3, 9) == pytest.approx(fisher_exact(3, 9, 10, 2))
     assert fisher_exact(10, 2, 3, 9) == pytest.approx(fisher_exact(2, 10, 9, 3))
+
+
+def _exact_fisher(a: int, b: int, c: int, d: int) -> Fraction:
+    """The definition, in exact integers: the sum of the tables no more likely than the observed one."""
+    r1, r2, c1 = a + b, c + d, a + c
+    weights = [math.comb(r1, x) * math.comb(r2, c1 - x) for x in range(max(0, c1 - r2), min(r1, c1) + 1)]
+    observed = weights[a - max(0, c1 - r2)]
+    return Fraction(sum(w for w in weights if w <= observed), math.comb(r1 + r2, c1))
+
+
+def test_fisher_in_log_space_matches_the_exact_definition() -> None:
+    rng = random.Random(7)
+    tables = [tuple(rng.randint(0, 40) for _ in range(4)) for _ in range(300)]
+    tables += [(5000, 300, 4700, 600), (23000, 800, 22500, 1300), (0, 9000, 3, 8997)]  # a month of runs
+    for t in tables:
+        if sum(t) and (t[0] + t[1]) and (t[2] + t[3]) and (t[0] + t[2]) and (t[1] + t[3]):
+            assert fisher_exact(*t) == pytest.approx(float(_exact_fisher(*t)), rel=1e-9, abs=1e-300), t
 
 
 def test_holm_adjustment() -> None:
