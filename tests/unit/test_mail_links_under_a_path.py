@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.mail.path import link_problem
 from fixtures.mail.source import Mail
 from fixtures.plugin.journey import JourneyRecord
 
@@ -32,3 +33,10 @@ def test_at_the_root_the_home_page_is_public_and_a_link_elsewhere_under_it_is_no
     record = JourneyRecord("J2", "chromium")
     record.mail(mail_linking("http://h:8080/", "http://h:8080/aparts/"), None, "http://h:8080/")
     assert "http://h:8080/aparts/" in record.secrets  # not the home page of a target at the root
+
+
+@pytest.mark.parametrize("base_url", ["http://h:8080/aparts", "http://h:8080/APARTS/"])
+def test_a_mailed_link_under_the_path_in_the_portals_spelling_is_on_the_target(base_url: str) -> None:
+    """The guides' ``/APARTS/`` and the portal's ``/aparts/…`` links: the path's case is not compared."""
+    assert link_problem(f"http://h:8080/aparts/reinitialisation/{TOKEN}", base_url) is None
+    assert link_problem(f"http://h:8080/reinitialisation/{TOKEN}", base_url) == "outside_path"
