@@ -15,9 +15,12 @@ check: setup lint
 	@$(PY) -m pytest tests/unit -q
 
 # The journeys run against the reference under /aparts/, as the real portal lives (the tests in tests/
-# keep it at the root); both run, and either failing fails the target.
+# keep it at the root); both run, and either failing fails the target. Two workers: most integration
+# tests wait on browsers, mail and Prometheus rather than compute; --dist loadfile keeps a module's
+# shared services (one extranet, one mail stack) in one worker. The slowest tests are listed at the end.
 test: setup lint
-	@$(PY) -m pytest tests -q; tests=$$?; $(PY) -m pytest journeys -q --root-path /aparts; exit $$(( tests || $$? ))
+	@$(PY) -m pytest tests -q -n 2 --dist loadfile --durations=15; tests=$$?; \
+	  $(PY) -m pytest journeys -q -n 2 --root-path /aparts; exit $$(( tests || $$? ))
 
 # Branch coverage of everything `make test` runs (subprocesses included; settings in pyproject.toml).
 coverage: setup

@@ -10,7 +10,7 @@ drift favours neither mode within two pairs). The mode is set where the context 
 the records themselves (collection on gives the first step, a page load, its figures).
 
 The plugin also times the collection's own calls from Python (``PageTimings.attach_context``: the
-init script's installation, and ``PageTimings.read``: the reads at the steps' ends) per run, and
+init script's installation, and ``PageTimings.read_step``: the reads at the steps' ends) per run, and
 writes them to ``$BENCH_PAGE_TIMINGS_OUT`` (JSON, per engine, in run order): a direct figure
 that the machine's load blurs less than a journey's whole duration (the script's own run time in
 each document is not in it: it is in the paired difference).
@@ -48,7 +48,7 @@ def _timed(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 PageTimings.attach_context = _timed(PageTimings.attach_context)  # type: ignore[method-assign]
-PageTimings.read = _timed(PageTimings.read)  # type: ignore[method-assign]
+PageTimings.read_step = _timed(PageTimings.read_step)  # type: ignore[method-assign]
 
 
 def mode_for(index: int) -> str:

@@ -156,6 +156,29 @@ class PairVerdict:
         return (f"for at least {_days(days)}, as far back as the history goes (since {_when(self.since_at)})")
 
 
+def direction_series(cycles: Sequence[CycleOutcomes], a: str, b: str, design: Design,
+                     grid: tuple[np.ndarray, np.ndarray]) -> list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float]]:
+    """Both directions of one pair after every cycle: (worse, better, log evidence, origin, alert states, sign).
+
+    The alert state after cycle t depends only on cycles up to t (plug-ins and starts are
+    predictable), so this series is what the report and ``/metrics`` would have said after each
+    cycle: simulations read it here, through the same code, instead of re-evaluating every prefix.
+    """
+    fa, fb, n, _ = paired_counts(cycles, a, b)
+    return direction_series_from_counts(fa, fb, n, a, b, design, grid)
+
+
+def direction_series_from_counts(fa: np.ndarray, fb: np.ndarray, n: np.ndarray, a: str, b: str, design: Design,
+                                 grid: tuple[np.ndarray, np.ndarray]) -> list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float]]:
+    starts, ends = grid
+    hysteresis = Hysteresis.for_threshold(design.log_threshold, design.interval)
+    sides = []
+    for worse, better, x, y, sign in ((a, b, fa, fb, 1.0), (b, a, fb, fa, -1.0)):
+        evidence, origin = detect(log_evalues(x, y, n, design.lookback), starts, ends)
+        sides.append((worse, better, evidence, origin, alert_states(evidence, hysteresis), sign))
+    return sides
+
+
 def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: Design,
              grid: tuple[np.ndarray, np.ndarray] | None = None) -> list[PairVerdict]:
     """One verdict per browser pair (the direction with more evidence), strongest first.
@@ -167,22 +190,18 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
         return []
     if grid is None:
         grid = time_grid([c.started_at for c in cycles], design.restart_seconds, design.window_seconds)
-    starts, ends = grid
-    hysteresis = Hysteresis.for_threshold(design.log_threshold, design.interval)
+    starts, _ends = grid
     out = []
     for a, b in itertools.combinations(browsers, 2):
         fa, fb, n, diffs = paired_counts(cycles, a, b)
         if n.sum() == 0:
             continue
-        sides = []
-        for worse, better, x, y, sign in ((a, b, fa, fb, 1.0), (b, a, fb, fa, -1.0)):
-            evidence, origin = detect(log_evalues(x, y, n, design.lookback), starts, ends)
-            states = alert_states(evidence, hysteresis)
-            sides.append((evidence[-1], worse, better, evidence, origin, sign, states))
+        sides = direction_series_from_counts(fa, fb, n, a, b, design, grid)
         # The direction alerted about, else the one with more evidence.
-        chosen = max((0, 1), key=lambda i: (bool(sides[i][6][-1]), sides[i][0]))
-        top, worse, better, evidence, origin, sign, states = sides[chosen]
-        other, other_states = sides[1 - chosen][0], sides[1 - chosen][6]
+        chosen = max((0, 1), key=lambda i: (bool(sides[i][4][-1]), sides[i][2][-1]))
+        worse, better, evidence, origin, states, sign = sides[chosen]
+        top = evidence[-1]
+        other, other_states = sides[1 - chosen][2][-1], sides[1 - chosen][4]
         began = spell_start(states)
         alarm = evidence >= design.log_threshold
         cross = crossing(alarm)

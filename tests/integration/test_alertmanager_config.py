@@ -73,7 +73,7 @@ def test_target_alerts_inhibit_browser_and_mail_alerts() -> None:
     assert rule["equal"] == ["location"]
     scopes = {r["alert"]: r["labels"]["scope"] for r in alert_rules()}
     assert scopes["ExtranetTargetDown"] == scopes["ExtranetTargetDegraded"] == "target"
-    assert {scopes["ExtranetBrowserFailsMoreOften"], scopes["ExtranetBrowserDegraded"]} == {"browser"}
+    assert scopes["ExtranetBrowserFailsMoreOften"] == "browser"
 
 
 def test_maintenance_mutes_target_routes_but_not_the_prober() -> None:

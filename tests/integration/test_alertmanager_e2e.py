@@ -5,7 +5,7 @@ One injected incident (Chromium starts failing most journeys) gives exactly one 
 to the browser team's receiver; when the history shows a quiet day, exactly one resolved
 notification follows. Inside a maintenance window the same incident notifies nobody, while the
 prober's alerts (never muted) still arrive. Only timings are shortened (scrape/evaluation 1 s,
-group_wait 1 s) and the receivers' URLs pointed at the test's webhook: routes, matchers, inhibit
+group_wait 1 s, keep_firing_for 20 s) and the receivers' URLs pointed at the test's webhook: routes, matchers, inhibit
 rules and time intervals are the shipped ones. Every wait is a poll or a queue read with a deadline.
 """
 from __future__ import annotations
@@ -42,6 +42,7 @@ HEALTHY = {"chromium": 0.98, "firefox": 0.98}
 INCIDENT = {"chromium": 0.05, "firefox": 0.98}
 ALERT = "ExtranetBrowserFailsMoreOften"
 DAY = 86400.0
+KEEP_FIRING = 20  # seconds: the rules' keep_firing_for in this test
 
 
 class Webhook:
@@ -113,6 +114,17 @@ def alertmanager_config(webhook: str, *, maintenance_now: bool) -> str:
     return yaml.safe_dump(config)
 
 
+def rules_for_test() -> str:
+    """The shipped rules with ``keep_firing_for`` shortened like the other timings (10m → 20s): it
+    still bridges a failed scrape, and the resolved notification comes 20 s after the gauge's 0."""
+    rules = yaml.safe_load((OPS / "prometheus" / "extranet-monitor.rules.yml").read_text())
+    kept = [r for g in rules["groups"] for r in g["rules"] if "keep_firing_for" in r]
+    assert kept, "no rule keeps firing through a failed scrape any more: review this test's timings"
+    for rule in kept:
+        rule["keep_firing_for"] = f"{KEEP_FIRING}s"
+    return yaml.safe_dump(rules, allow_unicode=True)
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict]:
     webhook = Webhook()
@@ -124,9 +136,11 @@ def stack(tmp_path: Path) -> Iterator[dict]:
                               "127.0.0.1", 0).start()
     am_port, prom_port = free_port(), free_port()
     (tmp_path / "alertmanager.yml").write_text(alertmanager_config(webhook.url, maintenance_now=False))
-    shutil.copy(OPS / "prometheus" / "extranet-monitor.rules.yml", tmp_path / "rules.yml")
+    (tmp_path / "rules.yml").write_text(rules_for_test())
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        # A scrape recomputes the verdicts whenever a cycle was written (≈ 0.5 s of CPU, seconds on
+        # a loaded machine): 2 s, not 1 s, so that scrapes do not time out while the test writes.
+        "global": {"scrape_interval": "2s", "scrape_timeout": "2s", "evaluation_interval": "1s"},
         "rule_files": ["rules.yml"],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]},
         "scrape_configs": [{"job_name": "extranet-monitor",
@@ -161,8 +175,10 @@ def alerts_in(notification: dict) -> list[tuple[str, str, str]]:
     return [(a["labels"]["alertname"], a["status"], a["labels"].get("browser", "")) for a in notification["alerts"]]
 
 
-def am_has(am: str, alertname: str) -> bool:
-    return any(a["labels"]["alertname"] == alertname for a in get_json(am + "/api/v2/alerts"))
+def am_has(am: str, alertname: str, state: str = "") -> bool:
+    """Alertmanager holds ``alertname`` (in ``state``: active, suppressed, unprocessed, if given)."""
+    return any(a["labels"]["alertname"] == alertname and (not state or a["status"]["state"] == state)
+               for a in get_json(am + "/api/v2/alerts"))
 
 
 def prom_value(prom: str, query: str) -> float | None:
@@ -170,23 +186,36 @@ def prom_value(prom: str, query: str) -> float | None:
     return float(data[0]["value"][1]) if data else None
 
 
+def control(db: Path, webhook: Webhook, reason: str) -> None:
+    """A prober alert (never muted, never inhibited) as an event that time has passed: Alertmanager
+    sends it after everything already due, so any notification still pending for the browser or
+    target routes would be read first from the queue and fail the receiver check here."""
+    with Store.open_writer(db) as store:
+        store.record_cycle_error(reason, 2)
+    got = webhook.next(time.monotonic() + 40, f"the prober's notification ({reason})")
+    assert got["receiver"] == "monitor-operators", got
+    assert {a[0] for a in alerts_in(got)} == {"ExtranetMonitorProbeErrors"}, got
+
+
 def test_one_incident_one_notification_then_resolved_and_muted_in_maintenance(stack: dict) -> None:
     db, now, webhook, am, prom = stack["db"], stack["now"], stack["webhook"], stack["am"], stack["prom"]
     gauge = 'extranet_browser_difference_alert{browser="chromium",versus="firefox"}'
     deadline = time.monotonic() + 30
     poll(lambda: prom_value(prom, gauge) == 0.0, deadline, "the alert gauge scraped at 0 before the incident")
-    # 1. The incident: Chromium fails most journeys for 12 hours (ending 4.5 days ago).
+    # 1. The incident: Chromium fails most journeys for 12 hours (ending 4.5 days ago). It trips both
+    #    detectors (than Firefox, than its own past): one alert, one notification.
     with Store.open_writer(db) as store:
         populate(store, cycles=48, end=now - 4.5 * DAY, journeys=JOURNEYS, rates=INCIDENT, probe_error_rate=0, seed=2)
     first = webhook.next(time.monotonic() + 40, "the incident's notification")
     assert first["receiver"] == "frontend", first
-    assert alerts_in(first) == [(ALERT, "firing", "chromium")]
+    assert alerts_in(first) == [(ALERT, "firing", "chromium")], first
     # 2. It ends: healthy cycles up to now (days of them: the evidence expires, then a quiet day).
+    #    The next notification must be the resolved one (a second firing one would be read first).
     with Store.open_writer(db) as store:
         populate(store, cycles=4 * 96, end=now, journeys=JOURNEYS, rates=HEALTHY, probe_error_rate=0, seed=3)
-    resolved = webhook.next(time.monotonic() + 40, "the resolved notification")
+    resolved = webhook.next(time.monotonic() + 40 + KEEP_FIRING, "the resolved notification")
     assert resolved["receiver"] == "frontend" and alerts_in(resolved) == [(ALERT, "resolved", "chromium")], resolved
-    assert webhook.received.empty(), "one incident gave more than one firing and one resolved notification"
+    control(db, webhook, "runner_crashed")  # nothing else was on its way
     # 3. Inside a maintenance window (reloaded config), the same incident notifies nobody...
     (stack["tmp"] / "alertmanager.yml").write_text(alertmanager_config(webhook.url, maintenance_now=True))
     urllib.request.urlopen(urllib.request.Request(am + "/-/reload", method="POST"), timeout=5).close()
@@ -197,9 +226,25 @@ def test_one_incident_one_notification_then_resolved_and_muted_in_maintenance(st
     poll(lambda: am_has(am, ALERT), deadline, f"{ALERT} received by Alertmanager inside the window")
     # ...while the prober's alerts, never muted, still arrive: the control that time has passed
     # (its group_wait started after the browser alert's), so a missing browser notification is a mute.
-    with Store.open_writer(db) as store:
-        store.record_cycle_error("runner_crashed", 2)
-    control = webhook.next(time.monotonic() + 40, "the prober's notification during maintenance")
-    assert control["receiver"] == "monitor-operators", control
-    assert [a[0] for a in alerts_in(control)] == ["ExtranetMonitorProbeErrors"]
+    control(db, webhook, "cycle_timeout")
     assert webhook.received.empty(), "a notification got through the maintenance window"
+
+
+def test_every_browser_degrading_is_one_target_notification_browser_alerts_inhibited(stack: dict) -> None:
+    """Both browsers fail more often than they used to (Chromium much more than Firefox): the target's
+    alert reaches the on-call, and Chromium's own alert, firing in Prometheus, is inhibited."""
+    db, now, webhook, am, prom = stack["db"], stack["now"], stack["webhook"], stack["am"], stack["prom"]
+    poll(lambda: prom_value(prom, "extranet_target_degradation_alert") == 0.0, time.monotonic() + 30,
+         "the target gauge scraped at 0 before the incident")
+    with Store.open_writer(db) as store:
+        populate(store, cycles=48, end=now - 4.5 * DAY, journeys=JOURNEYS, rates={"chromium": 0.05, "firefox": 0.5},
+                 probe_error_rate=0, seed=5)
+    first = webhook.next(time.monotonic() + 40, "the target's notification")
+    assert first["receiver"] == "extranet-oncall", first
+    assert alerts_in(first) == [("ExtranetTargetDegraded", "firing", "")], first
+    # Chromium also fails more often than Firefox (its gauge is 1): Alertmanager holds it, inhibited.
+    poll(lambda: prom_value(prom, 'extranet_browser_difference_alert{browser="chromium",versus="firefox"}') == 1.0,
+         time.monotonic() + 30, "Chromium's difference gauge at 1")
+    poll(lambda: am_has(am, ALERT, "suppressed"), time.monotonic() + 40, f"{ALERT} inhibited by the target's alert")
+    control(db, webhook, "runner_crashed")  # no browser notification was on its way
+    assert webhook.received.empty()

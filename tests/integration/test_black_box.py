@@ -27,11 +27,11 @@ import pytest
 
 # tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
 from support.child_pytest import ROOT, run_pytest
+from support.monitor_toml import monitor_config
 from support.service_helpers import start_or_skip
 
 from extranet.security import verify_password
 from extranet.store import Store as ExtranetStore
-from fixtures.services.ports import free_port
 from fixtures.services.processes import ExtranetService, MailpitService, start_extranet, start_mailpit
 from fixtures.target.accounts import CredentialsFile, load_accounts
 from monitor.store.results_db import Store
@@ -107,20 +107,7 @@ def account_works(db: Path, credentials: Path) -> list[str]:
 
 
 def monitor_once(tmp_path: Path, target: Path, journeys: list[str]) -> tuple[subprocess.CompletedProcess, dict]:
-    config = tmp_path / "monitor.toml"
-    config.write_text(f"""
-[run]
-journeys = {json.dumps(journeys)}
-browsers = ["chromium"]
-retries = 0
-cycle_timeout = "4m"
-extra_args = ["--target-config", "{target}"]
-[store]
-path = "{tmp_path / 'monitor.db'}"
-artifacts_dir = "{tmp_path / 'artifacts'}"
-[exporter]
-listen = "127.0.0.1:0"
-""")
+    config = monitor_config(tmp_path, target, journeys, ["chromium"], cycle_timeout="4m")
     summary = tmp_path / "summary.json"
     proc = subprocess.run([sys.executable, "-m", "monitor", "once", "--config", str(config), "--json", str(summary)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -311,7 +298,7 @@ def test_too_few_accounts_are_named_at_start_and_in_the_report_and_never_fail_a_
         tmp_path: Path, mailpit_service) -> None:
     with box_with_accounts(tmp_path, mailpit_service, 1, ("--reset-rate-limit", "1"), recovery_rate_limit=1) as box:
         extranet, credentials, target = box
-        config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"], interval="15m")
+        config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"], interval="15m", exporter=True)
         check = monitor(config, "check-config")
         assert check.returncode == 0, check.stderr
         assert ("test accounts: too few: 8 forgotten-identifier requests per hour (J2.2a × 2 browsers × 4 cycles) "
@@ -334,28 +321,6 @@ def test_too_few_accounts_are_named_at_start_and_in_the_report_and_never_fail_a_
         exhausted = [v for k, v in metrics.items() if k.startswith("extranet_test_accounts_exhausted_total{")]
         assert sum(exhausted) == 2.0, metrics
         assert account_works(extranet.database, credentials) == ["password"]
-
-
-def monitor_config(tmp_path: Path, target: Path, journeys: list[str], browsers: list[str],
-                   interval: str = "15m") -> Path:
-    config = tmp_path / "monitor.toml"
-    config.write_text(f"""
-[schedule]
-interval = "{interval}"
-jitter = "0s"
-[run]
-journeys = {json.dumps(journeys)}
-browsers = {json.dumps(browsers)}
-retries = 0
-cycle_timeout = "6m"
-extra_args = ["--target-config", "{target}"]
-[store]
-path = "{tmp_path / 'monitor.db'}"
-artifacts_dir = "{tmp_path / 'artifacts'}"
-[exporter]
-listen = "127.0.0.1:{free_port()}"
-""")
-    return config
 
 
 def monitor(config: Path, *command: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -396,7 +361,8 @@ def test_after_random_kills_and_passwords_changed_behind_its_back_the_next_clean
     # cycles back to back: a target that tolerates them (else the suite's own quota says not run, tested above)
     with box_with_accounts(tmp_path, mailpit_service, 2, ("--reset-rate-limit", "0", "--login-lockout-attempts", "20"),
                            recovery_rate_limit=1000, login_lockout_attempts=20) as (extranet, credentials, target):
-        config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"])
+        config = monitor_config(tmp_path, target, ["J2.2a", "J2.2b"], ["chromium", "firefox"], interval="15m",
+                                exporter=True)
         for _ in range(2):  # SIGKILL the whole monitor (and its child) at a random moment of a cycle
             proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "once"],
                                     cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -18,10 +18,11 @@ from typing import Iterator
 
 import pytest
 from prometheus_client import generate_latest
-
-# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
 from support.child_pytest import run_pytest
 from support.imap_helpers import DOMAIN, MailStack, imap_target_file, mail_stack
+
+# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
+from support.monitor_toml import monitor_config
 
 from fixtures.engines.resolve import resolve_engine
 from fixtures.services.processes import ExtranetService, start_extranet
@@ -90,17 +91,7 @@ def test_the_monitor_counts_and_reports_the_placement(stack: MailStack, extranet
                                                       tmp_path: Path) -> None:
     """``python -m monitor once`` against the IMAP target, then its report and its metric."""
     target = imap_target(tmp_path, stack, extranet)
-    config = tmp_path / "monitor.toml"
-    config.write_text(f"""[run]
-journeys = ["J2.2a"]
-browsers = ["chromium"]
-retries = 0
-cycle_timeout = "5m"
-extra_args = ["--target-config", "{target}"]
-[store]
-path = "{tmp_path / "m.db"}"
-artifacts_dir = "{tmp_path / "artifacts"}"
-""")
+    config = monitor_config(tmp_path, target, ["J2.2a"], ["chromium"], cycle_timeout="5m")
     assert extranet.operator_key is not None  # the extranet the tests start has an operator key
     operator = OperatorClient(extranet.base_url, extranet.operator_key)
     operator.set_faults({"spammy_mail": True})
@@ -119,7 +110,7 @@ artifacts_dir = "{tmp_path / "artifacts"}"
     # Cas n°3 (the mail path): junked by SpamAssassin's score, not by its authentication (no gateway checked it)
     assert "J2.2a Chromium 1 came in junk: in Junk: no authentication failure in its headers (content or " \
            "reputation)" in lines, report.stdout
-    exposed = generate_latest(make_registry(StoreCollector(tmp_path / "m.db", journeys=["J2.2a"],
+    exposed = generate_latest(make_registry(StoreCollector(tmp_path / "monitor.db", journeys=["J2.2a"],
                                                            browsers=["chromium"]))).decode()
     assert 'extranet_mail_placement_total{folder="junk",journey="J2.2a"} 1.0' in exposed, exposed
     assert stack.password not in once.stdout + once.stderr + report.stdout + exposed

@@ -30,6 +30,7 @@ import pytest
 from prometheus_client import generate_latest
 from support.child_pytest import run_pytest
 from support.imap_helpers import DKIM_SELECTOR, DOMAIN, GATEWAY_ID, MailStack, imap_target_file, mail_stack
+from support.monitor_toml import monitor_config
 
 from extranet.mailer import ENVELOPE_FROM, SENDER, build_message, render
 from fixtures.engines.resolve import resolve_engine
@@ -218,17 +219,7 @@ def test_the_monitor_reports_cas_3_and_counts_the_verdicts(stack: MailStack, ref
     """``monitor once`` with a tampered signature and a holding relay, then ``monitor report`` and /metrics."""
     assert stack.gateway is not None and reference.operator_key is not None
     target = _target_file(tmp_path, stack, reference, black_box=False)
-    config = tmp_path / "monitor.toml"
-    config.write_text(f"""[run]
-journeys = ["J2.2b"]
-browsers = ["chromium"]
-retries = 0
-cycle_timeout = "5m"
-extra_args = ["--target-config", "{target}"]
-[store]
-path = "{tmp_path / "m.db"}"
-artifacts_dir = "{tmp_path / "artifacts"}"
-""")
+    config = monitor_config(tmp_path, target, ["J2.2b"], ["chromium"], cycle_timeout="5m")
     operator = OperatorClient(reference.base_url, reference.operator_key)
     operator.set_faults({"dkim_broken_in_transit": True})
     stack.gateway.hold(HOLD_SECONDS)
@@ -253,7 +244,7 @@ artifacts_dir = "{tmp_path / "artifacts"}"
     assert any(re.fullmatch(r"J2\.2b Chromium 1 came in junk: in Junk: DKIM fail \(body hash mismatch\), DMARC "
                             rf"quarantine; {held}", line) for line in lines), report.stdout
     assert any(re.fullmatch(rf"J2\.2b Chromium 1 came late: {held}", line) for line in lines), report.stdout
-    exposed = generate_latest(make_registry(StoreCollector(tmp_path / "m.db", journeys=["J2.2b"],
+    exposed = generate_latest(make_registry(StoreCollector(tmp_path / "monitor.db", journeys=["J2.2b"],
                                                            browsers=["chromium"]))).decode()
     assert 'extranet_mail_auth_total{mechanism="dkim",result="fail"} 1.0' in exposed, exposed
     assert 'extranet_mail_auth_total{mechanism="dmarc",result="fail"} 1.0' in exposed

@@ -6,8 +6,17 @@ import math
 import numpy as np
 import pytest
 
+from monitor.stats.alert_state import spells
 from monitor.stats.browser_difference import CycleOutcomes
-from monitor.stats.degradation import Detector, baseline_rate, cusum, evaluate_degradation, log_likelihood_ratios, split
+from monitor.stats.degradation import (
+    Detector,
+    baseline_rate,
+    cusum,
+    degradation_series,
+    evaluate_degradation,
+    log_likelihood_ratios,
+    split_series,
+)
 from monitor.stats.power import between_browsers, own_baseline
 
 D = Detector(arl=480, baseline=672, min_baseline=96)
@@ -61,13 +70,49 @@ def test_the_comparison_between_browsers_names_a_jump_fast() -> None:
     assert np.median(p.delays) <= 10 and "from 2 % to 30 %: median" in p.text()
 
 
+def series(text: str) -> np.ndarray:
+    return np.array([c == "1" for c in text])
+
+
 def test_every_browser_degrading_is_the_target_one_alert() -> None:
-    assert split({"chromium": True, "firefox": True}, {"chromium": False, "firefox": False}) == (
-        {"chromium": False, "firefox": False}, True)
-    assert split({"chromium": True, "firefox": False}, {"chromium": False, "firefox": True}) == (
-        {"chromium": True, "firefox": False}, False)
-    # Firefox on its way to the same alarm: not a Chromium problem (yet).
-    assert split({"chromium": True, "firefox": False}, {"chromium": False, "firefox": False})[0]["chromium"] is False
+    per, target = split_series({"chromium": series("0111111"), "firefox": series("0011111")},
+                               {"chromium": series("0111100"), "firefox": series("0111100")})
+    assert target.tolist() == series("0011111").tolist()  # on once both alarm and rise; held while both alarm
+    assert per["firefox"].tolist() == series("0000000").tolist()
+    # Chromium crossed one cycle before Firefox while Firefox was already on its way: not Chromium's own.
+    assert per["chromium"].tolist() == series("0000000").tolist()
+
+
+def test_a_browser_alert_does_not_flap_with_another_browsers_wandering_evidence() -> None:
+    """Firefox's evidence going over and under half the line must not switch Chromium's alert on and off."""
+    per, target = split_series({"chromium": series("0111111110"), "firefox": series("0000000000")},
+                               {"chromium": series("0111111110"), "firefox": series("0010101010")})
+    assert not target.any()
+    assert per["chromium"].tolist() == series("0111111110").tolist() and spells(per["chromium"]) == 1
+
+
+def test_an_old_alarm_held_through_its_quiet_day_does_not_make_a_new_one_the_targets() -> None:
+    """Firefox still holds a false alarm (no evidence now): Chromium degrading is Chromium's alert."""
+    per, target = split_series({"chromium": series("001111"), "firefox": series("111111")},
+                               {"chromium": series("001111"), "firefox": series("000000")})
+    assert not target.any()
+    assert per["chromium"].tolist() == series("001111").tolist()
+
+
+def test_the_exported_browser_alert_is_one_spell_a_month_at_most_under_equal_rates() -> None:
+    """Through ``degradation_series`` (what /metrics and the report read): a month at equal 10 % after a
+    week of baseline, per browser: alert spells as rare as the detector's own alarms (≤ 1 a month)."""
+    spells_seen, time_on = [], []
+    for seed in range(6):
+        cycles = history(lambda i: {"chromium": 0.1, "firefox": 0.1}, 96 * 37, seed=100 + seed)
+        _m, states, per, _t = degradation_series(cycles, ["chromium", "firefox"], 900.0)
+        for b in ("chromium", "firefox"):
+            assert spells(per[b][672:]) <= spells(states[b][672:])  # never more spells than the detector's
+            spells_seen.append(int(spells(per[b][672:])))
+            time_on.append(float(per[b][672:].mean()))
+    assert np.mean(spells_seen) <= 1.0, spells_seen
+    # ...and a false alarm ends: not held for weeks by the CUSUM's everyday excursions.
+    assert np.mean(time_on) <= 0.12, time_on
 
 
 def history(rates_at, cycles: int, seed: int) -> list[CycleOutcomes]:

@@ -164,3 +164,26 @@ def test_browser_difference_evidence_per_pair_and_direction_with_its_threshold(t
     worse = value(fams, "extranet_browser_difference_evidence", browser="chromium", versus="firefox")
     better = value(fams, "extranet_browser_difference_evidence", browser="firefox", versus="chromium")
     assert worse >= threshold > better
+
+
+@pytest.mark.parametrize("incident, per_browser, target", [
+    ({"chromium": 0.5, "firefox": 0.98}, {"chromium": 1.0, "firefox": 0.0}, 0.0),  # one browser: its own alert
+    ({"chromium": 0.5, "firefox": 0.5}, {"chromium": 0.0, "firefox": 0.0}, 1.0),  # every browser: the target's
+])
+def test_own_past_alerts_per_browser_or_the_targets(tmp_path: Path, incident: dict, per_browser: dict,
+                                                    target: float) -> None:
+    """Two healthy days, then 12 h where ``incident`` holds (success rates): the gauges the rules read."""
+    import time
+
+    from support.synthetic import populate
+    path, now = tmp_path / "own.db", time.time()
+    with Store.open_writer(path) as store:
+        populate(store, cycles=192, end=now - 43200, rates={"chromium": 0.98, "firefox": 0.98}, probe_error_rate=0,
+                 seed=1)
+        populate(store, cycles=48, end=now, rates=incident, probe_error_rate=0, seed=2)
+    fams = scrape(path, browsers=["chromium", "firefox"])
+    for browser, expected in per_browser.items():
+        assert value(fams, "extranet_browser_degradation_alert", browser=browser) == expected, browser
+    assert value(fams, "extranet_target_degradation_alert") == target
+    assert value(fams, "extranet_browser_degradation_evidence", browser="chromium") >= \
+        value(fams, "extranet_browser_degradation_evidence_threshold")

@@ -146,3 +146,11 @@ def test_a_push_carries_each_steps_measured_figures_and_leaves_the_others_out() 
     shifts = {(s.labels["browser"], s.labels["step"]): s.value for s in samples
               if s.name == metrics.LAYOUT_SHIFT_LAST.name}
     assert shifts == {("chromium", ALLER_SUR_L_ACCUEIL.id): 0.0}  # measured zero kept; WebKit absent, not 0
+
+
+def test_a_step_already_ended_gets_only_the_pages_it_started() -> None:
+    started_in_it = document(0.5, CHROMIUM_TYPES, ttfb=40.0)  # its click's page, read after it ended
+    next_step = document(3.0, CHROMIUM_TYPES, ttfb=70.0)  # a page the next step started
+    load = summarise([next_step, started_in_it], STEP_START, "chromium", until=STEP_START + 1.0)
+    assert load is not None and (load.ttfb_seconds, load.documents) == (0.04, 1)
+    assert summarise([next_step], STEP_START, "chromium", until=STEP_START + 1.0) is None
