@@ -160,14 +160,17 @@ def split_series(states: dict[str, np.ndarray], rising: dict[str, np.ndarray]) -
     an old false alarm of one browser, does not make a new degradation of another the target's),
     and stays on while every browser stays alarmed. A **browser's** alert turns on when it is
     alarmed, the target is not, and some other browser is not rising; it stays on while the
-    browser stays alarmed and the target does not take over. Read cycle by cycle, neither
-    depends on the other browsers' evidence wandering around a line: one spell per incident.
+    browser stays alarmed and the target does not take over. An alarm the target took over stays
+    the target's until it ends (the browsers' alarms end on different days after a common outage:
+    the last one is not a browser's own incident). Read cycle by cycle, neither depends on the
+    other browsers' evidence wandering around a line: one spell per incident.
     """
     names = list(states)
     cycles = len(next(iter(states.values()))) if names else 0
     target = np.zeros(cycles, dtype=bool)
     per = {b: np.zeros(cycles, dtype=bool) for b in names}
     on = {b: False for b in names}
+    targets = {b: False for b in names}  # this browser's current alarm was (also) the target's
     t_on = False
     for t in range(cycles):
         alarmed = {b: bool(states[b][t]) for b in names}
@@ -175,7 +178,8 @@ def split_series(states: dict[str, np.ndarray], rising: dict[str, np.ndarray]) -
         t_on = all(alarmed.values()) and (t_on or all(up.values()))
         target[t] = t_on
         for b in names:
-            on[b] = alarmed[b] and not t_on and (on[b] or any(not up[o] for o in names if o != b))
+            targets[b] = alarmed[b] and (targets[b] or t_on)
+            on[b] = alarmed[b] and not targets[b] and (on[b] or any(not up[o] for o in names if o != b))
             per[b][t] = on[b]
     return per, target
 

@@ -83,6 +83,14 @@ def test_every_browser_degrading_is_the_target_one_alert() -> None:
     assert per["chromium"].tolist() == series("0000000").tolist()
 
 
+def test_the_tail_of_a_target_alert_is_not_a_browser_alert() -> None:
+    """After a common outage Firefox's alarm ends a day before Chromium's: Chromium's rest is the target's."""
+    per, target = split_series({"chromium": series("0111111"), "firefox": series("0111000")},
+                               {"chromium": series("0110000"), "firefox": series("0110000")})
+    assert target.tolist() == series("0111000").tolist()
+    assert not per["chromium"].any() and not per["firefox"].any()
+
+
 def test_a_browser_alert_does_not_flap_with_another_browsers_wandering_evidence() -> None:
     """Firefox's evidence going over and under half the line must not switch Chromium's alert on and off."""
     per, target = split_series({"chromium": series("0111111110"), "firefox": series("0000000000")},
