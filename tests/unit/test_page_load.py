@@ -12,7 +12,15 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fixtures.core.contract import JourneyResult, ResultsFileError, Step, parse_result
-from fixtures.core.page_load import NO_INTERACTION, NOT_COLLECTED, NOT_EXPOSED, NOT_REACHED, PageLoad, Unmeasured
+from fixtures.core.page_load import (
+    INCONSISTENT,
+    NO_INTERACTION,
+    NOT_COLLECTED,
+    NOT_EXPOSED,
+    NOT_REACHED,
+    PageLoad,
+    Unmeasured,
+)
 from fixtures.core.steps import ALLER_SUR_L_ACCUEIL
 from fixtures.plugin.page_timing import summarise
 from monitor.cycle.classify import Run
@@ -55,6 +63,15 @@ def test_an_engine_without_an_api_says_so_and_never_gives_zero() -> None:
     assert webkit is not None and webkit.ttfb_seconds == 0.02
     assert (webkit.lcp_seconds, webkit.cls, webkit.inp_seconds) == (None, None, None)
     assert reasons(webkit) == dict.fromkeys(("lcp", "cls", "inp"), NOT_EXPOSED)
+
+
+def test_a_negative_time_from_the_engine_is_said_inconsistent_and_the_record_stays_valid() -> None:
+    """Firefox once gave responseStart = -17 ms: the contract refuses a negative figure, so the collector
+    must not pass it on (it crashed an xdist worker through the results contract)."""
+    load = summarise([document(0.1, FIREFOX_TYPES, ttfb=-17.0)], STEP_START, "firefox")
+    assert load is not None and load.ttfb_seconds is None and reasons(load)["ttfb"] == INCONSISTENT
+    assert load.problems() == [] and load.dom_content_loaded_seconds == 0.06
+    assert "firefox gave a negative time" in [u.text for u in load.unmeasured]
 
 
 def test_the_step_gets_the_documents_it_loaded_last_for_navigation_worst_for_cls_and_inp() -> None:
