@@ -24,10 +24,10 @@ test: setup lint
 
 # Branch coverage of everything `make test` runs (subprocesses included; settings in pyproject.toml).
 coverage: setup
-	@rm -rf test-results/coverage
-	@$(PY) -m coverage run -m pytest tests -q; $(PY) -m coverage run -m pytest journeys -q --root-path /aparts; \
-	  $(PY) -m coverage combine -q; $(PY) -m coverage report --format=total > test-results/coverage/total.txt; \
-	  $(PY) -m coverage report | tail -1; echo "branch coverage: $$(cat test-results/coverage/total.txt) %"
+	@rm -rf .coverage-data
+	@$(PY) -m coverage run -m pytest tests -q -n 2 --dist loadfile; $(PY) -m coverage run -m pytest journeys -q -n 2 --root-path /aparts; \
+	  $(PY) -m coverage combine -q; $(PY) -m coverage report --format=total > .coverage-data/total.txt; \
+	  $(PY) -m coverage report | tail -1; echo "branch coverage: $$(cat .coverage-data/total.txt) %"
 
 # Linter and type checker, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
 lint: setup
@@ -38,4 +38,4 @@ journeys: setup
 	@$(PY) -m pytest journeys
 
 clean:
-	rm -rf test-results .run
+	rm -rf test-results .run .coverage-data
