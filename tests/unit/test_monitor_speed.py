@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from monitor.stats.speed import StepTime, _lower_critical, compare_browsers, hodges_lehmann
+from monitor.stats.speed import DIRECT_WALSH, StepTime, _lower_critical, _walsh_order, compare_browsers, hodges_lehmann
 
 VALIDER = "Ouvrir le lien et saisir deux fois le nouveau mot de passe"
 
@@ -95,9 +95,19 @@ def test_hodges_lehmann_is_the_median_and_order_statistics_of_every_walsh_averag
     i, j = np.triu_indices(d.size)
     walsh = np.sort((d[i] + d[j]) / 2)
     got = hodges_lehmann(list(d), alpha=0.05)
-    assert got is not None
+    assert got is not None and d.size <= DIRECT_WALSH
     c = _lower_critical(d.size, 0.05)  # Wilcoxon's critical rank
     assert c is not None
     assert got.estimate == pytest.approx(float(np.median(walsh)), abs=1e-12)
     assert got.low == pytest.approx(float(walsh[c]), abs=1e-12)
     assert got.high == pytest.approx(float(walsh[walsh.size - 1 - c]), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_selection_months_of_pairs_take_gives_every_order_statistic_of_the_walsh_averages(seed: int) -> None:
+    """Beyond ``DIRECT_WALSH`` pairs the averages are selected without their n² array: each rank, ties included."""
+    rng = np.random.default_rng(seed)
+    d = np.sort(np.round(rng.normal(size=int(rng.integers(2, 30))), int(rng.integers(0, 3))))
+    i, j = np.triu_indices(d.size)
+    walsh = np.sort((d[i] + d[j]) / 2)
+    assert [_walsh_order(d, k) for k in range(walsh.size)] == pytest.approx(list(walsh), abs=1e-12)
