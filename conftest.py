@@ -7,8 +7,12 @@ the folder so that no file can forget it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
+from playwright.sync_api import Playwright, sync_playwright
+
+from fixtures.engines.driver_tmp import driver_tmpdir, remove
 
 pytest_plugins = ["fixtures.plugin", "fixtures.plugin.results_output"]
 
@@ -20,3 +24,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.path.is_relative_to(folder) for folder in _INTEGRATION):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Playwright]:
+    """pytest-playwright's fixture, with a driver that has a TMPDIR of its own (why:
+    ``fixtures/engines/driver_tmp.py``: WebKit sessions on one machine deleted each other's traces)."""
+    with driver_tmpdir() as folder:
+        pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+    remove(folder)
