@@ -144,20 +144,7 @@ def test_a_black_box_with_a_test_account_reads_its_single_address_mailbox(stack:
                                 "--mailbox", f"aparts@{DOMAIN}"], cwd=ROOT, capture_output=True, text=True,
                                timeout=60)
         assert added.returncode == 0, added.stderr
-        target = tmp_path / "target.toml"
-        target.write_text(f"""[target]
-base_url = "{extranet.base_url}"
-allow_writes = true
-mail_timeout_seconds = 60
-credentials_file = "{credentials}"
-
-[target.imap]
-host = "{stack.dovecot.host}"
-port = {stack.dovecot.imaps_port}
-ca_file = "{stack.dovecot.ca_file}"
-user = "aparts"
-address = "aparts@{DOMAIN}"
-""")
+        target = imap_target_file(tmp_path, stack, extranet.base_url, plus_addressing=False)  # a black box
         proc, results = run_pytest(tmp_path, "journeys", "--target-config", str(target), "--journey", "J2.2a",
                                    "--journey", "J2.2b", "--browser", "chromium")
     finally:
