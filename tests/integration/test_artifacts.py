@@ -20,7 +20,15 @@ import pytest
 from PIL import Image
 
 from fixtures.engines.resolve import resolve_engine
-from fixtures.secrets.artifacts import MASK, SecretRegistry, masked_screenshot, scrub_trace, start_tracing, stop_tracing
+from fixtures.secrets.artifacts import (
+    FULL_PAGE_CAP,
+    MASK,
+    SecretRegistry,
+    masked_screenshot,
+    scrub_trace,
+    start_tracing,
+    stop_tracing,
+)
 
 # A password using every character whose encoding differs between encoders: space (+ or %20),
 # '*' and '~' (browser form encoding vs quote_plus), 'é' (utf-8, \u00e9), and & " < > ' (HTML/JSON).
@@ -260,3 +268,27 @@ def test_masked_screenshot_still_captures_a_page_the_engine_cannot_measure(engin
     inner = {image.getpixel((x, y)) for x in range(int(box["x"]) + 2, int(box["x"] + box["width"]) - 2)
              for y in range(int(box["y"]) + 2, int(box["y"] + box["height"]) - 2)}
     assert inner == {(0, 0, 0)}
+
+
+@pytest.mark.integration
+def test_masked_screenshot_of_a_page_wider_than_any_capture_keeps_its_full_height_up_to_the_cap(
+        engine_browser, tmp_path: Path) -> None:
+    """A hostile unbroken word makes a page 2 000 000 px wide: the full-page capture is clipped to
+    ``FULL_PAGE_CAP`` (a page of 3 000 px height is kept whole in height), not refused after seconds
+    of work and replaced by the viewport."""
+    _, browser = engine_browser
+    page = browser.new_page(viewport={"width": 300, "height": 200})
+    try:
+        page.set_content("<!doctype html><body style='margin:0'><div style='width:2000000px;height:3000px;"
+                         "background:#00f'></div><input type=password id=pw style='position:absolute;left:10px;"
+                         "top:2500px;width:150px;height:30px;background:#f00;border:0'></body>")
+        page.locator("#pw").fill(PASSWORD)
+        shot = tmp_path / "wide.png"
+        masked_screenshot(page, shot, [])
+    finally:
+        page.close()
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (FULL_PAGE_CAP["width"], 3000), image.size
+    field = {image.getpixel((x, y)) for x in range(12, 158) for y in range(2502, 2528)}  # in page coordinates
+    assert field == {(0, 0, 0)}, "the password field, far below the viewport, is masked"
+    assert image.getpixel((FULL_PAGE_CAP["width"] - 1, 10)) == (0, 0, 255)  # the page is there, to the cap
