@@ -14,18 +14,19 @@ demo: setup
 check: setup lint
 	@$(PY) -m pytest tests/unit -q
 
-# The journeys run against the reference under /aparts/, as the real portal lives (the tests in tests/
-# keep it at the root); both run, and either failing fails the target. Two workers: most integration
-# tests wait on browsers, mail and Prometheus rather than compute; --dist loadfile keeps a module's
-# shared services (one extranet, one mail stack) in one worker. The slowest tests are listed at the end.
+# Everything: tests/unit, tests/integration, and every journey on every engine against the reference
+# under /aparts/, as the real portal lives. The journeys run once, traced, inside the leak audit
+# (tests/integration/test_leak_audit.py), which fails naming any journey that did not pass; the
+# other tests keep the reference at the root. Two workers: most integration tests wait on browsers,
+# mail and Prometheus; --dist loadfile keeps a module's shared services (one extranet, one mail
+# stack) in one worker. The slowest tests are listed at the end.
 test: setup lint
-	@$(PY) -m pytest tests -q -n 2 --dist loadfile --durations=15; tests=$$?; \
-	  $(PY) -m pytest journeys -q -n 2 --root-path /aparts; exit $$(( tests || $$? ))
+	@$(PY) -m pytest tests -q -n 2 --dist loadfile --durations=15
 
 # Branch coverage of everything `make test` runs (subprocesses included; settings in pyproject.toml).
 coverage: setup
 	@rm -rf .coverage-data
-	@$(PY) -m coverage run -m pytest tests -q -n 2 --dist loadfile; $(PY) -m coverage run -m pytest journeys -q -n 2 --root-path /aparts; \
+	@$(PY) -m coverage run -m pytest tests -q -n 2 --dist loadfile; \
 	  $(PY) -m coverage combine -q; $(PY) -m coverage report --format=total > .coverage-data/total.txt; \
 	  $(PY) -m coverage report | tail -1; echo "branch coverage: $$(cat .coverage-data/total.txt) %"
 
