@@ -248,7 +248,7 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
         f"reset link points to another host: {link}"
     (planted / "results.json").write_text(json.dumps(planted_results), encoding="utf-8")
     # ... and a SIRET typed into « SIRET » (personal data) left in a child log of the monitor.
-    siret = next(v for v in sorted(secrets) if v.isdigit() and len(v) == 14)
+    siret = next(v for v in sorted(secrets - allowed) if v.isdigit() and len(v) == 14)  # not S1's invented one
     child_log = next((run_dir / "monitor" / "artifacts").rglob("child.log"))
     (planted / "child.log").write_text(child_log.read_text(encoding="utf-8") + f"\nSIRET {siret}\n", encoding="utf-8")
     found = scan([planted], registry)
