@@ -23,6 +23,8 @@ from fixtures.engines.resolve import resolve_engine
 pytestmark = pytest.mark.integration
 
 PROBE = ["journeys/test_r_pages_accessibles.py", "-k", "test_accueil_liens_de_recuperation"]
+#: A renamed button is a click that waits for it: 10 s instead of Playwright's 30 s, for each failure.
+QUICK = ("--action-timeout", "10")
 #: A button, a textbox's label and a heading (also the name of its region), renamed at once.
 RENAMES = {"Se connecter": "Valider la connexion", "Identifiant": "Identifiant de connexion",
            "Connexion": "Accès à votre espace"}
@@ -38,7 +40,7 @@ def engines(*names: str) -> list[str]:
 def run_probe(tmp_path: Path, name: str, browsers: list[str], snapshots: Path, faults: dict | None = None):
     where = tmp_path / name
     where.mkdir()
-    args = [*PROBE, "--junitxml", str(where / "junit.xml"), *[a for b in browsers for a in ("--browser", b)]]
+    args = [*PROBE, *QUICK, "--junitxml", str(where / "junit.xml"), *[a for b in browsers for a in ("--browser", b)]]
     env = {DIR_ENV: str(snapshots), "EXTRANET_FAULTS": json.dumps(faults or {})}
     proc, results = run_pytest(where, *args, env=env)
     return proc, {r["browser"]: r for r in results}, ET.parse(where / "junit.xml").getroot()
@@ -88,7 +90,7 @@ def test_a_form_the_step_only_crosses_is_compared_with_its_own_good_copy(tmp_pat
     (the heading and the field's label) and the button, renamed at once."""
     browsers = engines("chromium", "firefox", "webkit")
     snapshots = tmp_path / "aria"
-    journey = ["journeys/test_j2_2b_mot_de_passe_oublie.py", *[a for b in browsers for a in ("--browser", b)]]
+    journey = ["journeys/test_j2_2b_mot_de_passe_oublie.py", *QUICK, *[a for b in browsers for a in ("--browser", b)]]
     where = tmp_path / "good"
     where.mkdir()
     proc, results = run_pytest(where, *journey, env={DIR_ENV: str(snapshots)})
@@ -133,7 +135,7 @@ def test_a_screen_the_failing_step_only_crossed_is_compared_where_another_step_k
     assert [r["outcome"] for r in results] == ["success"], proc.stdout[-3000:]
     where = tmp_path / "relabelled"
     where.mkdir()
-    proc, results = run_pytest(where, "journeys/test_j2_2b_mot_de_passe_oublie.py", "--browser", "chromium",
+    proc, results = run_pytest(where, "journeys/test_j2_2b_mot_de_passe_oublie.py", *QUICK, "--browser", "chromium",
                                env={DIR_ENV: str(snapshots),
                                     "EXTRANET_FAULTS": json.dumps({"label_overrides": {"Envoyer": "Transmettre"}})})
     [signature] = results[0]["signatures"]

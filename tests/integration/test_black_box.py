@@ -463,7 +463,7 @@ journeys = ["J2.2a", "J2.2b"]
 browsers = ["chromium"]
 retries = 0
 cycle_timeout = "5m"
-extra_args = ["--target-config", "{target}", "--tracing=on", "--screenshot=on"]
+extra_args = ["--target-config", "{target}", "--tracing=on", "--screenshot=on", "--action-timeout", "10"]
 [store]
 path = "{out / 'monitor.db'}"
 artifacts_dir = "{out / 'artifacts'}"

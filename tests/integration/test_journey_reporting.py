@@ -92,6 +92,12 @@ def test_video_is_refused_because_pixels_cannot_be_scrubbed(tmp_path):
     assert "--video is not supported: video frames cannot be scrubbed" in proc.stderr
 
 
+def test_an_action_timeout_out_of_range_is_one_clear_usage_error(tmp_path):
+    proc, _ = run_pytest(tmp_path, "journeys", "--browser", "chromium", "--action-timeout", "0")
+    assert proc.returncode == 4
+    assert "--action-timeout 0: give seconds between 0 and 600" in proc.stderr
+
+
 def test_an_unknown_browser_is_one_clear_usage_error(tmp_path):
     proc, _ = run_pytest(tmp_path, "journeys", "--browser", "netscape")
     assert proc.returncode == 4
