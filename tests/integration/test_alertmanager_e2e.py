@@ -33,7 +33,7 @@ from monitor.store.results_db import Store
 OPS = Path(__file__).resolve().parents[2] / "ops"
 PROMETHEUS = shutil.which("prometheus") or ""
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or ""
-pytestmark = [pytest.mark.integration,
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=55),
               pytest.mark.skipif(not (PROMETHEUS and ALERTMANAGER),
                                  reason="needs Debian packages 'prometheus' and 'prometheus-alertmanager'")]
 BROWSERS = ["chromium", "firefox"]

@@ -20,7 +20,7 @@ from fixtures.core.signature import change_lines
 from fixtures.core.steps import ACCUEIL_LIENS_AFFICHES, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
 from fixtures.engines.resolve import resolve_engine
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=120)]
 
 PROBE = ["journeys/test_r_pages_accessibles.py", "-k", "test_accueil_liens_de_recuperation"]
 #: A renamed button is a click that waits for it: 10 s instead of Playwright's 30 s, for each failure.

@@ -36,7 +36,7 @@ from fixtures.services.processes import ExtranetService, MailpitService, start_e
 from fixtures.target.accounts import CredentialsFile, load_accounts
 from monitor.store.results_db import Store
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=190)]
 
 
 @pytest.fixture(scope="module")

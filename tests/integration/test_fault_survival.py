@@ -49,7 +49,7 @@ from monitor.config import Config
 from monitor.cycle.runner import CycleRunner
 from monitor.store.results_db import Store
 
-pytestmark = [pytest.mark.integration,
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=50),
               pytest.mark.skipif(not resolve_engine("chromium").available, reason="chromium unavailable")]
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "survival-" + uuid.uuid4().hex[:12]

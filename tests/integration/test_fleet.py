@@ -41,7 +41,7 @@ from fixtures.services.processes import ManagedProcess, _http_ok, reference_stac
 from monitor.store.results_db import Store
 
 PROMETHEUS = shutil.which("prometheus") or ""  # "": not installed (the tests skip)
-pytestmark = [pytest.mark.integration,
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=70),
               pytest.mark.skipif(not PROMETHEUS, reason="prometheus not installed (Debian package 'prometheus')"),
               pytest.mark.skipif(not resolve_engine("chromium").available, reason="chromium unavailable")]
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,7 +29,7 @@ from fixtures.services.processes import ExtranetService, start_extranet
 from fixtures.target.operator import OperatorClient
 from monitor.export.exporter import StoreCollector, make_registry
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=40)]
 ROOT = Path(__file__).resolve().parents[2]
 
 

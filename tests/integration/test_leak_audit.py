@@ -50,7 +50,7 @@ from fixtures.mail.mailpit import MailpitClient
 from fixtures.secrets.artifacts import SecretRegistry
 from fixtures.services.processes import reference_stack
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=240)]
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIT = ROOT / "tests" / "support" / "leak_audit"

@@ -41,7 +41,7 @@ from fixtures.services.processes import ExtranetService, start_extranet
 from fixtures.target.operator import OperatorClient
 from monitor.export.exporter import StoreCollector, make_registry
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=120)]
 ROOT = Path(__file__).resolve().parents[2]
 HOLD_SECONDS = 12  # above fixtures.core.mail_path.HELD_SECONDS (10): a relay "held" it
 OTHER_HOST = "activitepartielle-emploi.invalid"

@@ -44,6 +44,7 @@ def test_cli_calibrates_every_available_engine_by_default() -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.long_running(seconds=75)
 @pytest.mark.skipif(not (resolve_engine("chromium").available and resolve_engine("firefox").available),
                     reason="needs chromium and firefox")
 def test_real_calibration_with_certain_rates(tmp_path: Path) -> None:

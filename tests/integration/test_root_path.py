@@ -25,7 +25,7 @@ from fixtures.mail.mailpit import MailpitClient
 from fixtures.services.ports import free_port
 from fixtures.services.processes import ExtranetService, MailpitService, ManagedProcess, start_extranet
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=50)]
 PREFIX = "/aparts"
 needs_chromium = pytest.mark.skipif(not resolve_engine("chromium").available, reason="chromium unavailable")
 

@@ -19,7 +19,7 @@ from support.child_pytest import run_pytest  # tests/ is on sys.path (pytest's r
 from fixtures.core.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE
 from fixtures.engines.resolve import resolve_engine
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=50)]
 ALERT = "La vérification de sécurité de votre navigateur a échoué"
 CLIENT_HINTS = json.dumps({"reset_requires_client_hints": True})
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from support.child_pytest import run_pytest
@@ -32,6 +33,8 @@ from monitor.export import metrics
 from monitor.export.exporter import StoreCollector, make_registry
 from monitor.report.history_report import compute, render_text
 from monitor.store.results_db import Store
+
+pytestmark = pytest.mark.long_running(seconds=80)
 
 DELAY = 1.0
 CYCLES = 8  # two steps × one browser pair: Bonferroni at 2.5 % each needs 7 pairs at least
