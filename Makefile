@@ -17,17 +17,18 @@ check: setup lint
 # Everything: tests/unit, tests/integration, and every journey on every engine against the reference
 # under /aparts/, as the real portal lives. The journeys run once, traced, inside the leak audit
 # (tests/integration/test_leak_audit.py), which fails naming any journey that did not pass; the
-# other tests keep the reference at the root. Two workers: most integration tests wait on browsers,
-# mail and Prometheus; --dist loadfile keeps a module's shared services (one extranet, one mail
-# stack) in one worker, and --no-loadscope-reorder keeps the collection's order (the long modules
-# first, see conftest.py). The slowest tests are listed at the end.
+# other tests keep the reference at the root. Four workers on two cores: much of a test is waiting
+# (WebKit's inspector round trips, mail, timeouts, processes starting), so two workers kept the CPU
+# 74 % busy (13 min 35 s), four 90 % (11 min); --dist loadfile keeps a module's shared services (one
+# extranet, one mail stack) in one worker, --no-loadscope-reorder keeps the collection's order (the
+# long modules first, see conftest.py). The slowest tests are listed at the end.
 test: setup lint
-	@$(PY) -m pytest tests -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+	@$(PY) -m pytest tests -q -n 4 --dist loadfile --no-loadscope-reorder --durations=15
 
 # Branch coverage of everything `make test` runs (subprocesses included; settings in pyproject.toml).
 coverage: setup
 	@rm -rf .coverage-data
-	@$(PY) -m coverage run -m pytest tests -q -n 2 --dist loadfile --no-loadscope-reorder; \
+	@$(PY) -m coverage run -m pytest tests -q -n 4 --dist loadfile --no-loadscope-reorder; \
 	  $(PY) -m coverage combine -q; $(PY) -m coverage report --format=total > .coverage-data/total.txt; \
 	  $(PY) -m coverage report | tail -1; echo "branch coverage: $$(cat .coverage-data/total.txt) %"
 
