@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from . import __version__, errors
 from . import mailer as mail
+from .bot_defence import BotDefence
 from .cryptogram import Cryptograms
 from .middleware import AccessLogAndHeaders, FaultInjection
 from .rendering import link_maker
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
         middleware=[
             Middleware(AccessLogAndHeaders),
             Middleware(RootPath, root_path=settings.root_path),
+            Middleware(BotDefence),
             Middleware(ServerSessions, store=store, path=settings.root_path or "/"),
             Middleware(FaultInjection),
         ],

@@ -87,6 +87,16 @@ Faults (defaults mean "behave normally"):
     its first screen; the point is what reaches the terminal, the JUnit XML, the reports, the logs
     and the store (``fixtures.core.untrusted``).
 
+``bot_defence_user_agent: true | ["token", …]`` — a bot defence refuses every request whose user agent
+    (or ``Sec-CH-UA`` brands) carries one of the tokens (``true``: :data:`HEADLESS_TOKENS`, headless
+    browsers) with a ``403`` F5-style page « Request Rejected … Your support ID is: N ».
+    ``bot_defence_automation: true`` — a JavaScript challenge (``403`` « Vérification de votre
+    navigateur… ») on every page: its script lets the browser in (a cookie, a reload) only when
+    ``navigator.webdriver`` is false. ``bot_defence_rate: {"requests": N, "window_seconds": S}`` — more
+    than N requests in S seconds answer ``429`` with ``Retry-After``. All three: ``extranet/bot_defence.py``;
+    operator routes and ``/healthz`` are never refused. The suite must report them as the prober's
+    problem (``probe_error``, class ``blocked``), never as a browser's failure.
+
 Endpoints (``ENDPOINTS``): a name per request the extranet answers (method + path), found by
 ``endpoint_of``. Not the journeys' steps (``fixtures/core/steps.py``): one step may send several requests.
 """
@@ -105,6 +115,8 @@ ENGINES = ("chromium", "firefox", "webkit")
 MAX_DELAY_SECONDS = 600.0
 MAX_LABEL_OVERRIDES = 50
 MAX_LABEL_CHARS = 200
+#: What ``bot_defence_user_agent: true`` refuses: headless browsers, in the user agent or its brands.
+HEADLESS_TOKENS = ("HeadlessChrome", "Headless")
 
 #: What ``hostile_text`` shows first in each text: one of each character an output could choke on.
 #: Every C0 control XML 1.0 refuses (all but tab, LF, CR; the HTML parser drops NUL from the DOM, a
@@ -232,6 +244,32 @@ def _labels(key: str, value: Any) -> dict[str, str]:
     return {str(old): str(new) for old, new in labels.items()}
 
 
+def _user_agent_tokens(key: str, value: Any) -> tuple[str, ...]:
+    if value is True:
+        return HEADLESS_TOKENS
+    if value is False:
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(t, str) and t.strip() for t in value) \
+            or len(value) > MAX_LABEL_OVERRIDES:
+        raise FaultProfileError(f"{key}: must be true, false or a list of user-agent tokens such as "
+                                f"[\"HeadlessChrome\"], got {value!r}")
+    return tuple(str(t) for t in value)
+
+
+def _rate_limit(key: str, value: Any) -> dict[str, float]:
+    limit = _mapping(key, value)
+    if sorted(limit) != ["requests", "window_seconds"]:
+        raise FaultProfileError(f"{key}: needs exactly the keys requests, window_seconds, got "
+                                f"{', '.join(sorted(limit)) or 'none'}")
+    requests = limit["requests"]
+    if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
+        raise FaultProfileError(f"{key}.requests: must be a whole number ≥ 1, got {requests!r}")
+    window = _seconds(f"{key}.window_seconds", limit["window_seconds"])
+    if window <= 0:
+        raise FaultProfileError(f"{key}.window_seconds: must be more than 0 seconds, got {window!r}")
+    return {"requests": requests, "window_seconds": window}
+
+
 @dataclass(frozen=True)
 class FaultProfile:
     """A validated, combinable set of faults; the empty profile means "behave normally"."""
@@ -255,6 +293,9 @@ class FaultProfile:
     links_leave_root_path: bool = False
     session_in_url: bool = False
     label_overrides: dict[str, str] = field(default_factory=dict)
+    bot_defence_user_agent: tuple[str, ...] = ()  # user-agent tokens refused (true: HEADLESS_TOKENS)
+    bot_defence_automation: bool = False
+    bot_defence_rate: dict[str, float] = field(default_factory=dict)  # {"requests", "window_seconds"}
 
     @classmethod
     def from_dict(cls, data: Any) -> "FaultProfile":
@@ -269,7 +310,8 @@ class FaultProfile:
             if value is None and key in ("seed", "incident_text", "mail_link_host"):
                 continue
             if key in ("reset_requires_client_hints", "spammy_mail", "links_leave_root_path", "session_in_url",
-                       "dkim_broken_in_transit", "spf_unauthorized_sender", "dmarc_misaligned", "hostile_text"):
+                       "dkim_broken_in_transit", "spf_unauthorized_sender", "dmarc_misaligned", "hostile_text",
+                       "bot_defence_automation"):
                 values[key] = _bool(key, value)
             elif key == "engine_failure_rates":
                 rates = _mapping(key, value)
@@ -304,6 +346,10 @@ class FaultProfile:
                 values[key] = value
             elif key == "label_overrides":
                 values[key] = _labels(key, value)
+            elif key == "bot_defence_user_agent":
+                values[key] = _user_agent_tokens(key, value)
+            elif key == "bot_defence_rate":
+                values[key] = _rate_limit(key, value)
             elif key == "slow_endpoint":
                 values[key] = _slow_endpoint(key, value)
             elif key == "incident_text":

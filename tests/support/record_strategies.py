@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from fixtures.core.blocking import PRODUCTS, VERDICTS, Block
 from fixtures.core.contract import LOCK_MODES, JourneyResult, MailLatency, Step, TargetLockHold
 from fixtures.core.engine_names import ENGINE_NAMES
 from fixtures.core.mail_path import (
@@ -69,6 +70,8 @@ NARROWED: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (MailPath, "placement"): st.none() | st.sampled_from([p.value for p in Placement]),
     (MailPath, "verdict"): st.sampled_from([v.value for v in Verdict]),
     (Step, "page_load"): st.none() | page_loads(),
+    (Block, "product"): st.sampled_from(PRODUCTS),
+    (Block, "refusal_follows"): st.none() | st.sampled_from(VERDICTS),
 }
 
 

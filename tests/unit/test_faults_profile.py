@@ -145,3 +145,49 @@ def test_mail_faults_act_on_the_wire_and_links() -> None:
     assert envelope == "ne-pas-repondre@retours.activitepartielle.invalid" and b"DKIM-Signature" not in data
     envelope, broken = mailer.wire_bytes(mail, Wire(break_dkim=True, misaligned=True))
     assert envelope == f"envoi@{SENDING_SERVICE_DOMAIN}" and broken.endswith(TRANSIT_FOOTER)
+
+
+# -- bot defences (extranet/bot_defence.py) ------------------------------------------------
+
+
+def test_bot_defence_faults_parse_and_combine() -> None:
+    from extranet.faults import HEADLESS_TOKENS, FaultProfile
+
+    profile = FaultProfile.from_dict({"bot_defence_user_agent": True, "bot_defence_automation": True,
+                                      "bot_defence_rate": {"requests": 5, "window_seconds": 10}, "seed": 1})
+    assert profile.bot_defence_user_agent == HEADLESS_TOKENS and profile.bot_defence_automation
+    assert profile.bot_defence_rate == {"requests": 5, "window_seconds": 10.0}
+    assert FaultProfile.from_dict(profile.to_dict() | {"bot_defence_user_agent": list(HEADLESS_TOKENS)}) == profile
+    assert FaultProfile.from_dict({"bot_defence_user_agent": ["Firefox/"]}).bot_defence_user_agent == ("Firefox/",)
+
+
+@pytest.mark.parametrize(("profile", "named"), [
+    ({"bot_defence_user_agent": "HeadlessChrome"}, "bot_defence_user_agent"),
+    ({"bot_defence_user_agent": []}, "bot_defence_user_agent"),
+    ({"bot_defence_automation": 1}, "bot_defence_automation"),
+    ({"bot_defence_rate": {"requests": 0, "window_seconds": 10}}, "bot_defence_rate.requests"),
+    ({"bot_defence_rate": {"requests": 3}}, "bot_defence_rate"),
+    ({"bot_defence_rate": {"requests": 3, "window_seconds": 0}}, "bot_defence_rate.window_seconds"),
+])
+def test_bad_bot_defence_faults_are_refused_by_name(profile: dict, named: str) -> None:
+    from extranet.faults import FaultProfile, FaultProfileError
+
+    with pytest.raises(FaultProfileError, match=named):
+        FaultProfile.from_dict(profile)
+
+
+def test_the_rate_window_slides() -> None:
+    from extranet.bot_defence import RateWindow
+
+    window = RateWindow()
+    assert [window.admit(2, 10.0, now=t) for t in (0.0, 1.0)] == [None, None]
+    assert window.admit(2, 10.0, now=2.0) == pytest.approx(8.0)
+    assert window.admit(2, 10.0, now=10.5) is None  # the first request left the window
+
+
+def test_user_agent_tokens_are_looked_for_in_the_brands_too() -> None:
+    from extranet.bot_defence import refuses_user_agent
+
+    assert refuses_user_agent({"user-agent": "x HeadlessChrome/1"}, ("HeadlessChrome",))
+    assert refuses_user_agent({"user-agent": "x Chrome/1", "sec-ch-ua": '"HeadlessChrome";v="1"'}, ("HeadlessChrome",))
+    assert not refuses_user_agent({"user-agent": "x Chrome/1", "sec-ch-ua": '"Chromium";v="1"'}, ("HeadlessChrome",))
