@@ -37,6 +37,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
+from fixtures.core.blocking import PRODUCTS
 from fixtures.core.outcomes import OUTCOMES
 from monitor.cycle.classify import CYCLE_ERROR_REASONS
 from monitor.export import metrics
@@ -167,7 +168,8 @@ class StoreCollector(Collector):
             return []
         domains: dict[str, Sequence[str]] = {
             "journey": self.journeys, "browser": self.browsers, "outcome": OUTCOMES,
-            "status": [s for s in CYCLE_STATUSES if s != "running"], "reason": CYCLE_ERROR_REASONS}
+            "status": [s for s in CYCLE_STATUSES if s != "running"], "reason": CYCLE_ERROR_REASONS,
+            "product": PRODUCTS}
         return list(itertools.product(*(domains[label] for label in metric.labels)))
 
 

@@ -19,6 +19,7 @@ from fixtures.core.signature import junit_properties
 from fixtures.core.untrusted import clean
 from monitor.budgets import Budgets, Overrun, overruns
 from monitor.cycle.runner import CycleReport
+from monitor.report.blocked_section import blocked_runs, blocked_text
 
 
 def over_budget(report: CycleReport, budgets: Budgets | None) -> list[Overrun]:
@@ -47,6 +48,9 @@ def summary_text(report: CycleReport, location: str = "", budgets: Budgets | Non
         lines.append(f"  test accounts exhausted: {short[-1]} more account{'s' if short[-1] != 1 else ''} or a "
                      "longer interval (those journeys were not run, never counted as failures)")
     lines += [f"  monitor error: {clean(e)}" for e in report.errors]
+    # The prober refused by a bot defence: apart, with the product and its reference id (never in a rate).
+    lines += [line.replace("\n", "") for line in blocked_text(blocked_runs(r for a, r in report.attempts if a == 1))
+              if line]
     return "\n".join(lines)
 
 
@@ -58,6 +62,9 @@ def summary_dict(report: CycleReport, location: str = "", budgets: Budgets | Non
         "runs": [{"journey": r.journey, "browser": r.browser, "first_outcome": r.first, "final_outcome": r.final,
                   "attempts": r.attempts, "flaky": r.flaky, "failure_class": r.failure_class} for r in report.runs],
         "attempts": [{"attempt": a, **r.to_dict()} for a, r in report.attempts],
+        "blocked": [{"browser": b.browser, "product": b.product, "runs": b.runs, "journeys": list(b.journeys),
+                     "reference": b.newest.reference, "refusal_follows": b.newest.refusal_follows,
+                     "line": clean(b.sentence())} for b in blocked_runs(r for a, r in report.attempts if a == 1)],
         "over_budget": [{"journey": o.journey, "browser": o.browser, "step": o.step_id, "seconds": o.seconds,
                          "budget_seconds": o.budget} for o in over_budget(report, budgets)],
     }

@@ -56,6 +56,8 @@ def account(c: sqlite3.Connection, cycle_id: int, attempt: int, r: JourneyResult
     """
     if attempt == 1:
         count(c, metrics.RUNS, 1, journey=j, browser=b, outcome=r.outcome)
+        if r.blocked is not None:  # the product only: a fixed vocabulary, never the reference id
+            count(c, metrics.BLOCKED, 1, product=r.blocked.bounded().product)
         if r.outcome in JUDGED_OUTCOMES:
             # Every step reached gets its series at 0 first, so Prometheus sees the
             # first failure there as an increase (a series born at 1 would hide it).

@@ -7,13 +7,14 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from fixtures.core.blocking import PRODUCTS, Block
 from fixtures.core.contract import JourneyResult, MailLatency, Step
 from fixtures.core.signature import Signature
 from fixtures.core.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
 from monitor.export.exporter import InProcessErrors, StoreCollector, make_registry
 from monitor.store.results_db import Store
 
-ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus"}
+ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus", "product"}
 
 
 def scrape(db: Path, **kw) -> dict:
@@ -98,6 +99,7 @@ def test_labels_are_bounded_never_an_address_identifier_or_url(db: Path) -> None
             for v in s.labels.values():
                 assert "://" not in v and "@" not in v and "AP7K2M9Q4X" not in v, s
             assert s.labels.get("step", "none") in STEP_IDS, s  # a fixed id, never the words
+            assert s.labels.get("product", "f5") in PRODUCTS, s  # a fixed vocabulary, never a reference id
     assert 'journey="unknown"' in text  # the odd journey id was folded
 
 
@@ -187,3 +189,26 @@ def test_own_past_alerts_per_browser_or_the_targets(tmp_path: Path, incident: di
     assert value(fams, "extranet_target_degradation_alert") == target
     assert value(fams, "extranet_browser_degradation_evidence", browser="chromium") >= \
         value(fams, "extranet_browser_degradation_evidence_threshold")
+
+
+def test_blocked_runs_are_counted_by_product_and_left_out_of_probe_success(tmp_path: Path) -> None:
+    path = tmp_path / "b.db"
+    refused = Block("f5", "support ID 14759836281739927441", 403)
+    with Store.open_writer(path) as store:
+        c1 = store.start_cycle(["J1"], ["chromium", "firefox"])
+        store.record_attempt(c1, 1, [JourneyResult("J1", "firefox", "success", duration_seconds=3.0),
+                                     JourneyResult("J1", "chromium", "success", duration_seconds=3.0)])
+        store.finish_cycle(c1, "completed")
+        c2 = store.start_cycle(["J1"], ["chromium", "firefox"])
+        store.record_attempt(c2, 1, [
+            JourneyResult("J1", "chromium", "probe_error", failure_class="blocked", blocked=refused),
+            JourneyResult("J1", "firefox", "success", duration_seconds=3.0)])
+        store.record_attempt(c2, 2, [  # a retry refused again: one run, counted once
+            JourneyResult("J1", "chromium", "probe_error", failure_class="blocked", blocked=refused)])
+        store.finish_cycle(c2, "completed")
+    fams = scrape(path, journeys=["J1"], browsers=["chromium", "firefox"])
+    assert value(fams, "extranet_monitor_blocked", product="f5") == 1
+    assert value(fams, "extranet_monitor_blocked", product="rate_limit") == 0  # prefilled: rate() sees the first
+    assert value(fams, "probe_success", journey="J1", browser="chromium") == 1  # the refusal judged nothing
+    text = generate_latest(make_registry(StoreCollector(path))).decode()
+    assert "14759836281739927441" not in text  # the reference id is the record's, never a label
