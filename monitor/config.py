@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import re
+import site
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
@@ -27,12 +29,32 @@ from monitor.budgets import Budgets
 from monitor.cycle.classify import JOURNEY_ID  # the same bound as the metric labels
 
 RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The folder that holds the packages: a checkout's root, or site-packages when installed.
+PACKAGES_HOME = Path(str(resources.files("monitor"))).resolve().parent
+#: The child's whole configuration is on its command line, so it runs the same installed (no
+#: pyproject.toml, no root conftest) as in a checkout: ``--pyargs journeys`` finds the journeys where
+#: Python imports them from, ``--rootdir`` keeps pytest's node ids relative to the work directory (a
+#: retry names failed tests by them), no cache is written beside the installed package, and a failure
+#: keeps its trace and screenshot (the checkout's pyproject.toml addopts, said again).
 DEFAULT_COMMAND = (
-    "{python}", "-m", "pytest", "{targets}", "-p", "fixtures.plugin.results_output",
+    "{python}", "-m", "pytest", "--rootdir", "{workdir}", "-p", "no:cacheprovider",
+    "--tracing=retain-on-failure", "--screenshot=only-on-failure", "--pyargs", "{targets}",
+    "-p", "fixtures.plugin.results_output",
     "--results-json", "{results_json}", "{browser_args}", "{journey_args}", "{k_args}",
     "--output", "{output_dir}",
 )
+
+
+def installed(home: Path = PACKAGES_HOME) -> bool:
+    """True when the packages live in one of this interpreter's site-packages (an installed wheel)."""
+    sites = [*site.getsitepackages(), site.getusersitepackages()]
+    return any(home == Path(p).resolve() for p in sites)
+
+
+def default_workdir() -> Path:
+    """Where the child runs by default: a checkout's root (its pyproject.toml and conftest apply), or,
+    installed, the folder the monitor starts in (never site-packages)."""
+    return Path.cwd() if installed() else PACKAGES_HOME
 ENV_PREFIX = "MONITOR_"
 #: A location is a Prometheus label value and a Pushgateway URL path segment: keep it to what both
 #: carry without escaping, short enough for a dashboard legend (e.g. "paris-1", "aws-eu-west-3").
@@ -106,7 +128,7 @@ class Config:
     kill_grace: float = 10.0
     command: tuple[str, ...] = DEFAULT_COMMAND
     python: str = sys.executable
-    workdir: Path = PROJECT_ROOT
+    workdir: Path = field(default_factory=default_workdir)
     extra_args: tuple[str, ...] = ()
     connect: dict[str, str] = field(default_factory=dict)  # engine -> launch-server endpoint (a credential)
     # [store]
@@ -385,7 +407,7 @@ def validate(cfg: Config) -> Config:
         raise ConfigError("[run] command", "the command never receives {results_json}",
                           "pass the placeholder {results_json} where the child writes its results")
     if not cfg.workdir.is_dir():
-        raise ConfigError("[run] workdir", f"{cfg.workdir} is not a directory", "point it at the project root (where journeys/ is)")
+        raise ConfigError("[run] workdir", f"{cfg.workdir} is not a directory", "point it at an existing folder (default: the checkout's root, or where the monitor starts when installed)")
     cfg.extra_args = _resolve_file_args(cfg.extra_args)
     if cfg.busy_timeout < 0:
         raise ConfigError("[store] busy_timeout", "must not be negative", 'use e.g. "5s"')
@@ -459,5 +481,5 @@ def _resolve_file_args(args: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def example_toml() -> str:
-    """The documented example file (also shipped as ops/monitor.example.toml)."""
-    return (PROJECT_ROOT / "ops" / "monitor.example.toml").read_text(encoding="utf-8")
+    """The documented example file, ops/monitor.example.toml (package data as monitor/example.toml, a link)."""
+    return (resources.files("monitor") / "example.toml").read_text(encoding="utf-8")
