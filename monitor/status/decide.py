@@ -159,6 +159,7 @@ def browser_state(b: BrowserFacts, data: str, target_down: bool) -> tuple[str, s
 
 
 def _advice(statuses: list[BrowserStatus]) -> str:
+    working = [s.name for s in statuses if s.state == OK]
     troubled = [s for s in statuses if s.state in (DEGRADED, DOWN)]
     if not troubled:
         return ""
