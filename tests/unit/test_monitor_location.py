@@ -1,5 +1,7 @@
-"""A location is configuration: ``[monitor] location`` reaches the JSON summary, the report and
-the Pushgateway grouping key, and a bad value is refused with the key and the fix (exit 2)."""
+"""A location is configuration: ``[monitor] location`` from TOML and the environment, a bad value
+refused with the key and the fix (exit 2), the Pushgateway grouping key and the report carry it.
+Through ``monitor once`` and a real Pushgateway: tests/integration/test_monitor_location_outputs.py.
+"""
 from __future__ import annotations
 
 import json

@@ -1,8 +1,6 @@
-"""Secrets stay out of artifacts: the variants we look for, scrubbing files and traces, masking.
-
-The real-trace tests first prove that a raw Playwright trace *does* hold the typed password,
-the identifier and the mailed token (so they would fail if scrubbing did nothing), then that
-no known form of any of them is left in any member after ``scrub_trace``.
+"""Scrubbing without a browser: the variants of a secret we look for, files, JSON, form bodies and
+HTML scrubbed, and synthetic traces rewritten or refused (``scrub_trace``, ``scrub_tree``).
+Real Playwright traces and masked screenshots: tests/integration/test_scrubbing_real_traces_and_screenshots.py.
 """
 from __future__ import annotations
 

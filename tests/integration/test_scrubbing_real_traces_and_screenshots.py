@@ -1,8 +1,9 @@
-"""Secrets stay out of artifacts: the variants we look for, scrubbing files and traces, masking.
+"""Secrets stay out of real artifacts: a real Playwright trace, then masked screenshots in a browser.
 
-The real-trace tests first prove that a raw Playwright trace *does* hold the typed password,
-the identifier and the mailed token (so they would fail if scrubbing did nothing), then that
-no known form of any of them is left in any member after ``scrub_trace``.
+The real-trace test first proves that a raw Playwright trace *does* hold the typed password,
+the identifier and the mailed token (so it would fail if scrubbing did nothing), then that
+no known form of any of them is left in any member after ``scrub_trace``. The scrubber's logic
+without a browser: tests/unit/test_secret_scrubbing.py.
 """
 from __future__ import annotations
 
