@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 from fixtures.core.doctor_report import DoctorReport, healthy, render
+from monitor.classify import EXIT_OK, EXIT_PROBER, EXIT_TARGET_FAILED
 from monitor.config import Config
-from monitor.cycle.classify import EXIT_OK, EXIT_PROBER, EXIT_TARGET_FAILED
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The browser side (a test file of the fixtures package, found where this checkout has it).

@@ -38,10 +38,10 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from fixtures.core.outcomes import OUTCOMES
-from monitor.cycle.classify import CYCLE_ERROR_REASONS
-from monitor.export import metrics
-from monitor.export.metrics import bucket_label
+from monitor import metrics
+from monitor.classify import CYCLE_ERROR_REASONS
 from monitor.export.web_config import WebDoor
+from monitor.metrics import bucket_label
 from monitor.store.results_db import CYCLE_STATUSES, Store, StoreError
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ Rows = list[tuple[str, dict[str, str], float]]
 
 
 class StoreCollector(Collector):
-    """Builds every metric family of ``monitor.export.metrics.EXPORTED`` from the store's counters and gauges."""
+    """Builds every metric family of ``monitor.metrics.EXPORTED`` from the store's counters and gauges."""
 
     def __init__(self, db_path: Path, *, journeys: Sequence[str] = (), browsers: Sequence[str] = (),
                  busy_timeout: float = 5.0, errors: InProcessErrors | None = None, interval: float = 900.0,

@@ -15,7 +15,7 @@ from support.synthetic import populate
 from support.waiting import poll_until as poll
 
 from monitor.export.exporter import ExporterServer, StoreCollector
-from monitor.report.history_report import compute
+from monitor.report.history_model import compute
 from monitor.store.results_db import Store
 
 RULES = Path(__file__).resolve().parents[2] / "ops" / "prometheus" / "extranet-monitor.rules.yml"

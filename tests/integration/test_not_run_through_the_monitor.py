@@ -11,7 +11,8 @@ from support.fake_monitor import make_cfg, spec
 
 from monitor.cycle.runner import CycleRunner
 from monitor.report.cycle_summary import summary_text, write_junit
-from monitor.report.history_report import compute, render_text
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 

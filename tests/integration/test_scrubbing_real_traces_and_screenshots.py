@@ -21,15 +21,9 @@ import pytest
 from PIL import Image
 
 from fixtures.engines.resolve import resolve_engine
-from fixtures.secrets.artifacts import (
-    FULL_PAGE_CAP,
-    MASK,
-    SecretRegistry,
-    masked_screenshot,
-    scrub_trace,
-    start_tracing,
-    stop_tracing,
-)
+from fixtures.secrets.capture import FULL_PAGE_CAP, masked_screenshot, start_tracing, stop_tracing
+from fixtures.secrets.registry import MASK, SecretRegistry
+from fixtures.secrets.scrubber import scrub_trace
 
 # A password using every character whose encoding differs between encoders: space (+ or %20),
 # '*' and '~' (browser form encoding vs quote_plus), 'é' (utf-8, \u00e9), and & " < > ' (HTML/JSON).

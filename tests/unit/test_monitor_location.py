@@ -13,7 +13,9 @@ from support.synthetic import populate
 from monitor.__main__ import main
 from monitor.config import ConfigError, load_config
 from monitor.export.push import grouping_key
-from monitor.report.history_report import compute, render_text, write_html
+from monitor.report.history_html import write_html
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 

@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, quote, quote_plus
 import pytest
 from PIL import Image
 
-from fixtures.secrets.artifacts import MASK, SecretLeak, SecretRegistry, scrub_trace, scrub_tree
+from fixtures.secrets.registry import MASK, SecretLeak, SecretRegistry
+from fixtures.secrets.scrubber import scrub_trace, scrub_tree
 
 # A password using every character whose encoding differs between encoders: space (+ or %20),
 # '*' and '~' (browser form encoding vs quote_plus), 'é' (utf-8, \u00e9), and & " < > ' (HTML/JSON).
