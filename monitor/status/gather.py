@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES, Outcome
 from fixtures.core.placement import Placement
 from fixtures.core.procedure import FORGOTTEN_IDENTIFIER, PASSWORD_RESET
-from monitor.export import metrics
+from monitor import metrics
 from monitor.status.facts import WINDOW_SECONDS, BrowserFacts, Facts, LinkValidity, MailFacts, Maintenance
 from monitor.store.results_db import Store, StoreError
 
