@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from monitor.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.commands import COMMANDS
 from monitor.config import Config, ConfigError, load_config
-from monitor.cycle.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.store.results_db import StoreError
 
 

@@ -28,7 +28,7 @@ from fixtures.core.procedure import JOURNEY_IDS, PROCEDURE_JOURNEY_IDS
 from fixtures.core.settings import ConfigError
 from fixtures.core.steps import AUTRE, HORS_ETAPE, STEP_IDS
 from monitor.budgets import Budgets
-from monitor.cycle.classify import JOURNEY_ID  # the same bound as the metric labels
+from monitor.classify import JOURNEY_ID  # the same bound as the metric labels
 
 RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
 #: The folder that holds the packages: a checkout's root, or site-packages when installed.

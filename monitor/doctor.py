@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 
 from fixtures.core.doctor_report import DoctorReport, healthy, render
+from monitor.classify import EXIT_OK, EXIT_PROBER, EXIT_TARGET_FAILED
 from monitor.config import Config
-from monitor.cycle.classify import EXIT_OK, EXIT_PROBER, EXIT_TARGET_FAILED
 
 #: The browser side: a test file of the fixtures package, found where Python imports it from (a checkout
 #: or site-packages); the child runs in a folder of its own, with its options on its command line.

@@ -1,5 +1,6 @@
-"""Server-side sessions of the reference extranet (issue 10): the ``extranet_session`` cookie
-is an opaque random id, the data lives in SQLite, the id changes at login and dies at logout.
+"""Server-side sessions of the reference extranet (issue 10), on a running extranet: the
+``extranet_session`` cookie is an opaque random id, the data lives in SQLite, the id changes at
+login and dies at logout, and an id the server did not issue is not adopted.
 
 Why it matters: the former signed cookie was readable base64 JSON holding the account
 identifier, and traces recorded it in every ``Cookie`` header.

@@ -1,5 +1,6 @@
-"""Server-side sessions of the reference extranet (issue 10): the ``extranet_session`` cookie
-is an opaque random id, the data lives in SQLite, the id changes at login and dies at logout.
+"""Server-side sessions of the reference extranet (issue 10), in process: a session expires after its
+idle time, a read-only request keeps it alive, a restart keeps it. The cookie as a browser sees it
+(opaque, rotated at login, deleted at logout): tests/integration/test_extranet_session_cookie.py.
 
 Why it matters: the former signed cookie was readable base64 JSON holding the account
 identifier, and traces recorded it in every ``Cookie`` header.

@@ -1,4 +1,7 @@
-"""Store durability: kill -9 mid-cycle, corrupt/foreign/locked files, retention."""
+"""The store's files: corrupt, foreign or locked databases refused and left untouched, one writer,
+what a reader of a missing database is told, retention. kill -9 mid-cycle:
+tests/integration/test_monitor_store_kill9.py.
+"""
 from __future__ import annotations
 
 import hashlib

@@ -1,8 +1,6 @@
-"""Secrets stay out of artifacts: the variants we look for, scrubbing files and traces, masking.
-
-The real-trace tests first prove that a raw Playwright trace *does* hold the typed password,
-the identifier and the mailed token (so they would fail if scrubbing did nothing), then that
-no known form of any of them is left in any member after ``scrub_trace``.
+"""Scrubbing without a browser: the variants of a secret we look for, files, JSON, form bodies and
+HTML scrubbed, and synthetic traces rewritten or refused (``scrub_trace``, ``scrub_tree``).
+Real Playwright traces and masked screenshots: tests/integration/test_scrubbing_real_traces_and_screenshots.py.
 """
 from __future__ import annotations
 
@@ -18,7 +16,8 @@ from urllib.parse import parse_qs, quote, quote_plus
 import pytest
 from PIL import Image
 
-from fixtures.secrets.artifacts import MASK, SecretLeak, SecretRegistry, scrub_trace, scrub_tree
+from fixtures.secrets.registry import MASK, SecretLeak, SecretRegistry
+from fixtures.secrets.scrubber import scrub_trace, scrub_tree
 
 # A password using every character whose encoding differs between encoders: space (+ or %20),
 # '*' and '~' (browser form encoding vs quote_plus), 'é' (utf-8, \u00e9), and & " < > ' (HTML/JSON).

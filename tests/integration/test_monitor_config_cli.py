@@ -1,4 +1,7 @@
-"""Configuration: TOML + MONITOR_* overrides, and bad input named with its fix (exit 2)."""
+"""Configuration errors met by the running command: an unreachable Pushgateway and an unknown
+``MONITOR_*`` override stop ``python -m monitor`` with exit 2 before any cycle. Parsing and
+messages: tests/unit/test_monitor_config.py.
+"""
 from __future__ import annotations
 
 import socket

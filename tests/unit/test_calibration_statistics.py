@@ -1,5 +1,7 @@
-"""`python -m monitor calibrate`: the statistics and verdict logic with known values, the
-simulated false-alarm rate against α, and one small real calibration proving the wiring."""
+"""``monitor calibrate``'s statistics without a browser: rates parsed, the truth against the Wilson
+interval with known values, claims and verdicts, the simulated false-alarm rate against α and the
+simulated power. The command and one small real calibration: tests/integration/test_monitor_calibrate_cli.py.
+"""
 from __future__ import annotations
 
 import random

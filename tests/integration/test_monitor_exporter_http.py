@@ -1,4 +1,6 @@
-"""Exporter output parsed with prometheus_client's parser; labels bounded; prober ≠ target."""
+"""The exporter's HTTP endpoints (``/metrics``, ``/healthz``, the page) on a real socket, parsed
+with prometheus_client's parser. The series themselves: tests/unit/test_exporter_series.py.
+"""
 from __future__ import annotations
 
 import json

@@ -1,8 +1,7 @@
-"""Engine resolution: which binary plays chromium/firefox/webkit here, and that it really launches.
+"""Engine resolution through the real Playwright driver, and that the resolved engine really launches.
 
-The unit tests inject ``playwright_browser_type_paths`` and ``env`` so they hold on any machine;
-the ones describing *this* machine (system Chromium, firefox-esr over BiDi, no WebKit) skip
-where Playwright's own builds are installed. Real launches are marked ``integration``.
+The ones describing *this* machine (system Chromium, firefox-esr over BiDi, no WebKit) skip where
+Playwright's own builds are installed. The resolution rules alone: tests/unit/test_engine_resolution.py.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Exporter output parsed with prometheus_client's parser; labels bounded; prober ≠ target."""
+"""The exporter's series from a store, parsed with prometheus_client's parser: labels bounded,
+counters that survive a restart, prober errors apart from the target's. Served over HTTP:
+tests/integration/test_monitor_exporter_http.py.
+"""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,11 +1,6 @@
-"""The monitor against a target it did not start: the reference extranet as a black box.
-
-The extranet runs without an operator key (no cryptogram answer, clock, seeding or notice);
-its test accounts are created with its own CLI, as a real portal's operator would. Checked:
-monitor cycles exit 0 with write-guarded and operator-only journeys *not run* with their
-reason; the recovery journeys pass on the test accounts; a run SIGKILLed at each step of the
-reset leaves an account the next run can use; bad credentials files and an account locked by
-the target's rate limit are one-line errors with the right outcome.
+"""The test accounts' credentials file as the suite reads it: a missing, world-readable or malformed
+file is one line naming the file and the key, never a secret. The monitor against a black box with
+that file is tests/integration/test_black_box.py.
 """
 from __future__ import annotations
 
@@ -13,17 +8,10 @@ from pathlib import Path
 
 import pytest
 
-# tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
 from fixtures.core.outcomes import CredentialsError
 from fixtures.target.accounts import load_accounts
 
-pytestmark = pytest.mark.integration
 
-
-# A run killed at each point of the reset (see fixtures/core/kill_points.py), then a normal run.
-
-
-# -- bad input -------------------------------------------------------------------------------
 def test_bad_credentials_files_are_one_line_errors_naming_the_key_never_the_secret(tmp_path: Path) -> None:
     path = tmp_path / "accounts.toml"
     with pytest.raises(CredentialsError, match="no credentials file at"):

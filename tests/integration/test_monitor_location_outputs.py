@@ -1,5 +1,7 @@
-"""A location is configuration: ``[monitor] location`` reaches the JSON summary, the report and
-the Pushgateway grouping key, and a bad value is refused with the key and the fix (exit 2)."""
+"""A location through the running monitor: ``monitor once`` writes it in the JSON summary and the
+text, and the series pushed to a real Pushgateway carry it. The configuration:
+tests/unit/test_monitor_location.py.
+"""
 from __future__ import annotations
 
 import json
@@ -9,12 +11,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-
-from integration.test_monitor_cli import (  # shared helpers of that module (tests/ is on pythonpath)
-    config,
-    monitor,
-    pushgateway,
-)
+from support.fake_monitor import config, monitor, pushgateway
 
 
 def test_once_writes_the_location_in_the_json_summary_and_the_text(tmp_path: Path) -> None:

@@ -1,8 +1,6 @@
-"""Engine resolution: which binary plays chromium/firefox/webkit here, and that it really launches.
-
-The unit tests inject ``playwright_browser_type_paths`` and ``env`` so they hold on any machine;
-the ones describing *this* machine (system Chromium, firefox-esr over BiDi, no WebKit) skip
-where Playwright's own builds are installed. Real launches are marked ``integration``.
+"""Engine resolution without launching anything: which binary plays chromium/firefox/webkit, given
+injected ``playwright_browser_type_paths`` and ``env`` so the tests hold on any machine.
+Resolution through the real driver, and real launches: tests/integration/test_engine_launch.py.
 """
 from __future__ import annotations
 

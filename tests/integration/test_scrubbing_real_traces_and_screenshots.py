@@ -1,8 +1,9 @@
-"""Secrets stay out of artifacts: the variants we look for, scrubbing files and traces, masking.
+"""Secrets stay out of real artifacts: a real Playwright trace, then masked screenshots in a browser.
 
-The real-trace tests first prove that a raw Playwright trace *does* hold the typed password,
-the identifier and the mailed token (so they would fail if scrubbing did nothing), then that
-no known form of any of them is left in any member after ``scrub_trace``.
+The real-trace test first proves that a raw Playwright trace *does* hold the typed password,
+the identifier and the mailed token (so it would fail if scrubbing did nothing), then that
+no known form of any of them is left in any member after ``scrub_trace``. The scrubber's logic
+without a browser: tests/unit/test_secret_scrubbing.py.
 """
 from __future__ import annotations
 
@@ -20,15 +21,9 @@ import pytest
 from PIL import Image
 
 from fixtures.engines.resolve import resolve_engine
-from fixtures.secrets.artifacts import (
-    FULL_PAGE_CAP,
-    MASK,
-    SecretRegistry,
-    masked_screenshot,
-    scrub_trace,
-    start_tracing,
-    stop_tracing,
-)
+from fixtures.secrets.capture import FULL_PAGE_CAP, masked_screenshot, start_tracing, stop_tracing
+from fixtures.secrets.registry import MASK, SecretRegistry
+from fixtures.secrets.scrubber import scrub_trace
 
 # A password using every character whose encoding differs between encoders: space (+ or %20),
 # '*' and '~' (browser form encoding vs quote_plus), 'é' (utf-8, \u00e9), and & " < > ' (HTML/JSON).

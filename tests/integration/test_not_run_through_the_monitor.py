@@ -1,18 +1,18 @@
-"""The results contract: one record, written by the plugin, read by the monitor, kept by the store.
-
-Not-run journeys travel the whole way: recorded with their reason, shown as *not run*,
-never counted in a rate, never a monitor error.
+"""Not-run journeys travel the whole way through a real runner and child: recorded with their
+reason, shown as *not run*, never counted in a rate, never a monitor error. The contract itself:
+tests/unit/test_results_contract.py.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from support.fake_monitor import make_cfg, spec
 
-from integration.test_monitor_runner import make_cfg, spec  # shared helpers of that module (tests/ is on pythonpath)
 from monitor.cycle.runner import CycleRunner
 from monitor.report.cycle_summary import summary_text, write_junit
-from monitor.report.history_report import compute, render_text
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 

@@ -9,7 +9,7 @@ over ``PUSHED``) all take their names, help, labels and buckets from here.
 Naming follows Prometheus: counters end in ``_total`` once exposed (prometheus_client adds it
 to the family name), durations are ``_seconds``, ``probe_success`` has blackbox_exporter's
 meaning. Labels are journey ids, engine names, outcomes and fixed reasons only (see
-``monitor.cycle.classify``): never an address, an identifier or a URL.
+``monitor.classify``): never an address, an identifier or a URL.
 """
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The cycle runner with a fake child: retries, crashes, timeouts and process-group kills."""
+"""The cycle runner's child command line: the ``[run] command`` template expanded. The runner with
+a real (fake) child, its retries, crashes and kills: tests/integration/test_monitor_runner.py.
+"""
 from __future__ import annotations
 
 import sys

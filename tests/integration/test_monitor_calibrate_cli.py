@@ -1,5 +1,7 @@
-"""`python -m monitor calibrate`: the statistics and verdict logic with known values, the
-simulated false-alarm rate against α, and one small real calibration proving the wiring."""
+"""``python -m monitor calibrate`` as a command: bad rates refused (exit 2), every available engine
+by default, and one small real calibration at certain rates proving the wiring. Its statistics:
+tests/unit/test_calibration_statistics.py.
+"""
 from __future__ import annotations
 
 import os

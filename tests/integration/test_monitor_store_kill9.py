@@ -1,4 +1,6 @@
-"""Store durability: kill -9 mid-cycle, corrupt/foreign/locked files, retention."""
+"""Store durability against a real kill: a monitor SIGKILLed mid-cycle keeps its committed rows and
+the cycle is marked interrupted. The store's file checks: tests/unit/test_monitor_store_files.py.
+"""
 from __future__ import annotations
 
 import os

@@ -5,14 +5,26 @@ page must say the same thing about a browser at the same moment. Both read the t
 detectors here — the comparison between browsers (``browser_difference``) and each browser
 against its own past (``degradation``, with the target's alert when every browser degrades) —
 with the same design, over the same history, instead of each calling the statistics its own way.
+
+Why here, above the store and beside its readers, not in ``monitor.stats``: this reads the store;
+the statistics it applies stay pure (numbers in, numbers out).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
 
-from monitor.stats.browser_difference import Design, PairVerdict, design_for, evaluate, history_seconds, read_cycles
+from monitor.stats.browser_difference import (
+    CycleOutcomes,
+    Design,
+    PairVerdict,
+    cycles_from_first_outcomes,
+    design_for,
+    evaluate,
+    history_seconds,
+)
 from monitor.stats.degradation import BrowserDegradation, Degradation, evaluate_degradation
+from monitor.store.reads import StoreReads
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,12 @@ def history_version_since(design: Design, now: float) -> float:
     return now - history_seconds(design)
 
 
-def read_verdicts(store, browsers: Sequence[str], *, interval: float, alpha: float,  # type: ignore[no-untyped-def]
+def read_cycles(store: StoreReads, design: Design, now: float) -> list[CycleOutcomes]:
+    """The stored cycles the verdicts stand on (``history_seconds``), oldest first: one cheap query."""
+    return cycles_from_first_outcomes(store.first_outcomes(since=now - history_seconds(design)))
+
+
+def read_verdicts(store: StoreReads, browsers: Sequence[str], *, interval: float, alpha: float,
                   now: float) -> Verdicts:
     """Both detectors over the history they need, for ``browsers`` (the configured ones)."""
     design = design_for(interval, alpha, max(2, len(browsers)))

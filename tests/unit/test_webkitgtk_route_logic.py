@@ -1,9 +1,7 @@
-"""Debian's WebKitGTK on the inspector route, with real processes: Xvfb, MiniBrowser, Playwright.
-
-Covers the route's parts and its faults: MiniBrowser missing, no display and no Xvfb, an inspector
-port that never answers, a browser that dies mid-journey, a test run that is SIGKILLed (nothing
-may stay behind), and that the TCP_NODELAY shim reaches MiniBrowser only, not the processes that
-talk to the target. Every wait is bounded; none of these may hang.
+"""Debian's WebKitGTK on the inspector route, without starting it: the inspector's HTML listing
+turned into the JSON Playwright asks for, context options the route cannot honour refused by name,
+and which of WebKitGTK or Playwright's build is chosen or unavailable. With real Xvfb and
+MiniBrowser processes: tests/integration/test_webkitgtk.py.
 """
 from __future__ import annotations
 

@@ -1,11 +1,8 @@
-"""The recorder masks the fields the page objects declare (``secret_fields()``), whatever screen is open."""
+"""The screens that hold secrets declare their secret fields (``secret_fields()``), which the recorder
+masks; that the mask really paints them is tests/integration/test_screenshot_mask.py, in a browser."""
 from __future__ import annotations
 
-import pytest
-
 from pages import AccueilPage, BasePage, MonEspacePage, NouveauMotDePassePage
-
-pytestmark = pytest.mark.integration
 
 
 def test_the_screens_that_hold_secrets_declare_them() -> None:
