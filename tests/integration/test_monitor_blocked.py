@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from fixtures.core.engine_names import ENGINE_NAMES
-from monitor.report.history_report import compute, render_text
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=240)]
