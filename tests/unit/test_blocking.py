@@ -42,6 +42,10 @@ IMPERVA_PAGE = ("<html><body>Request unsuccessful. Incapsula incident ID: 123400
     (200, {}, "<div class='g-recaptcha' data-sitekey='x'></div>", "", "captcha", None),
     (403, {}, "<p>Vérification de votre navigateur…</p>", "", "js_challenge", None),
     (429, {"Retry-After": "120"}, "<h1>Too Many Requests</h1>", "", "rate_limit", None),
+    # A defence that does not name its product, keyed on an automation fingerprint.
+    (403, {}, "<h1>Forbidden</h1><p>Automated browsers are not allowed. Block ID: 7f3a9c21e0</p>", "", "other",
+     "Block ID: 7f3a9c21e0"),
+    (503, {}, "<p>Our firewall refused your request.</p>", "", "other", None),
 ])
 def test_each_product_is_recognised_with_its_reference(status: int, headers: dict[str, str], html: str, title: str,
                                                       product: str, reference: str | None) -> None:
@@ -63,6 +67,8 @@ def test_retry_after_is_kept_as_sent() -> None:
     (502, {"cf-ray": "8a1b2c3d4e5f6a7b-CDG"}, "<title>Bad gateway | Cloudflare</title>"),  # the origin is down
     (200, {"x-iinfo": "12-345-0"}, "<h1>Extranet activité partielle</h1>"),  # served through Imperva, let in
     (404, {}, "<h1>Lien invalide</h1>"),
+    (404, {}, "<h1>Not found</h1><p>robots.txt</p>"),  # not a refusal status
+    (403, {}, "<h1>Accès refusé</h1><p>Vous n'avez pas accès à cet espace.</p>"),  # the portal's own access rule
     (200, {}, "<img alt='Cryptogramme'><label>Contrôle de sécurité</label>"),  # the portal's own captcha step
     (None, {}, ""),
 ])
