@@ -56,6 +56,7 @@ def test_a_headless_user_agent_is_refused_only_while_the_prober_sends_one(tmp_pa
     assert {e: r["outcome"] for e, r in results.items()} == dict.fromkeys(ENGINES, "success")
     sent = {h["name"]: h["value"] for h in results["chromium"]["sent_headers"]}
     assert "HeadlessChrome" not in sent["user-agent"] + sent["sec-ch-ua"] and " Chrome/" in sent["user-agent"]
+    assert '"Chromium";v="' in sent["sec-ch-ua"] and sent["sec-ch-ua-platform"] == '"Linux"', sent  # hints kept, not emptied
     for engine in ENGINES:  # what each engine really sent the extranet: the suffix, the header, the language
         sent = {h["name"]: h["value"] for h in results[engine]["sent_headers"]}
         assert sent["user-agent"].endswith(" aparts-sentinel"), (engine, sent)
