@@ -120,7 +120,7 @@ def test_writes_are_not_run_on_a_real_target_with_the_reason(tmp_path):
 
 
 def test_operator_journeys_are_not_run_on_a_black_box_even_with_writes_allowed(tmp_path):
-    proc, results = run_pytest(tmp_path, "journeys/test_j1_etablissement_inconnu.py", "--browser", "chromium",
+    proc, results = run_pytest(tmp_path, "journeys/test_j2_2c_validite_60_minutes.py", "--browser", "chromium",
                                "--base-url", f"http://127.0.0.1:{free_port()}", "--allow-writes")
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert results and {(r["outcome"], r["failure_class"]) for r in results} == {("not_run", "needs_operator")}
