@@ -47,7 +47,7 @@ def open_door_warning(host: str, door: object | None) -> str | None:
         return None
     return (f"the exporter listens on {host} (not loopback) without {' or '.join(missing)}: whoever reaches "
             "this address reads /metrics and the pages; give --web.config.file (or [exporter] web_config_file), "
-            "see README § The monitor's own door")
+            "see docs/operators.md § The monitor's own door")
 
 
 def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
@@ -59,8 +59,13 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
     warning = open_door_warning(cfg.listen_host, door)
     if warning:
         log.warning(warning)
+    def status_files() -> dict[str, bytes]:
+        from monitor.status.publish import build
+        from monitor.status.render import files
+        return files(build(cfg, verdicts_of=collector.verdicts))
+
     try:
-        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door)
+        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door, status=status_files)
     except OSError as exc:
         raise ConfigError("[exporter] listen", f"cannot listen on {cfg.listen_host}:{cfg.listen_port} ({exc.strerror})",
                           "choose a free port, or stop what is using it") from None
@@ -158,6 +163,17 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status_page(cfg: Config, args: argparse.Namespace) -> int:
+    """Write the public status page into ``--out`` (read-only on the store); exit 3 when the store could not
+    be read (the page is written all the same, and says so)."""
+    from monitor.status.publish import build
+    from monitor.status.render import write
+    page = build(cfg)
+    written = write(page, args.out)
+    print(f"status page written to {args.out} ({', '.join(p.name for p in written)}): {page.overall}, data {page.data}")
+    return EXIT_PROBER if page.data == "unreadable" else 0
+
+
 def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
     from monitor.accounts_plan import refuse_captcha_ask
     refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
@@ -236,4 +252,4 @@ def cmd_calibrate_continuous(cfg: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve,
-            "check-config": cmd_check_config, "doctor": cmd_doctor}
+            "check-config": cmd_check_config, "doctor": cmd_doctor, "status-page": cmd_status_page}
