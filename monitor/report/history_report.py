@@ -17,11 +17,13 @@ from typing import Sequence
 
 import numpy as np
 
+from fixtures.core.coverage import EngineCoverage
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from fixtures.core.untrusted import clean
 from monitor.config import format_duration
 from monitor.report.accounts_section import AccountsExhausted, accounts_exhausted, accounts_html, accounts_text
+from monitor.report.coverage_section import coverage_html, coverage_rows, coverage_text
 from monitor.report.funnel_section import funnel_html, funnel_text
 from monitor.report.mail_path_section import (
     Case3Line,
@@ -79,6 +81,7 @@ class ReportData:
     mail_paths: list[MailPathRow] = field(default_factory=list)  # SPF/DKIM/DMARC per journey × browser
     case3: list[Case3Line] = field(default_factory=list)  # Cas n°3: mails missing, late or in junk, and why
     accounts: AccountsExhausted | None = None  # runs not run because the test accounts' quota was spent
+    coverage: list[EngineCoverage] = field(default_factory=list)  # help-page steps exercised, per engine
     degradation: list[str] = field(default_factory=list)  # each browser against its own past, and the target
     power: list[str] = field(default_factory=list)  # what the schedule in use detects, and how fast (computed)
 
@@ -174,6 +177,7 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                       timings_from(((r.cycle_id, r.record) for r in window if r.attempt == 1), browsers, alpha))
     data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
     data.accounts = accounts_exhausted(window)
+    data.coverage = coverage_rows(window)
     data.degradation, data.power = degradation, power
     return data
 
@@ -198,6 +202,7 @@ def render_text(data: ReportData) -> str:
                f"cycles in the last {data.windows[-1].label}: "
                + (", ".join(f"{n} {s}" for s, n in sorted(data.cycles.items())) or "none"))
     out += accounts_text(data.accounts, data.windows[-1].label)
+    out += coverage_text(data.coverage)
     out.append("")
     head = (f"{'window':<7} {'browser':<9} {'rate':>6}  {'95 % CI':<11} {'n':>5} {'flaky':>6} {'probe_err':>9} "
             f"{'unavail':>8} {'not_run':>8}")
@@ -370,6 +375,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
 <p class="callout {cls}" id="headline">{_e(data.headline)}</p>"""]
     b.append(accounts_html(data.accounts, data.windows[-1].label))
+    b.append(coverage_html(data.coverage))
     if len(data.sequential) > 1:
         b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
     if data.degradation:

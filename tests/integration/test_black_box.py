@@ -99,6 +99,12 @@ def test_read_only_monitor_of_a_black_box_exits_0_with_not_run_reasons(tmp_path:
     assert runs_of(summary) == {"R1": ("success", None), "N1": ("success", None), "J1": ("not_run", "write_guard"),
                                 "J2.2b": ("not_run", "write_guard"), "J3": ("not_run", "write_guard")}
     assert "J1     chromium  not run (write_guard)" in proc.stdout and "probe_error" not in proc.stdout
+    # Coverage said per target: J3 filled to the last click, N1 read; the rest with why not.
+    [coverage] = summary["coverage"]
+    assert (coverage["exercised"], coverage["declared"]) == (4, 22), coverage
+    assert {k: len(v) for k, v in coverage["not_exercised"].items()} == {"write_guard": 14, "needs_operator": 4}
+    assert "coverage chromium: 4 of 22 help-page steps exercised; not: write_guard 14 (J1, J2.2b, J3), " \
+           "needs_operator 4 (N1)" in proc.stdout
     assert summary["errors"] == []
 
 
