@@ -8,10 +8,12 @@ from fixtures.core.contract import JourneyResult, Step
 from fixtures.core.coverage import EXERCISED, HELP_PAGE_STEPS, NOT_REACHED, STATES, by_engine, of_record
 from fixtures.core.fold import fold
 from fixtures.core.steps import ETAPES
-from monitor.cycle.classify import fold_attempts
+from monitor.classify import fold_attempts
 from monitor.cycle.runner import CycleReport
 from monitor.report.cycle_summary import summary_dict, summary_text
-from monitor.report.history_report import compute, render_html, render_text
+from monitor.report.history_html import render_html
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 
