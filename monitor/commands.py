@@ -47,7 +47,7 @@ def open_door_warning(host: str, door: object | None) -> str | None:
         return None
     return (f"the exporter listens on {host} (not loopback) without {' or '.join(missing)}: whoever reaches "
             "this address reads /metrics and the pages; give --web.config.file (or [exporter] web_config_file), "
-            "see README § The monitor's own door")
+            "see docs/operators.md § The monitor's own door")
 
 
 def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer

@@ -461,7 +461,7 @@ def _validate_budgets(cfg: Config) -> None:
         if step not in budgeted:
             raise ConfigError(f"[budgets] steps.{step}", "unknown step id",
                               f"use a step id of fixtures/core/steps.py, e.g. {', '.join(budgeted[:4])} "
-                              f"(all: {len(budgeted)} ids, listed in README § Budgets)")
+                              f"(all: {len(budgeted)} ids, listed in ops/README.md § Budgets)")
         if seconds <= 0:
             raise ConfigError(f"[budgets] steps.{step}", "a budget must be positive", 'write e.g. "5s"; '
                               "remove the key for no budget")

@@ -45,7 +45,7 @@ BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42
 DEFINITION = (f"{RATE_RULE[0].upper()}{RATE_RULE[1:]}; both are shown apart. Flaky = failed first, passed on retry "
               "(counted as a failure in the rate). Intervals: 95 % Wilson. Browsers compared continuously by an "
               "always-valid sequential test (paired by journey and cycle; false alarms under α per week however "
-              "often the report is read; see README, Statistics). Fisher's exact test per window (two-sided; with "
+              "often the report is read; see docs/statistics.md). Fisher's exact test per window (two-sided; with "
               "more than two browsers each against the best, Holm-adjusted) is shown as a descriptive figure only.")
 
 
