@@ -11,8 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+from monitor.classify import EXIT_PROBER
 from monitor.config import Config, ConfigError, format_duration, parse_duration
-from monitor.cycle.classify import EXIT_PROBER
 from monitor.cycle.runner import CycleRunner, StopRequest
 from monitor.doctor import cmd_doctor
 from monitor.report.cycle_summary import summary_text, write_json, write_junit
@@ -135,7 +135,9 @@ def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
-    from monitor.report.history_report import compute, render_text, write_html
+    from monitor.report.history_html import write_html
+    from monitor.report.history_model import compute
+    from monitor.report.history_text import render_text
     windows = [parse_duration(w, "--window") for w in args.window] if args.window else list(cfg.windows)
     with Store.open_reader(cfg.db_path, busy_timeout=cfg.busy_timeout) as store:
         data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures,

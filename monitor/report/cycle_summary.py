@@ -1,6 +1,6 @@
 """What one cycle found, for CI: a terminal summary, a JSON summary and JUnit XML.
 
-Beside ``monitor.report.history_report`` (which reads the store over windows of time), these read one
+Beside ``monitor.report.history_model`` (which reads the store over windows of time), these read one
 ``CycleReport``: ``once`` writes them so a CI job shows the cycle as test results.
 
 The records were bounded when read (``fixtures.core.contract.bounded_result``); every text taken

@@ -15,7 +15,7 @@ Rules, in this order (each one says why in words, none is silent):
    « difficultés »; one measured in the window with neither: « fonctionne »; not measured:
    « état inconnu ».
 
-The verdicts come from ``monitor.stats.verdicts`` through ``gather``; nothing is estimated here.
+The verdicts come from ``monitor.verdicts`` through ``gather``; nothing is estimated here.
 """
 from __future__ import annotations
 

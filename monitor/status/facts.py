@@ -21,7 +21,7 @@ class BrowserFacts:
     judged: int = 0  # first attempts that judged the target in the window (the success-rate rule)
     failing_now: bool = False  # every journey's last run that judged the target failed (probe_success all 0)
     failing_since: float | None = None  # start of the first cycle of that streak
-    alert: bool = False  # ExtranetBrowserFailsMoreOften's condition (monitor.stats.verdicts)
+    alert: bool = False  # ExtranetBrowserFailsMoreOften's condition (monitor.verdicts)
     alert_since: float | None = None
     worse_than: tuple[str, ...] = ()  # engines it is alerted to fail more often than
     blocked: bool = False  # the monitor was blocked on its last attempts (it cannot see; says nothing of the browser)

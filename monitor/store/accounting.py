@@ -3,7 +3,7 @@
 Why in the store's transaction: counters live in their own table, updated with the rows they count,
 and retention never deletes them, so a restart or a clean-up never makes a Prometheus counter go
 backwards (``rate()`` would read that as a reset and a spike). Names, labels and buckets come from
-the catalogue (``monitor.export.metrics``); the exporter serves these rows as they are.
+the catalogue (``monitor.metrics``); the exporter serves these rows as they are.
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAI
 from fixtures.core.page_load import FIGURE_IDS
 from fixtures.core.procedure import spends_of
 from fixtures.core.steps import step_label
+from monitor import metrics
 from monitor.budgets import Budgets, judged_page_loads, judged_steps, overruns
-from monitor.cycle.classify import PROBE_ERROR, SUCCESS
-from monitor.export import metrics
-from monitor.export.metrics import Metric, bucket_label, label_key
+from monitor.classify import PROBE_ERROR, SUCCESS
+from monitor.metrics import Metric, bucket_label, label_key
 from monitor.stats.funnel import failed_step_ids
 
 

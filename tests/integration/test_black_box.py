@@ -440,7 +440,7 @@ def test_test_accounts_personal_data_reach_no_output_child_logs_included(tmp_pat
     terminals, are searched for every form of that data (``support.leak_audit.scan``)."""
     from support.leak_audit.scan import scan
 
-    from fixtures.secrets.artifacts import SecretRegistry
+    from fixtures.secrets.registry import SecretRegistry
     from monitor.export.exporter import ExporterServer, StoreCollector
 
     out = tmp_path / "out"  # every output of the suite, and nothing of the target's

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from support.child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
-from fixtures.secrets.artifacts import SecretRegistry
+from fixtures.secrets.registry import SecretRegistry
 from fixtures.services.ports import free_port
 
 pytestmark = pytest.mark.integration

@@ -1,54 +1,24 @@
 """The cycle runner with a fake child: retries, crashes, timeouts and process-group kills."""
 from __future__ import annotations
 
-import json
-import os
-import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from support.fake_child import COMMAND
+from support.fake_monitor import make_cfg, spec
+from support.waiting import alive
 
-from monitor.config import Config
 from monitor.cycle.runner import CycleRunner, StopRequest
 from monitor.store.results_db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def make_cfg(tmp_path: Path, **kw) -> Config:
-    base: dict[str, Any] = dict(journeys=("J1", "N1"), browsers=("chromium", "firefox"), command=COMMAND, python=sys.executable,
-                workdir=ROOT, db_path=tmp_path / "m.db", artifacts_dir=tmp_path / "artifacts",
-                cycle_timeout=30.0, kill_grace=1.0)
-    base.update(kw)
-    return Config(**base)
-
-
 def status_of(store: Store, cycle_id: int) -> str:
     row = store.cycle(cycle_id)
     assert row is not None, f"cycle {cycle_id} is not in the store"
     return row.status
-
-
-def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **kw) -> dict:
-    kw.setdefault("state", str(tmp_path / "state.json"))
-    monkeypatch.setenv("FAKE_CHILD_SPEC", json.dumps(kw))
-    return kw
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0); read its state.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_failed_run_is_retried_once_and_counted_flaky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

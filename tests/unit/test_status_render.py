@@ -139,7 +139,7 @@ def test_the_page_reads_the_verdicts_the_alert_gauges_show(tmp_path: Path) -> No
     """The same verdict object feeds /metrics' alert gauges and the page: a browser in « difficultés »
     has ExtranetBrowserFailsMoreOften's condition on, and the others do not."""
     from monitor.export.exporter import StoreCollector
-    from monitor.export.metrics import BROWSER_DEGRADATION_ALERT, BROWSER_DIFFERENCE_ALERT
+    from monitor.metrics import BROWSER_DEGRADATION_ALERT, BROWSER_DIFFERENCE_ALERT
     now = time.time()
     store = Store.open_writer(tmp_path / "m.db")
     store.conn.execute("PRAGMA synchronous = OFF")
