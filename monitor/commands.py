@@ -70,6 +70,8 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     from fixtures.target.quota import plan_headline
     from monitor.accounts_plan import account_plans
     from monitor.cycle.scheduler import Scheduler
@@ -101,6 +103,8 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     from monitor.export.push import PushgatewayError, check_reachable, push_cycle
     if cfg.pushgateway_url:
         try:
@@ -171,6 +175,8 @@ def cmd_status_page(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     print(f"configuration OK (from {cfg.source}{'; env: ' + ', '.join(cfg.overrides) if cfg.overrides else ''})")
     print(f"  location: {cfg.location or '(not set: a single location)'}")
     print(f"  schedule: every {format_duration(cfg.interval)} ± {format_duration(cfg.jitter)}, run at start: {cfg.run_at_start}")
