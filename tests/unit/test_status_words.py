@@ -165,3 +165,18 @@ def test_dates_in_paris_time_and_french() -> None:
     assert french.when(1_796_706_000.0) == "8 décembre 2026 à 6\u00a0h\u00a000"  # 05:00 UTC, winter
     assert french.when(1_782_882_000.0) == "1er juillet 2026 à 7\u00a0h\u00a000"  # 05:00 UTC, summer
     assert french.iso(1_796_706_000.0) == "2026-12-08T05:00:00Z"
+
+
+def test_the_targets_incident_makes_every_measured_browser_the_sites_failure() -> None:
+    """The target's incident holds the browsers' own back (monitor.verdicts): the page still says the site is down."""
+    page = decide(facts(healthy("firefox"), healthy("webkit"), target_failing=True, target_failing_since=NOW - 900))
+    assert page.overall == DOWN and states(page) == {"firefox": DOWN, "webkit": DOWN}
+    assert [(i.scope, i.since) for i in page.incidents] == [("target", NOW - 900)]
+
+
+def test_an_alert_whose_runs_are_clean_says_it_is_ending() -> None:
+    page = decide(facts(healthy("firefox"), healthy("webkit", alert=True, alert_since=NOW - 9000,
+                                                    clean_since=NOW - 1800)))
+    webkit = page.browsers[1]
+    assert webkit.state == DEGRADED  # still what the alert says
+    assert f"réussissent depuis le {french.when(NOW - 1800)} : l'incident se termine" in webkit.detail
