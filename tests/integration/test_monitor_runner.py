@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import sys
 import threading
 import time
@@ -39,16 +40,40 @@ def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **kw) -> dict:
     return kw
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0); read its state.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+class Watched:
+    """The fake child's processes, held by pidfd from the moment their pids are written.
+
+    Why pidfds: a pid read after its process ended may already name another process, and a
+    process killed a moment ago may still be exiting; a pidfd names that one process and turns
+    readable once it has ended, so « gone when the cycle returned » is read without a race.
+    """
+
+    def __init__(self, pid_file: Path, count: int) -> None:
+        self.pid_file, self.count = pid_file, count
+        self.fds: dict[int, int] = {}
+        self.ready = threading.Event()
+        threading.Thread(target=self._open, daemon=True).start()
+
+    def _open(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not self.ready.is_set():
+            pids = [int(p) for p in self.pid_file.read_text().split()] if self.pid_file.exists() else []
+            for pid in pids:
+                if pid not in self.fds:
+                    self.fds[pid] = os.pidfd_open(pid)  # the fake child writes a pid while its process lives
+            if len(self.fds) >= self.count:
+                self.ready.set()
+            else:
+                threading.Event().wait(0.02)  # the pid file has no event to wait on
+
+    def living(self) -> list[int]:
+        assert self.ready.is_set(), f"the fake child never wrote {self.count} pids"
+        ended, _, _ = select.select(list(self.fds.values()), [], [], 0)
+        return [pid for pid, fd in self.fds.items() if fd not in ended]
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
 
 
 def test_failed_run_is_retried_once_and_counted_flaky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,11 +136,12 @@ def test_missing_results_are_a_monitor_error_not_a_failure(tmp_path: Path, monke
         assert errs == {"missing_result": 2}
 
 
-@pytest.mark.parametrize("mode", ["hang_group", "ignore_term"])
-def test_timeout_kills_the_whole_process_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+@pytest.mark.parametrize("mode", ["hang_group", "hang_session", "ignore_term"])
+def test_timeout_kills_the_whole_process_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
     pid_file = tmp_path / "pids"
     spec(monkeypatch, tmp_path, mode=mode, pid_file=str(pid_file))
     cfg = make_cfg(tmp_path, cycle_timeout=1.5, kill_grace=0.5)
+    watched = Watched(pid_file, 1 if mode == "ignore_term" else 2)
     with Store.open_writer(cfg.db_path) as store:
         t0 = time.monotonic()
         report = CycleRunner(cfg, store).run_cycle()
@@ -124,21 +150,21 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path, monkeypatch: pyte
         assert elapsed < 1.5 + 0.5 + 5.0, "killed at the timeout plus the grace, not left to hang"
         assert {(r.final, r.failure_class) for r in report.runs} == {("probe_error", "cycle_timeout")}
         assert report.exit_code == 3
-    pids = [int(x) for x in pid_file.read_text().split()]
-    assert pids and not any(alive(p) for p in pids), "a process of the child's group survived"
+    assert watched.living() == [], "a process of the child's tree outlived the cycle"
+    watched.close()
 
 
-def test_stop_request_aborts_the_child_and_marks_the_cycle_interrupted(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("mode", ["hang_group", "hang_session"])
+def test_stop_request_aborts_the_child_and_marks_the_cycle_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       mode: str) -> None:
     pid_file = tmp_path / "pids"
-    spec(monkeypatch, tmp_path, mode="hang_group", pid_file=str(pid_file))
+    spec(monkeypatch, tmp_path, mode=mode, pid_file=str(pid_file))
     cfg = make_cfg(tmp_path, cycle_timeout=60, kill_grace=0.5)
     stop = StopRequest()
+    watched = Watched(pid_file, 2)
     with Store.open_writer(cfg.db_path) as store:
         def stop_when_started() -> None:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and (not pid_file.exists() or len(pid_file.read_text().split()) < 2):
-                threading.Event().wait(0.05)
+            watched.ready.wait(30)
             stop.request("test stop")
         threading.Thread(target=stop_when_started, daemon=True).start()
         t0 = time.monotonic()
@@ -146,4 +172,21 @@ def test_stop_request_aborts_the_child_and_marks_the_cycle_interrupted(tmp_path:
         assert time.monotonic() - t0 < 10
         assert report.status == "interrupted" and status_of(store, report.cycle_id) == "interrupted"
         assert report.runs == []  # an operator stop is neither a target nor a prober failure
-    assert not any(alive(int(p)) for p in pid_file.read_text().split())
+        assert report.errors == ["attempt 1 aborted: test stop"]  # nothing outlived SIGKILL
+    assert watched.living() == [], "a process of the child's tree outlived the cycle"
+    watched.close()
+
+
+def test_a_child_that_exits_leaves_nothing_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that ends with a process still running in a session of its own (a browser Playwright did not
+    close): the cycle returns once it is gone, not before, and the results stand."""
+    pid_file = tmp_path / "pids"
+    spec(monkeypatch, tmp_path, journeys=["J1", "N1"], leave_behind=True, pid_file=str(pid_file))
+    cfg = make_cfg(tmp_path, kill_grace=0.5)
+    watched = Watched(pid_file, 2)
+    with Store.open_writer(cfg.db_path) as store:
+        report = CycleRunner(cfg, store).run_cycle()
+        assert report.status == "completed" and report.errors == [] and report.exit_code == 0
+        assert len(report.runs) == 4
+    assert watched.living() == [], "the process the child left behind outlived the cycle"
+    watched.close()
