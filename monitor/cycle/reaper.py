@@ -107,6 +107,12 @@ class Teardown:
         if self.killing:
             self._signal_all(signal.SIGKILL)
 
+    def started_late(self) -> None:
+        """The command started after the teardown began (a SIGTERM while this process was starting): it gets
+        the signal of the phase, which it missed."""
+        if self.started:
+            self._signal_all(signal.SIGKILL if self.killing else signal.SIGTERM)
+
     def report_and_leave(self) -> None:
         left = descendants(os.getpid())
         if left:
@@ -161,6 +167,7 @@ def main(argv: list[str]) -> None:
         print(f"reaper: could not start {command[0]}: {exc}", file=sys.stderr)
         _leave(None, started=False)
         return
+    teardown.started_late()
     while True:
         try:
             pid, st = os.waitpid(-1, 0)
