@@ -9,7 +9,7 @@ whole tree is reaped, or names the pids that outlived SIGKILL (``ChildRun.surviv
 cycle never shares the machine with the last one's browser. Waiting is event-driven: a thread
 blocks in ``waitpid`` and sets an Event, which the stop request also sets, so there is no polling.
 
-What gets recorded (see monitor.cycle.classify):
+What gets recorded (see monitor.classify):
 * the child's results file → one row per journey × browser for this attempt;
 * no usable results file (crash, usage error) → every scheduled journey × browser is
   ``probe_error`` / ``runner_crashed``; timeout → ``probe_error`` / ``cycle_timeout``;
@@ -36,9 +36,7 @@ from fixtures.core.contract import JourneyResult, ResultsFileError, bounded_resu
 from fixtures.core.untrusted import neutralize_block
 from fixtures.engines.remote import CONNECT_ENV, format_connect
 from fixtures.services.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
-from monitor.config import Config
-from monitor.cycle import reaper
-from monitor.cycle.classify import (
+from monitor.classify import (
     CYCLE_TIMEOUT,
     RUNNER_CRASHED,
     SUCCESS,
@@ -49,6 +47,8 @@ from monitor.cycle.classify import (
     needs_retry,
     prober_failure,
 )
+from monitor.config import Config
+from monitor.cycle import reaper
 from monitor.store.results_db import Store
 
 log = logging.getLogger("monitor.cycle.runner")
@@ -132,7 +132,7 @@ class CycleReport:
 
     @property
     def exit_code(self) -> int:
-        from monitor.cycle.classify import EXIT_PROBER
+        from monitor.classify import EXIT_PROBER
         if self.status == "interrupted":
             return EXIT_PROBER
         return exit_code(self.runs)
@@ -152,7 +152,8 @@ def _expand(template: Sequence[str], scalars: dict[str, str], lists: dict[str, l
 
 def build_command(cfg: Config, *, results_json: Path, output_dir: Path, browsers: Sequence[str],
                   targets: Sequence[str], k_expr: str, journeys: Sequence[str] = ()) -> list[str]:
-    scalars = {"python": cfg.python, "results_json": str(results_json), "output_dir": str(output_dir)}
+    scalars = {"python": cfg.python, "results_json": str(results_json), "output_dir": str(output_dir),
+               "workdir": str(Path(cfg.workdir).resolve())}
     lists = {
         "targets": list(targets),
         "browser_args": [a for b in browsers for a in ("--browser", b)],

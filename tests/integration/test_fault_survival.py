@@ -24,12 +24,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
+from support.waiting import wait_for
 
 from fixtures.engines.resolve import resolve_engine
 from fixtures.services.processes import (
@@ -54,15 +54,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=50),
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "survival-" + uuid.uuid4().hex[:12]
 N1_READ_ONLY = "signale_s_il_est_affiche"  # N1's read-only test: one GET /
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Bounded poll (for things no event tells us about: another process's log or files)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def target_toml(path: Path, base_url: str, mailpit_url: str | None, mail_timeout: float | None = None) -> Path:

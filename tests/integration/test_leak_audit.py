@@ -47,7 +47,7 @@ from fixtures.core.aria_store import DIR_ENV, AriaStore
 from fixtures.core.outcomes import Outcome
 from fixtures.engines.resolve import resolve_engine
 from fixtures.mail.mailpit import MailpitClient
-from fixtures.secrets.artifacts import SecretRegistry
+from fixtures.secrets.registry import SecretRegistry
 from fixtures.services.processes import reference_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=240)]

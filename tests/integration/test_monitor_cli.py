@@ -2,7 +2,6 @@
 the run loop (non-overlapping cycles, idle without busy-wait, SIGTERM mid-cycle and idle)."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
@@ -15,56 +14,17 @@ import sys
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from support.fake_child import COMMAND
+from support.fake_monitor import config, env_with, monitor, pushgateway
+from support.waiting import alive, wait_for
 
+from fixtures.services.ports import free_port
 from monitor.store.results_db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def config(tmp_path: Path, **sections: str) -> Path:
-    base = {
-        "schedule": 'interval = "1h"\njitter = 0',
-        "run": (f'journeys = ["J1", "N1"]\nbrowsers = ["chromium", "firefox"]\ncycle_timeout = "20s"\n'
-                f'kill_grace = "1s"\ncommand = {json.dumps(list(COMMAND))}'),
-        "store": f'path = "{tmp_path / "m.db"}"\nartifacts_dir = "{tmp_path / "artifacts"}"',
-        "exporter": 'listen = "127.0.0.1:0"',
-    }
-    base.update(sections)
-    p = tmp_path / "monitor.toml"
-    p.write_text("".join(f"[{k}]\n{v}\n" for k, v in base.items()))
-    return p
-
-
-def env_with(spec: dict) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env["FAKE_CHILD_SPEC"] = json.dumps(spec)
-    return env
-
-
-def monitor(*args: str, spec: dict, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env_with(spec), timeout=timeout)
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_once_success_exit_0_with_junit_and_json(tmp_path: Path) -> None:
@@ -114,29 +74,6 @@ def test_once_refuses_a_database_in_use(tmp_path: Path) -> None:
         proc = monitor("--config", str(cfg), "once", spec={})
     assert proc.returncode == 3
     assert f"in use by another monitor (pid {os.getpid()})" in proc.stderr
-
-
-@contextlib.contextmanager
-def pushgateway() -> Iterator[str]:
-    """A real Pushgateway on a free loopback port, ready; its URL. Stopped on exit."""
-    port = free_port()
-    gw = subprocess.Popen(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}",
-                           # Debian's default persists to /var/lib: keep this test's pushes in memory only
-                           "--persistence.file="],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        def ready() -> bool:
-            try:
-                with urllib.request.urlopen(url + "/-/ready", timeout=1) as r:
-                    return r.status == 200
-            except OSError:
-                return False
-        wait_for(ready, 20, "the Pushgateway")
-        yield url
-    finally:
-        gw.terminate()
-        gw.wait(10)
 
 
 @pytest.mark.skipif(not shutil.which("prometheus-pushgateway"), reason="prometheus-pushgateway not installed")
@@ -226,15 +163,6 @@ def test_sigterm_while_idle_exits_at_once_and_serves_metrics_meanwhile(tmp_path:
     finally:
         if proc.poll() is None:
             proc.kill()
-
-
-def alive(pid: int) -> bool:
-    """True unless the process is gone or a zombie (PID 1 here may not reap orphans)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def _cpu_seconds(pid: int) -> float:
