@@ -33,7 +33,8 @@ _PR_SET_CHILD_SUBREAPER = 36
 EXIT_NOT_STARTED = 127  # the shell's « command not found »
 
 
-def _set_subreaper() -> None:
+def set_subreaper() -> None:
+    """Make this process the child subreaper of everything it starts (Linux ``PR_SET_CHILD_SUBREAPER``)."""
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
@@ -157,7 +158,7 @@ def main(argv: list[str]) -> None:
         print("reaper: no command", file=sys.stderr)
         sys.exit(2)
     os.set_inheritable(report_fd, False)
-    _set_subreaper()
+    set_subreaper()
     status: list[int] = []
     teardown = Teardown(grace, kill_wait, report_fd, lambda: _leave(status[0] if status else None))
     signal.signal(signal.SIGTERM, lambda *_: teardown.start())
