@@ -5,6 +5,7 @@ from fixtures.core.engine_names import display_name
 from fixtures.core.untrusted import clean
 from monitor.report.accounts_section import accounts_text
 from monitor.report.blocked_section import blocked_text
+from monitor.report.coverage_section import coverage_text
 from monitor.report.funnel_section import funnel_text
 from monitor.report.history_model import DEFINITION, ReportData, signature_line, when
 from monitor.report.mail_path_section import mail_path_text
@@ -21,6 +22,7 @@ def render_text(data: ReportData) -> str:
                + (", ".join(f"{n} {s}" for s, n in sorted(data.cycles.items())) or "none"))
     out += accounts_text(data.accounts, data.windows[-1].label)
     out += blocked_text(data.blocked, data.windows[-1].label)
+    out += coverage_text(data.coverage)
     out.append("")
     head = (f"{'window':<7} {'browser':<9} {'rate':>6}  {'95 % CI':<11} {'n':>5} {'flaky':>6} {'probe_err':>9} "
             f"{'unavail':>8} {'not_run':>8}")

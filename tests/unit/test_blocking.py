@@ -39,7 +39,7 @@ IMPERVA_PAGE = ("<html><body>Request unsuccessful. Incapsula incident ID: 123400
      "Zx9_aBcDeFgHiJkLmNoPqRsTuVwXyZ012345==", "", "aws_waf", "Request ID Zx9_aBcDeFgHiJkLmNoPqRsTuVwXyZ012345=="),
     (403, {"x-datadome": "protected"}, "<script src='https://ct.captcha-delivery.com/c.js'></script>", "",
      "datadome", None),
-    (200, {}, "<div class='g-recaptcha' data-sitekey='x'></div>", "", "captcha", None),
+    (403, {}, "<div class='g-recaptcha' data-sitekey='x'></div>", "", "captcha", None),
     (403, {}, "<p>Vérification de votre navigateur…</p>", "", "js_challenge", None),
     (429, {"Retry-After": "120"}, "<h1>Too Many Requests</h1>", "", "rate_limit", None),
     # A defence that does not name its product, keyed on an automation fingerprint.
@@ -70,6 +70,7 @@ def test_retry_after_is_kept_as_sent() -> None:
     (404, {}, "<h1>Not found</h1><p>robots.txt</p>"),  # not a refusal status
     (403, {}, "<h1>Accès refusé</h1><p>Vous n'avez pas accès à cet espace.</p>"),  # the portal's own access rule
     (200, {}, "<img alt='Cryptogramme'><label>Contrôle de sécurité</label>"),  # the portal's own captcha step
+    (200, {}, "<form><div class='g-recaptcha' data-sitekey='x'></div></form>"),  # a form with its own captcha
     (None, {}, ""),
 ])
 def test_the_portals_own_pages_are_not_a_block(status: int | None, headers: dict[str, str], html: str) -> None:
