@@ -27,8 +27,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m monitor", description=__doc__.split("\n")[0],
+def build_parser(prog: str = "python -m monitor") -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2])
     _common(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -123,8 +123,9 @@ def _setup_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m monitor") -> int:
+    """``prog``: how the usage names the command (``aparts-sentinel monitor`` from the console script)."""
+    args = build_parser(prog).parse_args(argv)
     _setup_logging(args)
     try:
         cfg = _config(args)

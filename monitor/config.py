@@ -12,73 +12,61 @@ from __future__ import annotations
 
 import os
 import re
+import site
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+from fixtures.core import settings
 from fixtures.core.engine_names import ENGINE_NAMES
 from fixtures.core.outcomes import PROBER_OUTCOMES, TARGET_FAILURES
 from fixtures.core.procedure import JOURNEY_IDS, PROCEDURE_JOURNEY_IDS
+from fixtures.core.settings import ConfigError
 from fixtures.core.steps import AUTRE, HORS_ETAPE, STEP_IDS
 from monitor.budgets import Budgets
 from monitor.classify import JOURNEY_ID  # the same bound as the metric labels
 
 RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The folder that holds the packages: a checkout's root, or site-packages when installed.
+PACKAGES_HOME = Path(str(resources.files("monitor"))).resolve().parent
+#: The child's whole configuration is on its command line, so it runs the same installed (no
+#: pyproject.toml, no root conftest) as in a checkout: ``--pyargs journeys`` finds the journeys where
+#: Python imports them from, ``--rootdir`` keeps pytest's node ids relative to the work directory (a
+#: retry names failed tests by them), no cache is written beside the installed package, and a failure
+#: keeps its trace and screenshot (the checkout's pyproject.toml addopts, said again).
 DEFAULT_COMMAND = (
-    "{python}", "-m", "pytest", "{targets}", "-p", "fixtures.plugin.results_output",
+    "{python}", "-m", "pytest", "--rootdir", "{workdir}", "-p", "no:cacheprovider",
+    "--tracing=retain-on-failure", "--screenshot=only-on-failure", "--pyargs", "{targets}",
+    "-p", "fixtures.plugin.results_output",
     "--results-json", "{results_json}", "{browser_args}", "{journey_args}", "{k_args}",
     "--output", "{output_dir}",
 )
+
+
+def installed(home: Path = PACKAGES_HOME) -> bool:
+    """True when the packages live in one of this interpreter's site-packages (an installed wheel)."""
+    sites = [*site.getsitepackages(), site.getusersitepackages()]
+    return any(home == Path(p).resolve() for p in sites)
+
+
+def default_workdir() -> Path:
+    """Where the child runs by default: a checkout's root (its pyproject.toml and conftest apply), or,
+    installed, the folder the monitor starts in (never site-packages)."""
+    return Path.cwd() if installed() else PACKAGES_HOME
 ENV_PREFIX = "MONITOR_"
 #: A location is a Prometheus label value and a Pushgateway URL path segment: keep it to what both
 #: carry without escaping, short enough for a dashboard legend (e.g. "paris-1", "aws-eu-west-3").
 LOCATION = re.compile(r"[a-z0-9](?:[a-z0-9_.-]{0,62}[a-z0-9])?")
 
 
-class ConfigError(ValueError):
-    """A configuration problem: which key, what is wrong, how to fix it."""
-
-    def __init__(self, key: str, problem: str, fix: str) -> None:
-        self.key, self.problem, self.fix = key, problem, fix
-        super().__init__(f"configuration error in {key}: {problem}. Fix: {fix}")
-
-
-_DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_DUR_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.I)
-
-
-def parse_duration(value: Any, key: str) -> float:
-    """'90s', '15m', '1h', '7d' or a number of seconds → seconds."""
-    if isinstance(value, bool):
-        raise ConfigError(key, f"{value!r} is not a duration", 'write e.g. "90s", "15m", "1h", "7d" or a number of seconds')
-    if isinstance(value, (int, float)):
-        return float(value)
-    m = _DUR.match(str(value))
-    if not m:
-        raise ConfigError(key, f"{value!r} is not a duration", 'write e.g. "90s", "15m", "1h", "7d" or a number of seconds')
-    return float(m.group(1)) * _DUR_UNITS[m.group(2)]
-
-
-def parse_size(value: Any, key: str) -> int:
-    """'500MB', '2GiB', '0' or a number of bytes → bytes (0 means no limit)."""
-    if isinstance(value, bool):
-        raise ConfigError(key, f"{value!r} is not a size", 'write e.g. "500MB", "2GB" or a number of bytes (0 = no limit)')
-    if isinstance(value, (int, float)):
-        n = float(value)
-    else:
-        m = _SIZE.match(str(value))
-        if not m:
-            raise ConfigError(key, f"{value!r} is not a size", 'write e.g. "500MB", "2GB" or a number of bytes (0 = no limit)')
-        unit = (m.group(2) or "b").lower().rstrip("b").rstrip("i")
-        n = float(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[unit]
-    if n < 0:
-        raise ConfigError(key, "a size cannot be negative", "use 0 for no limit or a positive size")
-    return int(n)
+# One set of value parsers and one error for every configuration (fixtures.core.settings), under the
+# names this module has always used.
+parse_duration = settings.duration
+parse_size = settings.size
 
 
 def format_duration(seconds: float) -> str:
@@ -106,7 +94,7 @@ class Config:
     kill_grace: float = 10.0
     command: tuple[str, ...] = DEFAULT_COMMAND
     python: str = sys.executable
-    workdir: Path = PROJECT_ROOT
+    workdir: Path = field(default_factory=default_workdir)
     extra_args: tuple[str, ...] = ()
     connect: dict[str, str] = field(default_factory=dict)  # engine -> launch-server endpoint (a credential)
     # [store]
@@ -147,61 +135,13 @@ class Config:
 
 
 # section -> key -> (Config attribute, parser). Parsers take (value, "[section] key").
-def _str(v: Any, key: str) -> str:
-    if not isinstance(v, str):
-        raise ConfigError(key, f"expected a string, got {v!r}", "quote the value")
-    return v
-
-
-def _bool(v: Any, key: str) -> bool:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-        return v.lower() in ("1", "true", "yes", "on")
-    raise ConfigError(key, f"expected true or false, got {v!r}", "write true or false")
-
-
-def _int(v: Any, key: str) -> int:
-    if isinstance(v, bool):
-        raise ConfigError(key, f"expected an integer, got {v!r}", "write a whole number")
-    try:
-        if isinstance(v, float) and not v.is_integer():
-            raise ValueError
-        return int(v)
-    except (TypeError, ValueError):
-        raise ConfigError(key, f"expected an integer, got {v!r}", "write a whole number") from None
-
-
-def _float(v: Any, key: str) -> float:
-    if isinstance(v, bool):
-        raise ConfigError(key, f"expected a number, got {v!r}", "write a number")
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        raise ConfigError(key, f"expected a number, got {v!r}", "write a number") from None
-
-
-def _list(v: Any, key: str) -> tuple[str, ...]:
-    if isinstance(v, str):
-        v = [p.strip() for p in v.split(",") if p.strip()]
-    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise ConfigError(key, f"expected a list of strings, got {v!r}", 'write e.g. ["a", "b"] (or a,b in the environment)')
-    return tuple(v)
-
-
-def _argv(v: Any, key: str) -> tuple[str, ...]:
-    """A command line: a TOML list, or a shell-like string in the environment."""
-    if isinstance(v, str):
-        import shlex
-        v = shlex.split(v)
-    return _list(v, key)
-
-
-def _path(v: Any, key: str) -> Path:
-    s = _str(v, key)
-    if not s:
-        raise ConfigError(key, "empty path", "give a file or directory path")
-    return Path(s).expanduser()
+_str = settings.text
+_bool = settings.boolean
+_int = settings.integer()
+_float = settings.number()
+_list = settings.strings
+_argv = settings.argv
+_path = settings.path()
 
 
 def _durations(v: Any, key: str) -> tuple[float, ...]:
@@ -430,7 +370,7 @@ def validate(cfg: Config) -> Config:
         raise ConfigError("[run] command", "the command never receives {results_json}",
                           "pass the placeholder {results_json} where the child writes its results")
     if not cfg.workdir.is_dir():
-        raise ConfigError("[run] workdir", f"{cfg.workdir} is not a directory", "point it at the project root (where journeys/ is)")
+        raise ConfigError("[run] workdir", f"{cfg.workdir} is not a directory", "point it at an existing folder (default: the checkout's root, or where the monitor starts when installed)")
     cfg.extra_args = _resolve_file_args(cfg.extra_args)
     if cfg.busy_timeout < 0:
         raise ConfigError("[store] busy_timeout", "must not be negative", 'use e.g. "5s"')
@@ -504,5 +444,5 @@ def _resolve_file_args(args: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def example_toml() -> str:
-    """The documented example file (also shipped as ops/monitor.example.toml)."""
-    return (PROJECT_ROOT / "ops" / "monitor.example.toml").read_text(encoding="utf-8")
+    """The documented example file, ops/monitor.example.toml (package data as monitor/example.toml, a link)."""
+    return (resources.files("monitor") / "example.toml").read_text(encoding="utf-8")

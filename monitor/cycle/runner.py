@@ -140,7 +140,8 @@ def _expand(template: Sequence[str], scalars: dict[str, str], lists: dict[str, l
 
 def build_command(cfg: Config, *, results_json: Path, output_dir: Path, browsers: Sequence[str],
                   targets: Sequence[str], k_expr: str, journeys: Sequence[str] = ()) -> list[str]:
-    scalars = {"python": cfg.python, "results_json": str(results_json), "output_dir": str(output_dir)}
+    scalars = {"python": cfg.python, "results_json": str(results_json), "output_dir": str(output_dir),
+               "workdir": str(Path(cfg.workdir).resolve())}
     lists = {
         "targets": list(targets),
         "browser_args": [a for b in browsers for a in ("--browser", b)],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
-FIRST_PARTY = ("extranet", "fixtures", "pages", "journeys", "monitor")
+FIRST_PARTY = ("aparts_sentinel", "extranet", "fixtures", "pages", "journeys", "monitor")
 PATH = re.compile(r"\b((?:%s)/[\w/]*\.py)\b" % "|".join(FIRST_PARTY))
 
 
