@@ -12,6 +12,7 @@ never write to it.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,13 +111,19 @@ def _is_module(dotted: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    """Each module parsed once for every check of the run (parsing the tree is most of this test's time)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imports(module: str, path: Path) -> Iterator[tuple[int, str]]:
     """(line, absolute module name) of every import; relative ones resolved against ``module``.
 
     ``from monitor import metrics`` is an import of ``monitor.metrics`` (a module), not of ``monitor``.
     """
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             yield from ((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -180,7 +187,7 @@ def violations() -> list[str]:
     found = []
     for module, path in modules():
         source = part_of(module)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parsed(path)
         for line, name in imports(module, path):
             top = name.split(".")[0]
             where = f"{path.relative_to(ROOT)}:{line}"
@@ -205,7 +212,7 @@ def violations() -> list[str]:
 def store_write_api() -> set[str]:
     """The public methods of ``StoreWrites`` and the connection's ``transaction``, plus ``open_writer``."""
     names = {"open_writer", "transaction"}
-    tree = ast.parse((ROOT / "monitor" / "store" / "writes.py").read_text(encoding="utf-8"))
+    tree = parsed(ROOT / "monitor" / "store" / "writes.py")
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == "StoreWrites":
             names |= {f.name for f in node.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")}
