@@ -113,20 +113,6 @@ def _budget_table(v: Any, key: str) -> dict[str, float]:
     return {str(name): parse_duration(value, f"{key}.{name}") for name, value in v.items()}
 
 
-def _instant(v: Any, key: str) -> float:
-    """A TOML offset date-time (or its ISO text) → epoch seconds; a time without its offset is refused."""
-    import datetime as dt
-    if isinstance(v, str):
-        try:
-            v = dt.datetime.fromisoformat(v)
-        except ValueError:
-            raise ConfigError(key, f"{v!r} is not a date and time", 'write e.g. 2026-12-08T06:00:00+01:00') from None
-    if not isinstance(v, dt.datetime) or v.tzinfo is None:
-        raise ConfigError(key, f"{v!r} has no UTC offset", "write the offset, e.g. 2026-12-08T06:00:00+01:00 "
-                                                             "(Paris in winter) or ...Z for UTC")
-    return v.timestamp()
-
-
 def _maintenance(v: Any, key: str) -> tuple[tuple[float, float, str], ...]:
     """[[status.maintenance]] tables {start, end, text} (in the environment: the same as a JSON list)."""
     if isinstance(v, str):
@@ -144,7 +130,7 @@ def _maintenance(v: Any, key: str) -> tuple[tuple[float, float, str], ...]:
         if not isinstance(w, dict) or set(w) - {"start", "end", "text"} or not {"start", "end"} <= set(w):
             raise ConfigError(where, f"expected start, end and an optional text, got {w!r}",
                               'write start = 2026-12-08T06:00:00+01:00, end = …, text = "…"')
-        start, end = _instant(w["start"], f"{where}.start"), _instant(w["end"], f"{where}.end")
+        start, end = settings.instant(w["start"], f"{where}.start"), settings.instant(w["end"], f"{where}.end")
         if end <= start:
             raise ConfigError(where, "ends before it starts", "swap start and end")
         out.append((start, end, _str(w.get("text", ""), f"{where}.text")))
