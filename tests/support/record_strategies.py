@@ -23,9 +23,9 @@ from fixtures.core.mail_path import (
     DmarcPolicy,
     HopNote,
     LinkProblem,
-    SenderProblem,
     MailHop,
     MailPath,
+    SenderProblem,
     Verdict,
 )
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, NOT_RUN_REASONS, OUTCOMES
