@@ -12,6 +12,7 @@ adds the folder without running that folder's own ``.pth`` files, so the checkou
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=90)]
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=120)]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What the wheel is built from (copied, so that the build's build/ and *.egg-info stay out of the checkout).
@@ -145,5 +146,7 @@ def test_monitor_once_from_an_empty_folder(installed: tuple[Path, dict[str, str]
     once = _run([str(bin_dir / "aparts-sentinel"), "monitor", "--config", "monitor.toml", "once", "--json", "cycle.json"],
                 tmp_path, env, 300)
     assert once.returncode == 0, once.stdout[-3000:] + once.stderr[-3000:]
-    assert (tmp_path / "data" / "monitor.db").is_file() and (tmp_path / "cycle.json").is_file()
+    assert (tmp_path / "data" / "monitor.db").is_file()  # the work directory is where the monitor started
+    runs = json.loads((tmp_path / "cycle.json").read_text())["runs"]
+    assert [(r["journey"], r["browser"], r["final_outcome"]) for r in runs] == [("N1", "chromium", "success")], runs
     assert not list(bin_dir.parent.rglob(".pytest_cache"))  # nothing written beside the installed packages

@@ -45,7 +45,7 @@ def test_a_failing_journey_leaves_artifacts_with_no_secret(tmp_path, engine_name
     test_file.write_text(FAILING_JOURNEY)
     (test_file.parent / "conftest.py").write_text((ROOT / "conftest.py").read_text())
     secrets_out = tmp_path / "secrets.json"
-    proc, results = run_pytest(tmp_path, str(test_file), "--browser", engine_name,
+    proc, results = run_pytest(tmp_path, str(test_file), "--browser", engine_name, "--tracing=retain-on-failure",
                                env={"SECRETS_OUT": str(secrets_out)})
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert [r["outcome"] for r in results] == ["failure"], proc.stdout[-3000:]

@@ -16,7 +16,7 @@ from fixtures.core.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
 from monitor.export.exporter import InProcessErrors, StoreCollector, make_registry
 from monitor.store.results_db import Store
 
-ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus"}
+ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus", "state"}
 
 
 def scrape(db: Path, **kw) -> dict:
