@@ -126,6 +126,11 @@ ACCOUNTS_MISSING = Metric("extranet_test_accounts_missing", "gauge",
                           "How many more test accounts the last run of a recovery journey said the schedule needs "
                           "(measured over the target's window: fixtures.target.quota); 0 after a run that got an account",
                           key="test_accounts_missing")
+HELP_PAGE_STEPS = Metric("extranet_help_page_steps", "gauge",
+                         "Steps of the help page the last run of a journey (probe errors aside) exercised on this target "
+                         "(state = exercised), and the others by why not: captcha, write_guard, needs_operator, "
+                         "account_quota… (fixtures.core.coverage.STATES; not_reached: it stopped earlier)",
+                         ("journey", "browser", "state"), key="help_page_steps")
 PROBE_SUCCESS = Metric("probe_success", "gauge",
                        "1 if the last run that judged the target succeeded (probe errors do not change it)",
                        ("journey", "browser"), key="probe_success")
@@ -199,7 +204,7 @@ CYCLE_STATUS = Metric("extranet_monitor_cycle_status", "gauge", "1 for this cycl
 EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CYCLE_ERRORS, DURATION, STEP_DURATION,
                                 STEP_OVER_BUDGET, JOURNEY_OVER_BUDGET, PAGE_LOAD, LAYOUT_SHIFT, PAGE_FIGURE_UNMEASURED,
                                 MAIL_DELIVERY, MAIL_PLACEMENT, MAIL_AUTH, MAIL_HOP_DELAY, ACCOUNTS_EXHAUSTED, ACCOUNTS_MISSING,
-                                PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
+                                HELP_PAGE_STEPS, PROBE_SUCCESS, PROBE_ERROR, LAST_SUCCESS, SPAM_SCORE, INCIDENT_NOTICE, LAST_CYCLE,
                                 BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT,
                                 BROWSER_DEGRADATION_EVIDENCE, BROWSER_DEGRADATION_THRESHOLD, BROWSER_DEGRADATION_ALERT,
                                 TARGET_DEGRADATION_ALERT)

@@ -10,6 +10,7 @@ from pathlib import Path
 from fixtures.core.engine_names import display_name
 from fixtures.core.untrusted import clean
 from monitor.report.accounts_section import accounts_html
+from monitor.report.coverage_section import coverage_html
 from monitor.report.funnel_section import funnel_html
 from monitor.report.history_model import DEFINITION, ReportData, signature_line, when
 from monitor.report.history_svg import BROWSER_COLOURS, svg_rates, svg_trend
@@ -57,6 +58,7 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
 {_e(', '.join(f'{n} {s}' for s, n in sorted(data.cycles.items())) or 'none')}.</p>
 <p class="callout {cls}" id="headline">{_e(data.headline)}</p>"""]
     b.append(accounts_html(data.accounts, data.windows[-1].label))
+    b.append(coverage_html(data.coverage))
     if len(data.sequential) > 1:
         b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
     if data.degradation:

@@ -13,10 +13,12 @@ from typing import Sequence
 
 import numpy as np
 
+from fixtures.core.coverage import EngineCoverage
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from monitor.config import format_duration
 from monitor.report.accounts_section import AccountsExhausted, accounts_exhausted
+from monitor.report.coverage_section import coverage_rows
 from monitor.report.mail_path_section import Case3Line, MailPathRow, case3_lines, mail_path_rows
 from monitor.report.placement_section import PlacementRow, placement_rows
 from monitor.report.timings_section import TimingsData, timings_from
@@ -65,6 +67,7 @@ class ReportData:
     mail_paths: list[MailPathRow] = field(default_factory=list)  # SPF/DKIM/DMARC per journey × browser
     case3: list[Case3Line] = field(default_factory=list)  # Cas n°3: mails missing, late or in junk, and why
     accounts: AccountsExhausted | None = None  # runs not run because the test accounts' quota was spent
+    coverage: list[EngineCoverage] = field(default_factory=list)  # help-page steps exercised, per engine
     degradation: list[str] = field(default_factory=list)  # each browser against its own past, and the target
     power: list[str] = field(default_factory=list)  # what the schedule in use detects, and how fast (computed)
 
@@ -160,6 +163,7 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                       timings_from(((r.cycle_id, r.record) for r in window if r.attempt == 1), browsers, alpha))
     data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
     data.accounts = accounts_exhausted(window)
+    data.coverage = coverage_rows(window)
     data.degradation, data.power = degradation, power
     return data
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fixtures.core.engine_names import display_name
 from fixtures.core.untrusted import clean
 from monitor.report.accounts_section import accounts_text
+from monitor.report.coverage_section import coverage_text
 from monitor.report.funnel_section import funnel_text
 from monitor.report.history_model import DEFINITION, ReportData, signature_line, when
 from monitor.report.mail_path_section import mail_path_text
@@ -19,6 +20,7 @@ def render_text(data: ReportData) -> str:
                f"cycles in the last {data.windows[-1].label}: "
                + (", ".join(f"{n} {s}" for s, n in sorted(data.cycles.items())) or "none"))
     out += accounts_text(data.accounts, data.windows[-1].label)
+    out += coverage_text(data.coverage)
     out.append("")
     head = (f"{'window':<7} {'browser':<9} {'rate':>6}  {'95 % CI':<11} {'n':>5} {'flaky':>6} {'probe_err':>9} "
             f"{'unavail':>8} {'not_run':>8}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from fixtures.core import coverage
 from fixtures.core.contract import JourneyResult
 from fixtures.core.mail_path import MECHANISMS, hop_label
 from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota
@@ -87,6 +88,9 @@ def account(c: sqlite3.Connection, cycle_id: int, attempt: int, r: JourneyResult
         for hop in path.hops:
             if hop.delay_seconds is not None:
                 observe(c, metrics.MAIL_HOP_DELAY, hop.delay_seconds, hop=hop_label(hop.index))
+    if r.outcome != PROBE_ERROR:  # a probe error says nothing of what the target lets the suite play
+        for state, n in (coverage.counts(r).items() if r.journey in coverage.HELP_PAGE_STEPS else ()):
+            gauge(c, metrics.HELP_PAGE_STEPS, float(n), ts, journey=j, browser=b, state=state)
     if r.spam_scores:
         gauge(c, metrics.SPAM_SCORE, max(r.spam_scores), ts, journey=j)
     if r.incident_notice is not None:

@@ -68,7 +68,7 @@ def target_toml(path: Path, base_url: str, mailpit_url: str | None, mail_timeout
 
 def monitor_cfg(tmp_path: Path, toml: Path, journeys: tuple[str, ...], pytest_k: str = "") -> Config:
     return Config(journeys=journeys, browsers=("chromium",), pytest_k=pytest_k, retries=0, cycle_timeout=120.0,
-                  kill_grace=2.0, python=sys.executable, workdir=ROOT, extra_args=("--target-config", str(toml)),
+                  kill_grace=2.0, python=sys.executable, workdir=ROOT, extra_args=("--target-config", str(toml), "--tracing=off"),  # no trace is read here
                   db_path=tmp_path / "m.db", artifacts_dir=tmp_path / "artifacts")
 
 
@@ -278,7 +278,7 @@ def test_monitor_sigkilled_mid_cycle_keeps_history_and_marks_the_cycle_interrupt
     conf = tmp_path / "monitor.toml"
     conf.write_text(f'[schedule]\ninterval = "1h"\njitter = 0\n'
                     f'[run]\njourneys = ["N1"]\nbrowsers = ["chromium"]\npytest_k = "{N1_READ_ONLY}"\nretries = 0\n'
-                    f'cycle_timeout = "2m"\nextra_args = {json.dumps(["--target-config", str(toml)])}\n'
+                    f'cycle_timeout = "2m"\nextra_args = {json.dumps(["--target-config", str(toml), "--tracing=off"])}\n'
                     f'[store]\npath = "{db}"\nartifacts_dir = "{artifacts}"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
 

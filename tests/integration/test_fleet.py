@@ -170,7 +170,7 @@ def start_site(work: Path, location: str, base_url: str, mailpit_url: str) -> Si
     conf = replace_once(conf, 'interval = "5m"\njitter = "30s"', "interval = 1\njitter = 0")
     conf = replace_once(conf, '["J1", "J2.2a", "N1"]', f'["N1"]\npytest_k = "{N1_READ_ONLY}"\nretries = 0\n'
                         f'cycle_timeout = "90s"\nkill_grace = "2s"\n'
-                        f'extra_args = {json.dumps(["--target-config", str(target)])}')
+                        f'extra_args = {json.dumps(["--target-config", str(target), "--tracing=off"])}')  # no trace read
     conf = replace_once(conf, 'browsers = ["chromium", "firefox"]', 'browsers = ["chromium"]')
     conf = replace_once(conf, f'".run/fleet/{location}/monitor.db"', json.dumps(str(work / "monitor.db")))
     conf = replace_once(conf, f'".run/fleet/{location}/artifacts"', json.dumps(str(work / "artifacts")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -170,25 +171,31 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def test_serve_exposes_metrics_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """Port 0: the exporter picks a free port and says which when it listens; the test waits for that
+    line, not for a deadline (under load, starting the monitor took longer than the 20 s once
+    allowed), and a monitor that dies first fails the test with what it printed."""
     db = tmp_path / "m.db"
     Store.open_writer(db).close()
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--db", str(db), "--listen", "127.0.0.1:0"],
                             cwd=ROOT, env=env_with({}), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        def healthy() -> bool:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    return json.loads(r.read())["status"] == "ok"
-            except OSError:
-                return False
-        wait_for(healthy, 20, "/healthz")
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:  # until the exporter listens, or the monitor ends (then the loop ends)
+            lines.append(line)
+            if found := re.search(r"exporter listening on (http://127\.0\.0\.1:\d+)/metrics", line):
+                break
+        else:
+            pytest.fail(f"monitor serve ended before listening: {''.join(lines)[-3000:]}")
+        with urllib.request.urlopen(f"{found.group(1)}/healthz", timeout=30) as r:
+            assert json.loads(r.read())["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
 
 
 def test_run_refuses_a_busy_exporter_port_with_exit_2(tmp_path: Path) -> None:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +72,53 @@ def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **kw: Any) -> dict:
     kw.setdefault("state", str(tmp_path / "state.json"))
     monkeypatch.setenv("FAKE_CHILD_SPEC", json.dumps(kw))
     return kw
+
+
+class Watched:
+    """The fake child's processes (spec ``hold``), held by pidfd while they surely live.
+
+    Why pidfds: a pid read after its process ended may already name another process, and a
+    process killed a moment ago may still be exiting; a pidfd names that one process and turns
+    readable once it has ended, so « gone when the cycle returned » is read without a race. The
+    fake child waits for SIGUSR1 once it has written its pids, so each pidfd is opened while its
+    process lives; the child gets the signal (through its pidfd) once all are open.
+    """
+
+    def __init__(self, pid_file: Path, count: int) -> None:
+        self.pid_file, self.count = pid_file, count
+        self.fds: dict[int, int] = {}
+        self.ready = threading.Event()  # every pid seen was held, and the child told to go on
+        self._give_up = threading.Event()
+        threading.Thread(target=self._open, daemon=True).start()
+
+    def _open(self) -> None:
+        deadline = time.monotonic() + 60
+        pids: list[int] = []
+        while time.monotonic() < deadline and len(pids) < self.count and not self._give_up.is_set():
+            threading.Event().wait(0.02)  # the pid file has no event to wait on
+            pids = [int(p) for p in self.pid_file.read_text().split()] if self.pid_file.exists() else []
+        for pid in pids:
+            try:
+                self.fds[pid] = os.pidfd_open(pid)
+            except ProcessLookupError:  # killed before it was held (the timeout test): already gone
+                pass
+        if pids and pids[0] in self.fds:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self.fds[pids[0]], signal.SIGUSR1)  # the child: go on
+        self.ready.set()
+
+    def living(self, *, started: bool = True) -> list[int]:
+        """The watched processes still running; ``started``: each must have been held while it lived."""
+        if not started:
+            self._give_up.set()  # no more waiting for pids that may never come
+        self.ready.wait(60)
+        assert len(self.fds) >= self.count or not started, f"held {len(self.fds)} of the {self.count} processes"
+        ended, _, _ = select.select(list(self.fds.values()), [], [], 0)
+        return [pid for pid, fd in self.fds.items() if fd not in ended]
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
 
 
 @contextlib.contextmanager
