@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fixtures.core.blocking import PRODUCTS, Block
 from fixtures.core.contract import JourneyResult, MailLatency, Step
+from fixtures.core.coverage import STATES
 from fixtures.core.signature import Signature
 from fixtures.core.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
 from monitor.export.exporter import InProcessErrors, StoreCollector, make_registry
@@ -103,6 +104,7 @@ def test_labels_are_bounded_never_an_address_identifier_or_url(db: Path) -> None
                 assert "://" not in v and "@" not in v and "AP7K2M9Q4X" not in v, s
             assert s.labels.get("step", "none") in STEP_IDS, s  # a fixed id, never the words
             assert s.labels.get("product", "f5") in PRODUCTS, s  # a fixed vocabulary, never a reference id
+            assert s.labels.get("state", "exercised") in STATES, s  # coverage: a fixed vocabulary
     assert 'journey="unknown"' in text  # the odd journey id was folded
 
 
