@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from support.child_pytest import run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
-pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=420)]
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=150)]
 
 ENGINES = ("chromium", "firefox", "webkit")
 

@@ -20,7 +20,7 @@ from monitor.report.history_model import compute
 from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
-pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=240)]
+pytestmark = [pytest.mark.integration, pytest.mark.long_running(seconds=70)]
 
 ROOT = Path(__file__).resolve().parents[2]
 A_A_CYCLES = 3
