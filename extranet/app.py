@@ -53,7 +53,7 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
     extranet = Extranet(
         settings=settings, store=store, clock=Clock(store.clock_offset), cryptograms=Cryptograms(store),
         mailer=mailer or mail.Mailer(settings.smtp_host, settings.smtp_port, dkim_key=_dkim_key(settings),
-                                     envelope_from=settings.envelope_from),
+                                     envelope_from=settings.envelope_from, from_domain=settings.mail_from_domain),
         # autoescape as Jinja2Templates(directory=…) sets it: the target's pages echo what users typed.
         templates=Jinja2Templates(env=jinja2.Environment(loader=jinja2.PackageLoader(PACKAGE, "templates"), autoescape=True),
                                   context_processors=[lambda request: {"url": link_maker(request)}]),

@@ -46,6 +46,7 @@ class Settings:
     dkim_selector: str = "sentinel"
     dkim_domain: str = "activitepartielle.invalid"  # d= of the signature: From's domain, so DMARC aligns
     envelope_from: str = "ne-pas-repondre@retours.activitepartielle.invalid"  # MAIL FROM (Return-Path)
+    mail_from_domain: str = "activitepartielle.invalid"  # From: ne-pas-repondre@<this>
     # A bypass the operators grant a monitor: a request carrying this header (or cookie) with this
     # value skips the cryptogram check, as a real portal's operators may configure (None: no bypass).
     captcha_bypass_header: str | None = None
@@ -76,6 +77,7 @@ class Settings:
             raise SettingsError(f"{_label('dkim_key')}: no such file {self.dkim_key!r} (a PEM private key, e.g. "
                                 "`openssl genrsa -out dkim.pem 2048`)")
         _check_host("dkim_domain", self.dkim_domain)
+        _check_host("mail_from_domain", self.mail_from_domain)
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,62}", self.dkim_selector):
             raise SettingsError(f"{_label('dkim_selector')}: must be a DNS label such as sentinel, got {self.dkim_selector!r}")
         if not re.fullmatch(r"[^@\s<>]+@[A-Za-z0-9.\-]+", self.envelope_from):
@@ -202,6 +204,7 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "dkim_selector": str.strip,
     "dkim_domain": str.strip,
     "envelope_from": str.strip,
+    "mail_from_domain": str.strip,
     "captcha_bypass_header": _optional_text,
     "captcha_bypass_cookie": _optional_text,
     "captcha_bypass_value": _optional_text,
@@ -229,6 +232,8 @@ _HELP = {
     "dkim_selector": "DKIM selector: the key is published at SELECTOR._domainkey.DOMAIN (default sentinel)",
     "dkim_domain": "DKIM d= domain, From's own so DMARC aligns (default activitepartielle.invalid)",
     "envelope_from": "envelope sender (MAIL FROM, Return-Path) (default ne-pas-repondre@retours.activitepartielle.invalid)",
+    "mail_from_domain": "From's domain, ne-pas-repondre@DOMAIN (default activitepartielle.invalid); with "
+                        "--dkim-domain and --envelope-from, aligned for DMARC or not",
     "captcha_bypass_header": "a request carrying this header with --captcha-bypass-value skips the cryptogram check, "
                              "as a portal's operators may grant a monitor (default: none)",
     "captcha_bypass_cookie": "... or this cookie (default: none)",

@@ -99,22 +99,19 @@ def build_parser(prog: str = "python -m monitor") -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    cfg = load_config(getattr(args, "config", None))
-    if getattr(args, "db", None):
-        cfg.db_path = Path(args.db)
-    if getattr(args, "listen", None):
-        from monitor.config import _parse_listen
-        cfg.listen_host, cfg.listen_port = _parse_listen(args.listen, "--listen")
-    if getattr(args, "web_config_file", None):
-        cfg.web_config_file = args.web_config_file
-    if getattr(args, "browser", None):
-        cfg.browsers = tuple(args.browser)
-    if getattr(args, "journey", None):
-        cfg.journeys = tuple(args.journey)
-    if getattr(args, "pushgateway", None):
-        cfg.pushgateway_url = args.pushgateway
-    from monitor.config import validate
-    return validate(cfg)
+    """The file, then MONITOR_*, then these flags: one loader (monitor.config.load_config), one error form."""
+    def given(name: str) -> object:
+        value = getattr(args, name, None)
+        return str(value) if isinstance(value, Path) else (value or None)
+
+    return load_config(getattr(args, "config", None), flags={
+        ("store", "path"): ("--db", given("db")),
+        ("exporter", "listen"): ("--listen", given("listen")),
+        ("exporter", "web_config_file"): ("--web.config.file", given("web_config_file")),
+        ("run", "browsers"): ("--browser", given("browser")),
+        ("run", "journeys"): ("--journey", given("journey")),
+        ("pushgateway", "url"): ("--pushgateway", given("pushgateway")),
+    })
 
 
 def _setup_logging(args: argparse.Namespace) -> None:

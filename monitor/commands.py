@@ -59,13 +59,11 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
     warning = open_door_warning(cfg.listen_host, door)
     if warning:
         log.warning(warning)
-    def status_files() -> dict[str, bytes]:
-        from monitor.status.publish import build
-        from monitor.status.render import files
-        return files(build(cfg, verdicts_of=collector.verdicts))
-
+    from monitor.export.exporter import STATUS_MAX_AGE
+    from monitor.status.publish import ServedPage
+    status = ServedPage(cfg, max_age=STATUS_MAX_AGE / 2, verdicts_of=collector.verdicts)
     try:
-        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door, status=status_files)
+        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door, status=status)
     except OSError as exc:
         raise ConfigError("[exporter] listen", f"cannot listen on {cfg.listen_host}:{cfg.listen_port} ({exc.strerror})",
                           "choose a free port, or stop what is using it") from None

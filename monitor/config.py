@@ -14,7 +14,6 @@ import os
 import re
 import site
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -76,65 +75,8 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-@dataclass
-class Config:
-    # [monitor]
-    location: str = ""  # where this monitor runs; "" = not said (one location)
-    # [schedule]
-    interval: float = 900.0
-    jitter: float = 60.0
-    run_at_start: bool = True
-    # [run]
-    journeys: tuple[str, ...] = PROCEDURE_JOURNEY_IDS  # R1 and S1 when listed
-    browsers: tuple[str, ...] = ENGINE_NAMES  # every engine; one unavailable here is recorded "not run", never counted
-    pytest_k: str = ""
-    retries: int = 1
-    retry_outcomes: tuple[str, ...] = TARGET_FAILURES
-    cycle_timeout: float = 600.0
-    kill_grace: float = 10.0
-    command: tuple[str, ...] = DEFAULT_COMMAND
-    python: str = sys.executable
-    workdir: Path = field(default_factory=default_workdir)
-    extra_args: tuple[str, ...] = ()
-    connect: dict[str, str] = field(default_factory=dict)  # engine -> launch-server endpoint (a credential)
-    # [store]
-    db_path: Path = Path("monitor-data/monitor.db")
-    artifacts_dir: Path = Path("monitor-data/artifacts")
-    # The last good accessibility snapshot per journey × browser × step (not artifacts: never pruned).
-    aria_snapshots_dir: Path = Path("monitor-data/aria-snapshots")
-    busy_timeout: float = 5.0
-    # [retention]
-    results_max_age: float = 90 * 86400.0
-    artifacts_max_age: float = 14 * 86400.0
-    artifacts_max_bytes: int = 2 * 1024**3
-    # [exporter]
-    listen_host: str = "127.0.0.1"
-    listen_port: int = 9464
-    web_config_file: Path | None = None  # TLS and basic auth (monitor.export.web_config); None: plain HTTP
-    # [stats]
-    windows: tuple[float, ...] = (3600.0, 86400.0, 7 * 86400.0)
-    alpha: float = 0.05
-    # [pushgateway]
-    pushgateway_url: str = ""
-    pushgateway_job: str = "extranet_monitor"
-    pushgateway_instance: str = ""  # grouping key; "" = this machine's host name
-    pushgateway_timeout: float = 5.0
-    # [budgets] (monitor.budgets): seconds per step id, per journey id, and for every other step
-    step_budgets: dict[str, float] = field(default_factory=dict)
-    journey_budgets: dict[str, float] = field(default_factory=dict)
-    default_step_budget: float = 0.0
-    # [status] the public status page (monitor.status): maintenance windows (start, end, text), epoch seconds
-    status_maintenance: tuple[tuple[float, float, str], ...] = ()
-    status_show_location: bool = False  # the page names [monitor] location only when this says so
-    source: str = "defaults"
-    overrides: list[str] = field(default_factory=list)
-
-    @property
-    def budgets(self) -> Budgets:
-        return Budgets(self.step_budgets, self.journey_budgets, self.default_step_budget)
-
-
-# section -> key -> (Config attribute, parser). Parsers take (value, "[section] key").
+# The parsers of the [section] keys: the shared ones (fixtures.core.settings) under this module's names, and the
+# monitor's own. Each takes (value, "[section] key" or "MONITOR_SECTION_KEY").
 _str = settings.text
 _bool = settings.boolean
 _int = settings.integer()
@@ -171,20 +113,6 @@ def _budget_table(v: Any, key: str) -> dict[str, float]:
     return {str(name): parse_duration(value, f"{key}.{name}") for name, value in v.items()}
 
 
-def _instant(v: Any, key: str) -> float:
-    """A TOML offset date-time (or its ISO text) → epoch seconds; a time without its offset is refused."""
-    import datetime as dt
-    if isinstance(v, str):
-        try:
-            v = dt.datetime.fromisoformat(v)
-        except ValueError:
-            raise ConfigError(key, f"{v!r} is not a date and time", 'write e.g. 2026-12-08T06:00:00+01:00') from None
-    if not isinstance(v, dt.datetime) or v.tzinfo is None:
-        raise ConfigError(key, f"{v!r} has no UTC offset", "write the offset, e.g. 2026-12-08T06:00:00+01:00 "
-                                                             "(Paris in winter) or ...Z for UTC")
-    return v.timestamp()
-
-
 def _maintenance(v: Any, key: str) -> tuple[tuple[float, float, str], ...]:
     """[[status.maintenance]] tables {start, end, text} (in the environment: the same as a JSON list)."""
     if isinstance(v, str):
@@ -202,84 +130,11 @@ def _maintenance(v: Any, key: str) -> tuple[tuple[float, float, str], ...]:
         if not isinstance(w, dict) or set(w) - {"start", "end", "text"} or not {"start", "end"} <= set(w):
             raise ConfigError(where, f"expected start, end and an optional text, got {w!r}",
                               'write start = 2026-12-08T06:00:00+01:00, end = …, text = "…"')
-        start, end = _instant(w["start"], f"{where}.start"), _instant(w["end"], f"{where}.end")
+        start, end = settings.instant(w["start"], f"{where}.start"), settings.instant(w["end"], f"{where}.end")
         if end <= start:
             raise ConfigError(where, "ends before it starts", "swap start and end")
         out.append((start, end, _str(w.get("text", ""), f"{where}.text")))
     return tuple(out)
-
-
-SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
-    "schedule": {
-        "interval": ("interval", parse_duration),
-        "jitter": ("jitter", parse_duration),
-        "run_at_start": ("run_at_start", _bool),
-    },
-    "run": {
-        "journeys": ("journeys", _list),
-        "browsers": ("browsers", _list),
-        "pytest_k": ("pytest_k", _str),
-        "retries": ("retries", _int),
-        "retry_outcomes": ("retry_outcomes", _list),
-        "cycle_timeout": ("cycle_timeout", parse_duration),
-        "kill_grace": ("kill_grace", parse_duration),
-        "command": ("command", _argv),
-        "python": ("python", _str),
-        "workdir": ("workdir", _path),
-        "extra_args": ("extra_args", _argv),
-        "connect": ("connect", _connect),
-    },
-    "store": {
-        "path": ("db_path", _path),
-        "artifacts_dir": ("artifacts_dir", _path),
-        "aria_snapshots_dir": ("aria_snapshots_dir", _path),
-        "busy_timeout": ("busy_timeout", parse_duration),
-    },
-    "retention": {
-        "results_max_age": ("results_max_age", parse_duration),
-        "artifacts_max_age": ("artifacts_max_age", parse_duration),
-        "artifacts_max_bytes": ("artifacts_max_bytes", parse_size),
-    },
-    "exporter": {
-        "listen": ("listen", _str),
-        "web_config_file": ("web_config_file", _path),
-    },
-    "stats": {
-        "windows": ("windows", _durations),
-        "alpha": ("alpha", _float),
-    },
-    "pushgateway": {
-        "url": ("pushgateway_url", _str),
-        "job": ("pushgateway_job", _str),
-        "instance": ("pushgateway_instance", _str),
-        "timeout": ("pushgateway_timeout", parse_duration),
-    },
-    "monitor": {
-        "location": ("location", _str),
-    },
-    "status": {
-        "maintenance": ("status_maintenance", _maintenance),
-        "show_location": ("status_show_location", _bool),
-    },
-    "budgets": {
-        "steps": ("step_budgets", _budget_table),
-        "journeys": ("journey_budgets", _budget_table),
-        "default_step": ("default_step_budget", parse_duration),
-    },
-}
-
-
-def _env_name(section: str, key: str) -> str:
-    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
-
-
-def _apply(cfg: Config, section: str, key: str, value: Any, where: str) -> None:
-    attr, parser = SCHEMA[section][key]
-    parsed = parser(value, where)
-    if attr == "listen":
-        cfg.listen_host, cfg.listen_port = _parse_listen(parsed, where)
-    else:
-        setattr(cfg, attr, parsed)
 
 
 def _parse_listen(value: str, key: str) -> tuple[str, int]:
@@ -289,19 +144,113 @@ def _parse_listen(value: str, key: str) -> tuple[str, int]:
     return (host.strip("[]") or "0.0.0.0"), int(port)
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Defaults ← TOML file ← environment, then :func:`validate`."""
+def _listen(v: Any, key: str) -> tuple[str, int]:
+    """``[exporter] listen = "host:port"`` → (host, port): one key, two fields (``listen_host`` declares it)."""
+    return _parse_listen(_str(v, key), key)
+
+
+def _in(section: str, parse: settings.Parser, key: str | None = None) -> Any:
+    """The field's rule: read from ``[section] key`` (default: the field's name) and ``MONITOR_SECTION_KEY``."""
+    return settings.setting(parse, section=section, key=key)
+
+
+@dataclass
+class Config:
+    """The monitor's settings. Each field read from the file declares its ``[section]``, key and parser in its
+    metadata (``fixtures.core.settings``): :data:`SCHEMA`, the environment's names and the generated tests
+    follow. Ranges and cross-field rules are checked by :func:`validate` (also for a Config built in code)."""
+
+    # [monitor]
+    location: str = field(default="", metadata=_in("monitor", _str))  # where this monitor runs; "" = not said (one location)
+    # [schedule]
+    interval: float = field(default=900.0, metadata=_in("schedule", parse_duration))
+    jitter: float = field(default=60.0, metadata=_in("schedule", parse_duration))
+    run_at_start: bool = field(default=True, metadata=_in("schedule", _bool))
+    # [run]
+    journeys: tuple[str, ...] = field(default=PROCEDURE_JOURNEY_IDS, metadata=_in("run", _list))  # R1 and S1 when listed
+    browsers: tuple[str, ...] = field(default=ENGINE_NAMES, metadata=_in("run", _list))  # every engine; one unavailable here is recorded "not run", never counted
+    pytest_k: str = field(default="", metadata=_in("run", _str))
+    retries: int = field(default=1, metadata=_in("run", _int))
+    retry_outcomes: tuple[str, ...] = field(default=TARGET_FAILURES, metadata=_in("run", _list))
+    cycle_timeout: float = field(default=600.0, metadata=_in("run", parse_duration))
+    kill_grace: float = field(default=10.0, metadata=_in("run", parse_duration))
+    command: tuple[str, ...] = field(default=DEFAULT_COMMAND, metadata=_in("run", _argv))
+    python: str = field(default=sys.executable, metadata=_in("run", _str))
+    workdir: Path = field(default_factory=default_workdir, metadata=_in("run", _path))
+    extra_args: tuple[str, ...] = field(default=(), metadata=_in("run", _argv))
+    connect: dict[str, str] = field(default_factory=dict, metadata=_in("run", _connect))  # engine -> launch-server endpoint (a credential)
+    # [store]
+    db_path: Path = field(default=Path("monitor-data/monitor.db"), metadata=_in("store", _path, "path"))
+    artifacts_dir: Path = field(default=Path("monitor-data/artifacts"), metadata=_in("store", _path))
+    # The last good accessibility snapshot per journey × browser × step (not artifacts: never pruned).
+    aria_snapshots_dir: Path = field(default=Path("monitor-data/aria-snapshots"), metadata=_in("store", _path))
+    busy_timeout: float = field(default=5.0, metadata=_in("store", parse_duration))
+    # [retention]
+    results_max_age: float = field(default=90 * 86400.0, metadata=_in("retention", parse_duration))
+    artifacts_max_age: float = field(default=14 * 86400.0, metadata=_in("retention", parse_duration))
+    artifacts_max_bytes: int = field(default=2 * 1024**3, metadata=_in("retention", parse_size))
+    # [exporter]
+    # [exporter] listen = "host:port" sets both
+    listen_host: str = field(default="127.0.0.1", metadata=_in("exporter", _listen, "listen"))
+    listen_port: int = 9464
+    web_config_file: Path | None = field(default=None, metadata=_in("exporter", _path))  # TLS and basic auth (monitor.export.web_config); None: plain HTTP
+    # [stats]
+    windows: tuple[float, ...] = field(default=(3600.0, 86400.0, 7 * 86400.0), metadata=_in("stats", _durations))
+    alpha: float = field(default=0.05, metadata=_in("stats", _float))
+    # [pushgateway]
+    pushgateway_url: str = field(default="", metadata=_in("pushgateway", _str, "url"))
+    pushgateway_job: str = field(default="extranet_monitor", metadata=_in("pushgateway", _str, "job"))
+    pushgateway_instance: str = field(default="", metadata=_in("pushgateway", _str, "instance"))  # grouping key; "" = this machine's host name
+    pushgateway_timeout: float = field(default=5.0, metadata=_in("pushgateway", parse_duration, "timeout"))
+    # [budgets] (monitor.budgets): seconds per step id, per journey id, and for every other step
+    step_budgets: dict[str, float] = field(default_factory=dict, metadata=_in("budgets", _budget_table, "steps"))
+    journey_budgets: dict[str, float] = field(default_factory=dict, metadata=_in("budgets", _budget_table, "journeys"))
+    default_step_budget: float = field(default=0.0, metadata=_in("budgets", parse_duration, "default_step"))
+    # [status] the public status page (monitor.status): maintenance windows (start, end, text), epoch seconds
+    status_maintenance: tuple[tuple[float, float, str], ...] = field(default=(), metadata=_in("status", _maintenance, "maintenance"))
+    status_show_location: bool = field(default=False, metadata=_in("status", _bool, "show_location"))  # the page names [monitor] location only when this says so
+    source: str = "defaults"
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def budgets(self) -> Budgets:
+        return Budgets(self.step_budgets, self.journey_budgets, self.default_step_budget)
+
+
+#: The file's sections, in the order errors list them.
+SECTIONS = ("schedule", "run", "store", "retention", "exporter", "stats", "pushgateway", "monitor", "status", "budgets")
+#: section -> key -> (Config attribute, parser), from the fields' declarations.
+SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {section: {} for section in SECTIONS}
+for _attr, _rule in settings.rules(Config):
+    SCHEMA[_rule.section or ""][_rule.key or _attr] = (_attr, _rule.parse)
+
+
+def _env_name(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+
+
+def _apply(cfg: Config, section: str, key: str, value: Any, where: str) -> None:
+    attr, parser = SCHEMA[section][key]
+    parsed = parser(value, where)
+    if attr == "listen_host":
+        cfg.listen_host, cfg.listen_port = parsed
+    else:
+        setattr(cfg, attr, parsed)
+
+
+#: A command-line flag: ``(section, key) -> (flag, value)``; a value of None was not given.
+Flags = Mapping[tuple[str, str], tuple[str, Any]]
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None,
+                flags: Flags | None = None) -> Config:
+    """Defaults ← TOML file ← environment ← flags (``fixtures.core.settings``'s order), then :func:`validate`."""
     env = os.environ if env is None else env
     cfg = Config()
     path = path or env.get("MONITOR_CONFIG") or None
     if path:
         p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(str(p), "file not found", "pass an existing file with --config or MONITOR_CONFIG") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(p), f"not valid TOML ({exc})", "fix the syntax at the position shown") from None
+        data = settings.read_toml(p, str(p), "pass an existing file with --config or MONITOR_CONFIG")
         for section, body in data.items():
             if section not in SCHEMA:
                 raise ConfigError(f"[{section}]", "unknown section", f"use one of {', '.join('[' + s + ']' for s in SCHEMA)}")
@@ -322,6 +271,9 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         section, key = known_env[name]
         _apply(cfg, section, key, env[name], name)
         cfg.overrides.append(name)
+    for (section, key), (flag, value) in (flags or {}).items():
+        if value is not None:
+            _apply(cfg, section, key, value, flag)
     validate(cfg)
     return cfg
 

@@ -13,10 +13,10 @@ from typing import Sequence
 
 import numpy as np
 
+from fixtures.core.coverage import EngineCoverage
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, RATE_RULE, Outcome
 from monitor.config import format_duration
-from fixtures.core.coverage import EngineCoverage
 from monitor.report.accounts_section import AccountsExhausted, accounts_exhausted
 from monitor.report.coverage_section import coverage_rows
 from monitor.report.mail_path_section import Case3Line, MailPathRow, case3_lines, mail_path_rows

@@ -6,7 +6,8 @@ What it does, as a security reviewer would:
 2. runs every journey on every engine available here with ``--tracing=on --screenshot=on``,
    plus a journey that fails on purpose after login (live session, secrets in the failure
    message), with JUnit XML, results JSON and the terminal output kept; then one monitor cycle
-   (store, artifacts, JSON summary) and a scrape of its ``/metrics``; the last good accessibility
+   (store, artifacts, JSON summary), a scrape of its ``/metrics``, and its public status page (written by
+   ``monitor status-page`` and served at ``/status/``); the last good accessibility
    snapshots of both (``fixtures.core.aria_store``) are kept under the run's folder;
 3. gathers every secret the run used *without trusting the scrubber*: ``leak_capture`` records
    values typed into credential fields and cookies held at context close, the journeys'
@@ -162,13 +163,23 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
         cycle = run([sys.executable, "-m", "monitor", "--config", str(config), "once",
                      "--json", str(monitor_dir / "summary.json"), "--junit-xml", str(monitor_dir / "junit.xml")],
                     env, monitor_dir / "terminal.txt")
+        # ... the public status page (issue 33), written by the command and served at /status/ ...
+        status_page = run([sys.executable, "-m", "monitor", "--config", str(config), "status-page",
+                           "--out", str(monitor_dir / "status-page")], env, monitor_dir / "status-page.txt")
+        from monitor.config import load_config
         from monitor.export.exporter import ExporterServer, StoreCollector
-        exporter = ExporterServer(StoreCollector(monitor_dir / "monitor.db"), "127.0.0.1", 0)
+        from monitor.status.publish import ServedPage
+        exporter = ExporterServer(StoreCollector(monitor_dir / "monitor.db"), "127.0.0.1", 0,
+                                  status=ServedPage(load_config(config, env={}), max_age=0))
         exporter.start()
         try:
             scrape = httpx.get(f"http://127.0.0.1:{exporter.port}/metrics", timeout=30)
             scrape.raise_for_status()
             (run_dir / "metrics.txt").write_text(scrape.text)
+            for name in ("", "status.json"):
+                served = httpx.get(f"http://127.0.0.1:{exporter.port}/status/{name}", timeout=30)
+                served.raise_for_status()
+                (run_dir / f"served-{name or 'index.html'}").write_bytes(served.content)
         finally:
             exporter.stop()
 
@@ -213,6 +224,11 @@ def test_a_traced_run_leaves_no_secret_in_any_file(tmp_path: Path) -> None:
     if not own_target:
         assert forced_diffs, "the forced failures should be compared with a screen (or say there is none)"
     assert cycle.returncode in (0, 1), f"monitor cycle failed to run:\n{cycle.stdout[-2000:]}{cycle.stderr[-2000:]}"
+    # The status page was built from that store (so its scan below means something): the browser it ran is on it.
+    assert status_page.returncode == 0, status_page.stdout[-2000:] + status_page.stderr[-2000:]
+    page_json = json.loads((monitor_dir / "status-page" / "status.json").read_text(encoding="utf-8"))
+    assert [b["engine"] for b in page_json["browsers"]] == engines[:1] and page_json["browsers"][0]["evidence"]["judged"]
+    assert json.loads((run_dir / "served-status.json").read_text(encoding="utf-8"))["browsers"] == page_json["browsers"]
 
     # 4. the scan: only the audit's own files are left out (the mailbox and the extranet's
     # database legitimately hold the secrets: they are the target's state, not artifacts).

@@ -11,12 +11,13 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fixtures.core.contract import JourneyResult, MailLatency, Step
+from fixtures.core.coverage import STATES
 from fixtures.core.signature import Signature
 from fixtures.core.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
 from monitor.export.exporter import InProcessErrors, StoreCollector, make_registry
 from monitor.store.results_db import Store
 
-ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus"}
+ALLOWED_LABELS = {"journey", "browser", "outcome", "reason", "status", "le", "step", "versus", "state"}
 
 
 def scrape(db: Path, **kw) -> dict:
@@ -101,6 +102,7 @@ def test_labels_are_bounded_never_an_address_identifier_or_url(db: Path) -> None
             for v in s.labels.values():
                 assert "://" not in v and "@" not in v and "AP7K2M9Q4X" not in v, s
             assert s.labels.get("step", "none") in STEP_IDS, s  # a fixed id, never the words
+            assert s.labels.get("state", "exercised") in STATES, s  # coverage: a fixed vocabulary
     assert 'journey="unknown"' in text  # the odd journey id was folded
 
 

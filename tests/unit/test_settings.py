@@ -14,10 +14,10 @@ import pytest
 from fixtures.core import settings
 from fixtures.core.settings import ConfigError
 from fixtures.target.config import TargetConfig, TargetConfigError, load_target_config
-from monitor.config import SCHEMA, load_config
+from monitor.config import SCHEMA, Config, load_config
 
 TARGET_RULES = settings.rules(TargetConfig)
-MONITOR_KEYS = [(section, key, parser) for section, keys in SCHEMA.items() for key, (_, parser) in keys.items()]
+MONITOR_KEYS = [(rule.section, rule.key or name, rule.parse) for name, rule in settings.rules(Config)]
 
 
 def _id(value: object) -> str:
@@ -36,6 +36,13 @@ def test_every_monitor_setting_refuses_a_value_of_no_type_naming_its_key(section
     with pytest.raises(ConfigError) as caught:
         parser(object(), f"[{section}] {key}")
     assert caught.value.key == f"[{section}] {key}" and caught.value.problem and caught.value.fix
+
+
+def test_every_monitor_field_is_read_from_the_file_but_those_that_are_not_settings() -> None:
+    """A field added to Config without its rule would never be read: only these are not settings."""
+    declared = {name for name, _ in settings.rules(Config)}
+    assert {f.name for f in dataclasses.fields(Config)} - declared == {"listen_port", "source", "overrides"}
+    assert sorted((s, k) for s, keys in SCHEMA.items() for k in keys) == sorted((s, k) for s, k, _ in MONITOR_KEYS)
 
 
 BOOLEANS = [(f"target {n}", r.parse) for n, r in TARGET_RULES if r.parse is settings.boolean] + \
@@ -104,3 +111,15 @@ def test_a_relative_path_is_relative_to_the_file_that_wrote_it(tmp_path) -> None
     assert settings.path(tmp_path)("a/b.toml", "k") == tmp_path / "a" / "b.toml"
     assert settings.path(tmp_path)("/abs", "k").as_posix() == "/abs"
     assert settings.url(optional=True)("", "k") is None
+
+
+def test_the_monitor_reads_the_file_then_the_environment_then_flags(tmp_path) -> None:
+    file = tmp_path / "m.toml"
+    file.write_text('[run]\nbrowsers = ["firefox"]\nretries = 2\n')
+    env = {"MONITOR_RUN_BROWSERS": "webkit", "MONITOR_RUN_RETRIES": "3"}
+    cfg = load_config(file, env=env, flags={("run", "browsers"): ("--browser", ["chromium"]),
+                                            ("store", "path"): ("--db", None)})  # None: the flag was not given
+    assert cfg.browsers == ("chromium",) and cfg.retries == 3 and str(cfg.db_path) == "monitor-data/monitor.db"
+    with pytest.raises(ConfigError) as caught:
+        load_config(file, env={}, flags={("exporter", "listen"): ("--listen", "9464")})
+    assert caught.value.key == "--listen" and "127.0.0.1:9464" in caught.value.fix

@@ -65,7 +65,7 @@ def test_a_bad_bypass_names_the_key_and_not_the_value(tmp_path: Path, table: str
 def test_operator_on_a_black_box_and_an_unknown_strategy_are_refused(tmp_path: Path) -> None:
     with pytest.raises(TargetConfigError, match="captcha.*black box"):
         load_target_config(target(tmp_path, captcha="operator"), env={})
-    with pytest.raises(TargetConfigError, match="expected one of stop, operator, bypass, ask"):
+    with pytest.raises(TargetConfigError, match="SENTINEL_CAPTCHA: .solve. is not one of stop, operator, bypass, ask"):
         load_target_config(target(tmp_path), env={"SENTINEL_CAPTCHA": "solve"})
 
 
