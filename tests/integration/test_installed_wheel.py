@@ -6,9 +6,10 @@ extranet is started for the run), and run the monitor once with the console scri
 is on the path: no root conftest, no pyproject.toml, no ``tests/``.
 
 Why the fresh environment borrows this one's packages (a ``.pth`` line, not ``pip install`` of the
-dependencies): no download in a test, and the wheel is what is being tested, not PyPI. A line of a ``.pth``
-adds the folder without running that folder's own ``.pth`` files, so the checkout's editable install
-(a finder installed by a ``.pth``) does not leak into the fresh environment.
+dependencies): no download in a test, and the wheel is what is being tested, not PyPI. The line names a
+folder of links to this venv's packages *without* the checkout's editable install (its finder and its
+dist-info, whose entry point would register the plugin even if the wheel's did not); a ``.pth`` line adds
+a folder without running that folder's own ``.pth`` files.
 """
 from __future__ import annotations
 
@@ -73,6 +74,17 @@ def _copy_sources(into: Path) -> None:
             shutil.copy2(source, target)
 
 
+def _borrowed(base: Path) -> Path:
+    """This venv's packages as links, without the checkout's own install: its dist-info would still declare
+    the pytest11 entry point and the console script, and the test could not tell the wheel's from them."""
+    ours, view = Path(sysconfig.get_paths()["purelib"]), base / "borrowed"
+    view.mkdir()
+    for entry in ours.iterdir():
+        if not entry.name.startswith(("aparts_sentinel", "__editable__", "__editable___aparts_sentinel")):
+            (view / entry.name).symlink_to(entry)
+    return view
+
+
 def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
@@ -85,7 +97,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     _copy_sources(src)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST_"))}
     started = time.monotonic()
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-q", "-w", str(dist), str(src)],
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
                  base, env, 300)
     assert built.returncode == 0, built.stdout + built.stderr
     wheel, = dist.glob("aparts_sentinel-*.whl")
@@ -93,8 +105,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     purelib = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], base, env, 60)
-    ours = sysconfig.get_paths()["purelib"]
-    (Path(purelib.stdout.strip()) / "borrowed-from-the-checkout-venv.pth").write_text(ours + "\n")
+    (Path(purelib.stdout.strip()) / "borrowed-from-the-checkout-venv.pth").write_text(f"{_borrowed(base)}\n")
     done = _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
                  str(wheel)], base, env, 300)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -1,7 +1,7 @@
 """The public status page (issue 33) rendered in the three engines, from stores of the synthetic history.
 
-Four stores (``support.status_stores``): a WebKit incident, a stale store, a target outage, mail in
-spam — each rendered by the real command (``python -m monitor status-page --out DIR``) and served
+Five stores (``support.status_stores``): a WebKit incident, a stale store, a target outage, mail in
+spam, a monitor blocked by a bot defence — each rendered by the real command (``python -m monitor status-page --out DIR``) and served
 from its folder on loopback. In Chromium, Firefox and WebKit (WebKitGTK on its inspector route) each
 page must: show the scenario's words per browser; pass axe-core's WCAG 2.0/2.1 A and AA rules with 0
 violations (``node_modules/axe-core/axe.min.js``, installed by scripts/setup.sh from npm, injected at
@@ -47,6 +47,8 @@ EXPECTED = {
     "target_outage": (dict.fromkeys(("Firefox", "Chrome / Edge", "Safari"), "ne fonctionne pas"),
                       "le problème vient du site lui-même"),
     "mail_in_spam": (dict.fromkeys(("Firefox", "Chrome / Edge", "Safari"), "fonctionne"), None),
+    # the monitor refused by a bot defence (failure class blocked): it cannot see, no browser fails
+    "blocked": (dict.fromkeys(("Firefox", "Chrome / Edge", "Safari"), "état inconnu"), "Le moniteur est actuellement bloqué"),
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -210,7 +212,7 @@ def test_the_nu_html_checker_finds_no_error(pages: tuple[str, Path]) -> None:
                            *map(str, pages_and_badges)], capture_output=True, text=True, timeout=300)
     messages = json.loads(done.stderr or '{"messages": []}')["messages"]
     assert [m for m in messages if m.get("type") != "info" or m.get("subType") == "warning"] == [], messages
-    assert done.returncode == 0 and len(pages_and_badges) == 4 * 4
+    assert done.returncode == 0 and len(pages_and_badges) == len(EXPECTED) * 4
     broken = folder / "broken.html"
     broken.write_text('<!DOCTYPE html><html lang="fr"><head><title>x</title></head><body><p><div></p></body></html>')
     assert subprocess.run(["java", "-jar", str(VNU), str(broken)], capture_output=True, timeout=300).returncode != 0
