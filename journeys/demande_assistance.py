@@ -16,10 +16,9 @@ from fixtures.plugin.journey import JourneyRecord
 from fixtures.plugin.not_run import skip as not_run
 from pages import NUMERO_DEMANDE, AssistancePage, DemandeAssistanceEnregistreePage
 
-PAS_UNE_ADRESSE = "pas-une-adresse"
-"""What the browser's own validation must refuse in « Courriel »."""
-COURRIEL_INVALIDE = "courriel invalide (validation du navigateur)"
-"""The name it is declared not secret under (the leak audit records every value typed into « Courriel »)."""
+#: Typed into « Courriel » to see the browser refuse it: nobody's address, declared not secret by this name.
+COURRIEL_INVALIDE = "pas-une-adresse"
+COURRIEL_INVALIDE_NOM = "courriel invalide (contrôle par le navigateur)"
 
 
 def envoyer_la_demande(page: Page, journey: JourneyRecord, demandeur: Demandeur, formulaire: AssistancePage,
@@ -33,8 +32,8 @@ def envoyer_la_demande(page: Page, journey: JourneyRecord, demandeur: Demandeur,
         formulaire.choisir_le_motif(motif)
     with journey.step(RENSEIGNER_LA_DEMANDE):
         formulaire.expect_champs_obligatoires()
-        journey.not_secret(COURRIEL_INVALIDE, PAS_UNE_ADRESSE)  # typed into « Courriel »: nobody's address
-        formulaire.expect_courriel_refuse_par_le_navigateur(PAS_UNE_ADRESSE)
+        journey.not_secret(COURRIEL_INVALIDE_NOM, COURRIEL_INVALIDE)
+        formulaire.expect_courriel_refuse_par_le_navigateur(COURRIEL_INVALIDE)
         formulaire.renseigner_la_demande(
             siret=etablissement.siret, nom=f"{etablissement.prenom} {etablissement.nom}",
             courriel=etablissement.courriel,
