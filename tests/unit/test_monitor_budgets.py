@@ -105,6 +105,10 @@ def test_the_cycle_summary_warns_of_the_step_over_budget() -> None:
     assert summary_dict(report(), budgets=BUDGETS)["over_budget"] == [
         {"journey": "J2.2b", "browser": "firefox", "step": RESET.id, "seconds": 2.7, "budget_seconds": 2.0}]
     assert "over budget" not in summary_text(report())  # no budgets, no warning
+    # Each run's two times, apart: the browsers' clocks (0.8 + 2.7 s), the driver's wall clock (+3 s a step)
+    assert "J2.2b firefox 3.50s / 9.50s" in text and "prober time, the driver's wall clock" in text
+    runs = {r["browser"]: r for r in summary_dict(report())["runs"]}
+    assert (runs["firefox"]["browser_seconds"], runs["firefox"]["prober_seconds"]) == (3.5, 9.5)
 
 
 def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
