@@ -1,4 +1,4 @@
-"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,check-config,calibrate,doctor}.
+"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,status-page,check-config,calibrate,doctor}.
 
 Exit codes (the same for every command, so cron, systemd and CI can act on them):
 0 all good · 1 a journey failed on the target (failure or mail_not_received) ·
@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from monitor.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.commands import COMMANDS
 from monitor.config import Config, ConfigError, load_config
-from monitor.cycle.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.store.results_db import StoreError
 
 
@@ -27,8 +27,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m monitor", description=__doc__.split("\n")[0],
+def build_parser(prog: str = "python -m monitor") -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2])
     _common(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--window", action="append", metavar="DURATION", help="window(s), e.g. 1h 24h 7d (overrides config)")
     rep.add_argument("--days", type=int, default=14, help="days in the per-day trend (default 14)")
     rep.add_argument("--failures", type=int, default=20, help="recent non-successes listed (default 20)")
-    srv = sub.add_parser("serve", help="serve /metrics and /healthz from the store (no scheduling)")
+    srv = sub.add_parser("serve", help="serve /metrics, /healthz and the status page /status/ from the store (no scheduling)")
     _common(srv)
     srv.add_argument("--listen", metavar="HOST:PORT", help="exporter address (overrides [exporter] listen)")
     srv.add_argument("--web.config.file", dest="web_config_file", metavar="PATH", type=Path,
@@ -89,28 +89,29 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--browser", action="append", metavar="NAME",
                      help="engine(s) to check with (default: [run] browsers, every engine)")
     doc.add_argument("--json", metavar="PATH", type=Path, help="also write the findings as JSON")
+    stp = sub.add_parser("status-page", help="write the public status page (French HTML, status.json, one SVG badge per "
+                                             "browser) from the store, read-only")
+    _common(stp)
+    stp.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder to write the page into")
     chk = sub.add_parser("check-config", help="validate the configuration and print the effective values")
     _common(chk)
     return ap
 
 
 def _config(args: argparse.Namespace) -> Config:
-    cfg = load_config(getattr(args, "config", None))
-    if getattr(args, "db", None):
-        cfg.db_path = Path(args.db)
-    if getattr(args, "listen", None):
-        from monitor.config import _parse_listen
-        cfg.listen_host, cfg.listen_port = _parse_listen(args.listen, "--listen")
-    if getattr(args, "web_config_file", None):
-        cfg.web_config_file = args.web_config_file
-    if getattr(args, "browser", None):
-        cfg.browsers = tuple(args.browser)
-    if getattr(args, "journey", None):
-        cfg.journeys = tuple(args.journey)
-    if getattr(args, "pushgateway", None):
-        cfg.pushgateway_url = args.pushgateway
-    from monitor.config import validate
-    return validate(cfg)
+    """The file, then MONITOR_*, then these flags: one loader (monitor.config.load_config), one error form."""
+    def given(name: str) -> object:
+        value = getattr(args, name, None)
+        return str(value) if isinstance(value, Path) else (value or None)
+
+    return load_config(getattr(args, "config", None), flags={
+        ("store", "path"): ("--db", given("db")),
+        ("exporter", "listen"): ("--listen", given("listen")),
+        ("exporter", "web_config_file"): ("--web.config.file", given("web_config_file")),
+        ("run", "browsers"): ("--browser", given("browser")),
+        ("run", "journeys"): ("--journey", given("journey")),
+        ("pushgateway", "url"): ("--pushgateway", given("pushgateway")),
+    })
 
 
 def _setup_logging(args: argparse.Namespace) -> None:
@@ -119,8 +120,9 @@ def _setup_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m monitor") -> int:
+    """``prog``: how the usage names the command (``aparts-sentinel monitor`` from the console script)."""
+    args = build_parser(prog).parse_args(argv)
     _setup_logging(args)
     try:
         cfg = _config(args)

@@ -11,8 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+from monitor.classify import EXIT_PROBER
 from monitor.config import Config, ConfigError, format_duration, parse_duration
-from monitor.cycle.classify import EXIT_PROBER
 from monitor.cycle.runner import CycleRunner, StopRequest
 from monitor.doctor import cmd_doctor
 from monitor.report.cycle_summary import summary_text, write_json, write_junit
@@ -47,7 +47,7 @@ def open_door_warning(host: str, door: object | None) -> str | None:
         return None
     return (f"the exporter listens on {host} (not loopback) without {' or '.join(missing)}: whoever reaches "
             "this address reads /metrics and the pages; give --web.config.file (or [exporter] web_config_file), "
-            "see README § The monitor's own door")
+            "see docs/operators.md § The monitor's own door")
 
 
 def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
@@ -59,14 +59,19 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
     warning = open_door_warning(cfg.listen_host, door)
     if warning:
         log.warning(warning)
+    from monitor.export.exporter import STATUS_MAX_AGE
+    from monitor.status.publish import ServedPage
+    status = ServedPage(cfg, max_age=STATUS_MAX_AGE / 2, verdicts_of=collector.verdicts)
     try:
-        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door)
+        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door, status=status)
     except OSError as exc:
         raise ConfigError("[exporter] listen", f"cannot listen on {cfg.listen_host}:{cfg.listen_port} ({exc.strerror})",
                           "choose a free port, or stop what is using it") from None
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     from fixtures.target.quota import plan_headline
     from monitor.accounts_plan import account_plans
     from monitor.cycle.scheduler import Scheduler
@@ -98,6 +103,8 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     from monitor.export.push import PushgatewayError, check_reachable, push_cycle
     if cfg.pushgateway_url:
         try:
@@ -132,7 +139,9 @@ def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
-    from monitor.report.history_report import compute, render_text, write_html
+    from monitor.report.history_html import write_html
+    from monitor.report.history_model import compute
+    from monitor.report.history_text import render_text
     windows = [parse_duration(w, "--window") for w in args.window] if args.window else list(cfg.windows)
     with Store.open_reader(cfg.db_path, busy_timeout=cfg.busy_timeout) as store:
         data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures,
@@ -154,7 +163,20 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status_page(cfg: Config, args: argparse.Namespace) -> int:
+    """Write the public status page into ``--out`` (read-only on the store); exit 3 when the store could not
+    be read (the page is written all the same, and says so)."""
+    from monitor.status.publish import build
+    from monitor.status.render import write
+    page = build(cfg)
+    written = write(page, args.out)
+    print(f"status page written to {args.out} ({', '.join(p.name for p in written)}): {page.overall}, data {page.data}")
+    return EXIT_PROBER if page.data == "unreadable" else 0
+
+
 def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     print(f"configuration OK (from {cfg.source}{'; env: ' + ', '.join(cfg.overrides) if cfg.overrides else ''})")
     print(f"  location: {cfg.location or '(not set: a single location)'}")
     print(f"  schedule: every {format_duration(cfg.interval)} ± {format_duration(cfg.jitter)}, run at start: {cfg.run_at_start}")
@@ -230,4 +252,4 @@ def cmd_calibrate_continuous(cfg: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve,
-            "check-config": cmd_check_config, "doctor": cmd_doctor}
+            "check-config": cmd_check_config, "doctor": cmd_doctor, "status-page": cmd_status_page}

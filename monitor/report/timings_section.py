@@ -7,7 +7,7 @@ the browser measured for the person, from its own clocks) is what browsers are c
 it and never compared: on an identical server it made Firefox over WebDriver BiDi read 2.8× slower
 where the browsers' own figures differed 1.3× (issue 28).
 
-Kept apart from ``monitor.report.history_report`` as the funnel is; the report calls
+Kept apart from ``monitor.report.history_model`` as the funnel is; the report calls
 ``timings_from`` with the first attempts it read, then ``timings_text`` / ``timings_html``.
 A figure an engine does not expose is shown as "—" with the engine's reason, never as 0.
 """

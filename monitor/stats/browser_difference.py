@@ -244,16 +244,6 @@ def alert_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, str],
     return out
 
 
-def read_cycles(store, design: Design, now: float) -> list[CycleOutcomes]:  # type: ignore[no-untyped-def]
-    """The stored cycles the verdicts stand on (``history_seconds``), oldest first."""
-    return cycles_from_first_outcomes(store.first_outcomes(since=now - history_seconds(design)))
-
-
-def read_verdicts(store, browsers: Sequence[str], design: Design, now: float) -> list[PairVerdict]:  # type: ignore[no-untyped-def]
-    """The verdicts after the last stored cycle, reading only the history they need."""
-    return evaluate(read_cycles(store, design, now), browsers, design)
-
-
 def design_for(interval: float, alpha: float, browsers: int) -> Design:
     """The monitor's detector: a week's guarantee, one-day e-processes restarted every 4 h."""
     return Design.for_schedule(interval=interval, alpha=alpha, browsers=browsers, horizon=WEEK, window=WINDOW,

@@ -26,9 +26,9 @@ from fixtures.core.page_load import (
 )
 from fixtures.core.steps import ALLER_SUR_L_ACCUEIL
 from fixtures.plugin.page_timing import browser_time, summarise
-from monitor.cycle.classify import Run
+from monitor import metrics
+from monitor.classify import Run
 from monitor.cycle.runner import CycleReport
-from monitor.export import metrics
 from monitor.export.exporter import StoreCollector, make_registry
 from monitor.export.push import build_registry
 from monitor.report.timings_section import seconds_text, timings_from, timings_text
@@ -222,5 +222,5 @@ def test_the_contract_refuses_a_browser_time_without_its_reason_or_source(time: 
         parse_result(record)
     assert any(problem in p for p in time.problems())
     good = BrowserTime(0.3, NAVIGATION)
-    record = JourneyResult("R1", "webkit", "success", steps=(Step("x", 1.0, True, "open_home", browser=good),))
-    assert parse_result(record.to_dict()).steps[0].browser == good
+    kept = JourneyResult("R1", "webkit", "success", steps=(Step("x", 1.0, True, "open_home", browser=good),))
+    assert parse_result(kept.to_dict()).steps[0].browser == good
