@@ -47,6 +47,7 @@ from monitor.store.results_db import CYCLE_STATUSES, Store, StoreError
 if TYPE_CHECKING:
     from monitor.stats.browser_difference import PairVerdict
     from monitor.stats.degradation import Degradation
+    from monitor.stats.verdicts import Verdict
 
 log = logging.getLogger("monitor.export.exporter")
 
@@ -81,8 +82,9 @@ class StoreCollector(Collector):
         self.journeys, self.browsers = list(journeys), list(browsers)
         self.busy_timeout = busy_timeout
         self.errors = errors or InProcessErrors()
-        # (history version, verdicts between browsers, each browser against its own past): see _difference
-        self._verdicts: tuple[Any, list[PairVerdict], Degradation] | None = None
+        # (history version, verdicts between browsers, each browser against its own past, the alert
+        # verdicts per browser and for the target): see _difference
+        self._verdicts: tuple[Any, list[PairVerdict], Degradation, list[Verdict]] | None = None
 
     def describe(self) -> list[Metric]:
         return []  # no scrape at registration time
@@ -123,6 +125,7 @@ class StoreCollector(Collector):
             read_cycles,
         )
         from monitor.stats.degradation import evaluate_degradation
+        from monitor.stats.verdicts import TARGET, alert_series, verdicts_at_end
         now = time.time()
         browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=now - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))
@@ -131,8 +134,11 @@ class StoreCollector(Collector):
         key = (tuple(browsers), store.history_version(since=now - history_seconds(design)))
         if self._verdicts is None or self._verdicts[0] != key:
             cycles = read_cycles(store, design, now)
-            self._verdicts = (key, evaluate(cycles, browsers, design), evaluate_degradation(cycles, browsers, self.interval))
-        _, verdicts, own = self._verdicts
+            series = alert_series(cycles, browsers, self.interval, self.alpha)  # computed once, read by all three
+            self._verdicts = (key, evaluate(cycles, browsers, design, directions=series.directions),
+                              evaluate_degradation(cycles, browsers, self.interval, series=series.own_series),
+                              verdicts_at_end(series, [c.started_at for c in cycles]) if cycles else [])
+        _, verdicts, own, states = self._verdicts
         evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))
         alert: dict[tuple[str, ...], float] = dict(sorted(alert_by_direction(verdicts).items()))
         threshold: dict[tuple[str, ...], float] = {(): own.browsers[0].threshold} if own.browsers else {}
@@ -142,7 +148,9 @@ class StoreCollector(Collector):
                 metrics.BROWSER_DEGRADATION_EVIDENCE: {(r.browser,): r.evidence for r in own.browsers},
                 metrics.BROWSER_DEGRADATION_THRESHOLD: threshold,
                 metrics.BROWSER_DEGRADATION_ALERT: {(r.browser,): float(r.alert) for r in own.browsers},
-                metrics.TARGET_DEGRADATION_ALERT: {(): float(own.target)} if own.browsers else dict[tuple[str, ...], float]()}
+                metrics.TARGET_DEGRADATION_ALERT: {(): float(own.target)} if own.browsers else dict[tuple[str, ...], float](),
+                metrics.BROWSER_INCIDENT: {(v.subject,): float(v.incident) for v in states if v.subject != TARGET},
+                metrics.TARGET_INCIDENT: dict([((), float(v.incident)) for v in states if v.subject == TARGET])}
 
     def _with_in_process_errors(self, counters: Rows) -> Rows:
         """Self-errors the store could not hold, added as if they were rows of ``CYCLE_ERRORS``."""

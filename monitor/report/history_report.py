@@ -39,6 +39,8 @@ from monitor.stats.degradation import sentence as degradation_sentence
 from monitor.stats.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
 from monitor.stats.power import report_lines as power_lines
 from monitor.stats.rates import Rate, compare, format_p, pct, verdict
+from monitor.stats.verdicts import alert_series, verdicts_at_end
+from monitor.stats.verdicts import sentence as alert_sentence
 from monitor.store.results_db import Store, StoredResult
 
 BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42c1"}
@@ -80,6 +82,7 @@ class ReportData:
     case3: list[Case3Line] = field(default_factory=list)  # Cas n°3: mails missing, late or in junk, and why
     accounts: AccountsExhausted | None = None  # runs not run because the test accounts' quota was spent
     degradation: list[str] = field(default_factory=list)  # each browser against its own past, and the target
+    alerts: list[str] = field(default_factory=list)  # per browser and the target: the alert states /metrics exports
     power: list[str] = field(default_factory=list)  # what the schedule in use detects, and how fast (computed)
 
     @property
@@ -144,8 +147,10 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                               f"{format_p(c.p_adjusted)} (descriptive, one look)" + (f"; {clause}" if clause else "") + ".")
     recent = cycles_from_runs(r for r in all_runs if r[0] >= now - history_seconds(design))
     watched = list(browsers) or sorted({b for c in recent for _j, b in c.outcomes})
-    sequential = evaluate(recent, watched, design)
-    own = evaluate_degradation(recent, watched, interval)
+    series = alert_series(recent, watched, interval, alpha)  # once: the verdicts below and the alerts read it
+    sequential = evaluate(recent, watched, design, directions=series.directions)
+    own = evaluate_degradation(recent, watched, interval, series=series.own_series)
+    alert_lines = [alert_sentence(v) for v in verdicts_at_end(series, [c.started_at for c in recent])] if recent else []
     degradation = ([f"Every browser fails more often than it used to since {_when(own.target_since)}: the extranet "
                     "itself degraded (per-browser alerts held back)."] if own.target else []) + \
         [degradation_sentence(r) for r in own.browsers]
@@ -174,7 +179,7 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                       timings_from(((r.cycle_id, r.record) for r in window if r.attempt == 1), browsers, alpha))
     data.mail_paths, data.case3 = mail_path_rows(mail_results), case3_lines(mail_results)
     data.accounts = accounts_exhausted(window)
-    data.degradation, data.power = degradation, power
+    data.degradation, data.power, data.alerts = degradation, power, alert_lines
     return data
 
 
@@ -221,6 +226,9 @@ def render_text(data: ReportData) -> str:
                 lo, hi = r.interval
                 cells.append(f"{pct(r.ratio)} % [{pct(lo)}–{pct(hi)}] {r.trials}" if r.trials else "–")
             out.append(f"{j:<8}" + "".join(f"{c:>24}" for c in cells))
+    if data.alerts:
+        out += ["", "Alerts (what /metrics exports: failing now, or persistently worse)"]
+        out += [f"  {line}" for line in data.alerts]
     out += ["", "Verdict (always-valid, read after every cycle: false alarms under α per week)"]
     out += [f"  {data.verdict(v)}" for v in data.sequential] or ["  No browser pair has paired runs yet."]
     if data.degradation:
@@ -372,6 +380,8 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     b.append(accounts_html(data.accounts, data.windows[-1].label))
     if len(data.sequential) > 1:
         b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
+    if data.alerts:
+        b.append('<h2>Alerts</h2><ul id="alerts">' + "".join(f"<li>{_e(line)}</li>" for line in data.alerts) + "</ul>")
     if data.degradation:
         b.append('<h2>Each browser against its own past</h2><ul id="degradation">'
                  + "".join(f"<li>{_e(line)}</li>" for line in data.degradation) + "</ul>")
