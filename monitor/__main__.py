@@ -1,4 +1,4 @@
-"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,check-config,calibrate,doctor}.
+"""Synthetic monitor of the Extranet account-recovery journeys: python -m monitor {run,once,report,serve,status-page,check-config,calibrate,doctor}.
 
 Exit codes (the same for every command, so cron, systemd and CI can act on them):
 0 all good · 1 a journey failed on the target (failure or mail_not_received) ·
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--window", action="append", metavar="DURATION", help="window(s), e.g. 1h 24h 7d (overrides config)")
     rep.add_argument("--days", type=int, default=14, help="days in the per-day trend (default 14)")
     rep.add_argument("--failures", type=int, default=20, help="recent non-successes listed (default 20)")
-    srv = sub.add_parser("serve", help="serve /metrics and /healthz from the store (no scheduling)")
+    srv = sub.add_parser("serve", help="serve /metrics, /healthz and the status page /status/ from the store (no scheduling)")
     _common(srv)
     srv.add_argument("--listen", metavar="HOST:PORT", help="exporter address (overrides [exporter] listen)")
     srv.add_argument("--web.config.file", dest="web_config_file", metavar="PATH", type=Path,
@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--browser", action="append", metavar="NAME",
                      help="engine(s) to check with (default: [run] browsers, every engine)")
     doc.add_argument("--json", metavar="PATH", type=Path, help="also write the findings as JSON")
+    stp = sub.add_parser("status-page", help="write the public status page (French HTML, status.json, one SVG badge per "
+                                             "browser) from the store, read-only")
+    _common(stp)
+    stp.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder to write the page into")
     chk = sub.add_parser("check-config", help="validate the configuration and print the effective values")
     _common(chk)
     return ap

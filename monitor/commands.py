@@ -47,7 +47,7 @@ def open_door_warning(host: str, door: object | None) -> str | None:
         return None
     return (f"the exporter listens on {host} (not loopback) without {' or '.join(missing)}: whoever reaches "
             "this address reads /metrics and the pages; give --web.config.file (or [exporter] web_config_file), "
-            "see README § The monitor's own door")
+            "see docs/operators.md § The monitor's own door")
 
 
 def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
@@ -59,8 +59,13 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
     warning = open_door_warning(cfg.listen_host, door)
     if warning:
         log.warning(warning)
+    def status_files() -> dict[str, bytes]:
+        from monitor.status.publish import build
+        from monitor.status.render import files
+        return files(build(cfg, verdicts_of=collector.verdicts))
+
     try:
-        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door)
+        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door, status=status_files)
     except OSError as exc:
         raise ConfigError("[exporter] listen", f"cannot listen on {cfg.listen_host}:{cfg.listen_port} ({exc.strerror})",
                           "choose a free port, or stop what is using it") from None
@@ -154,6 +159,17 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status_page(cfg: Config, args: argparse.Namespace) -> int:
+    """Write the public status page into ``--out`` (read-only on the store); exit 3 when the store could not
+    be read (the page is written all the same, and says so)."""
+    from monitor.status.publish import build
+    from monitor.status.render import write
+    page = build(cfg)
+    written = write(page, args.out)
+    print(f"status page written to {args.out} ({', '.join(p.name for p in written)}): {page.overall}, data {page.data}")
+    return EXIT_PROBER if page.data == "unreadable" else 0
+
+
 def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
     print(f"configuration OK (from {cfg.source}{'; env: ' + ', '.join(cfg.overrides) if cfg.overrides else ''})")
     print(f"  location: {cfg.location or '(not set: a single location)'}")
@@ -230,4 +246,4 @@ def cmd_calibrate_continuous(cfg: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "once": cmd_once, "report": cmd_report, "serve": cmd_serve,
-            "check-config": cmd_check_config, "doctor": cmd_doctor}
+            "check-config": cmd_check_config, "doctor": cmd_doctor, "status-page": cmd_status_page}

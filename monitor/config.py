@@ -135,6 +135,9 @@ class Config:
     step_budgets: dict[str, float] = field(default_factory=dict)
     journey_budgets: dict[str, float] = field(default_factory=dict)
     default_step_budget: float = 0.0
+    # [status] the public status page (monitor.status): maintenance windows (start, end, text), epoch seconds
+    status_maintenance: tuple[tuple[float, float, str], ...] = ()
+    status_show_location: bool = False  # the page names [monitor] location only when this says so
     source: str = "defaults"
     overrides: list[str] = field(default_factory=list)
 
@@ -228,6 +231,44 @@ def _budget_table(v: Any, key: str) -> dict[str, float]:
     return {str(name): parse_duration(value, f"{key}.{name}") for name, value in v.items()}
 
 
+def _instant(v: Any, key: str) -> float:
+    """A TOML offset date-time (or its ISO text) → epoch seconds; a time without its offset is refused."""
+    import datetime as dt
+    if isinstance(v, str):
+        try:
+            v = dt.datetime.fromisoformat(v)
+        except ValueError:
+            raise ConfigError(key, f"{v!r} is not a date and time", 'write e.g. 2026-12-08T06:00:00+01:00') from None
+    if not isinstance(v, dt.datetime) or v.tzinfo is None:
+        raise ConfigError(key, f"{v!r} has no UTC offset", "write the offset, e.g. 2026-12-08T06:00:00+01:00 "
+                                                             "(Paris in winter) or ...Z for UTC")
+    return v.timestamp()
+
+
+def _maintenance(v: Any, key: str) -> tuple[tuple[float, float, str], ...]:
+    """[[status.maintenance]] tables {start, end, text} (in the environment: the same as a JSON list)."""
+    if isinstance(v, str):
+        import json
+        try:
+            v = json.loads(v)
+        except ValueError:
+            raise ConfigError(key, "not a JSON list", '[{"start": "2026-12-08T06:00:00+01:00", "end": "…", '
+                                                       '"text": "…"}]') from None
+    if not isinstance(v, list):
+        raise ConfigError(key, f"expected a list of tables, got {v!r}", "write [[status.maintenance]] tables")
+    out = []
+    for i, w in enumerate(v):
+        where = f"{key}[{i}]"
+        if not isinstance(w, dict) or set(w) - {"start", "end", "text"} or not {"start", "end"} <= set(w):
+            raise ConfigError(where, f"expected start, end and an optional text, got {w!r}",
+                              'write start = 2026-12-08T06:00:00+01:00, end = …, text = "…"')
+        start, end = _instant(w["start"], f"{where}.start"), _instant(w["end"], f"{where}.end")
+        if end <= start:
+            raise ConfigError(where, "ends before it starts", "swap start and end")
+        out.append((start, end, _str(w.get("text", ""), f"{where}.text")))
+    return tuple(out)
+
+
 SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "schedule": {
         "interval": ("interval", parse_duration),
@@ -275,6 +316,10 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     },
     "monitor": {
         "location": ("location", _str),
+    },
+    "status": {
+        "maintenance": ("status_maintenance", _maintenance),
+        "show_location": ("status_show_location", _bool),
     },
     "budgets": {
         "steps": ("step_budgets", _budget_table),
@@ -416,7 +461,7 @@ def _validate_budgets(cfg: Config) -> None:
         if step not in budgeted:
             raise ConfigError(f"[budgets] steps.{step}", "unknown step id",
                               f"use a step id of fixtures/core/steps.py, e.g. {', '.join(budgeted[:4])} "
-                              f"(all: {len(budgeted)} ids, listed in README § Budgets)")
+                              f"(all: {len(budgeted)} ids, listed in ops/README.md § Budgets)")
         if seconds <= 0:
             raise ConfigError(f"[budgets] steps.{step}", "a budget must be positive", 'write e.g. "5s"; '
                               "remove the key for no budget")

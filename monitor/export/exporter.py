@@ -15,6 +15,7 @@ names, outcomes and fixed reasons only: never an address, an identifier or a URL
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import logging
@@ -45,9 +46,7 @@ from monitor.export.web_config import WebDoor
 from monitor.store.results_db import CYCLE_STATUSES, Store, StoreError
 
 if TYPE_CHECKING:
-    from monitor.stats.browser_difference import PairVerdict
-    from monitor.stats.degradation import Degradation
-    from monitor.stats.verdicts import Verdict
+    from monitor.stats.verdicts import Verdicts
 
 log = logging.getLogger("monitor.export.exporter")
 
@@ -82,9 +81,9 @@ class StoreCollector(Collector):
         self.journeys, self.browsers = list(journeys), list(browsers)
         self.busy_timeout = busy_timeout
         self.errors = errors or InProcessErrors()
-        # (history version, verdicts between browsers, each browser against its own past, the alert
-        # verdicts per browser and for the target): see _difference
-        self._verdicts: tuple[Any, list[PairVerdict], Degradation, list[Verdict]] | None = None
+        # (history version, the alerts' verdicts): see verdicts()
+        self._verdicts: tuple[Any, Verdicts] | None = None
+        self._verdicts_lock = threading.Lock()
 
     def describe(self) -> list[Metric]:
         return []  # no scrape at registration time
@@ -116,41 +115,40 @@ class StoreCollector(Collector):
 
     def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
         """The sequential verdicts (between browsers, and each browser against its own past) and their alerts."""
-        from monitor.stats.browser_difference import (
-            alert_by_direction,
-            design_for,
-            evaluate,
-            evidence_by_direction,
-            history_seconds,
-            read_cycles,
-        )
-        from monitor.stats.degradation import evaluate_degradation
-        from monitor.stats.verdicts import TARGET, alert_series, verdicts_at_end
-        now = time.time()
-        browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=now - 86400)})
-        design = design_for(self.interval, self.alpha, max(2, len(browsers)))
-        # The verdicts change only when a cycle is written or leaves the history: computed once per
-        # version of the history, not per scrape (they read weeks of cycles: ~0.5 s of CPU).
-        key = (tuple(browsers), store.history_version(since=now - history_seconds(design)))
-        if self._verdicts is None or self._verdicts[0] != key:
-            cycles = read_cycles(store, design, now)
-            series = alert_series(cycles, browsers, self.interval, self.alpha)  # computed once, read by all three
-            self._verdicts = (key, evaluate(cycles, browsers, design, directions=series.directions),
-                              evaluate_degradation(cycles, browsers, self.interval, series=series.own_series),
-                              verdicts_at_end(series, [c.started_at for c in cycles]) if cycles else [])
-        _, verdicts, own, states = self._verdicts
-        evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts).items()))
-        alert: dict[tuple[str, ...], float] = dict(sorted(alert_by_direction(verdicts).items()))
+        from monitor.stats.browser_difference import alert_by_direction, evidence_by_direction
+        from monitor.stats.verdicts import TARGET
+        verdicts = self.verdicts(store)
+        own = verdicts.own
+        evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts.pairs).items()))
+        alert: dict[tuple[str, ...], float] = dict(sorted(alert_by_direction(verdicts.pairs).items()))
         threshold: dict[tuple[str, ...], float] = {(): own.browsers[0].threshold} if own.browsers else {}
         return {metrics.BROWSER_DIFFERENCE_EVIDENCE: evidence,
-                metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): design.threshold},
+                metrics.BROWSER_DIFFERENCE_THRESHOLD: {(): verdicts.design.threshold},
                 metrics.BROWSER_DIFFERENCE_ALERT: alert,
                 metrics.BROWSER_DEGRADATION_EVIDENCE: {(r.browser,): r.evidence for r in own.browsers},
                 metrics.BROWSER_DEGRADATION_THRESHOLD: threshold,
                 metrics.BROWSER_DEGRADATION_ALERT: {(r.browser,): float(r.alert) for r in own.browsers},
                 metrics.TARGET_DEGRADATION_ALERT: {(): float(own.target)} if own.browsers else dict[tuple[str, ...], float](),
-                metrics.BROWSER_INCIDENT: {(v.subject,): float(v.incident) for v in states if v.subject != TARGET},
-                metrics.TARGET_INCIDENT: dict([((), float(v.incident)) for v in states if v.subject == TARGET])}
+                metrics.BROWSER_INCIDENT: {(v.subject,): float(v.incident) for v in verdicts.alerts if v.subject != TARGET},
+                metrics.TARGET_INCIDENT: dict([((), float(v.incident)) for v in verdicts.alerts if v.subject == TARGET])}
+
+    def verdicts(self, store: Store, now: float | None = None) -> Verdicts:
+        """The alerts' verdicts (``monitor.stats.verdicts``), recomputed only when the history changed.
+
+        They change only when a cycle is written or leaves the history: computed once per version of
+        the history, not per scrape (they read weeks of cycles: ~0.5 s of CPU). The status page
+        (``/status``) reads the same object, so it cannot disagree with the alerts.
+        """
+        from monitor.stats.browser_difference import design_for, history_seconds
+        from monitor.stats.verdicts import read_verdicts
+        now = time.time() if now is None else now
+        browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=now - 86400)})
+        design = design_for(self.interval, self.alpha, max(2, len(browsers)))
+        key = (tuple(browsers), store.history_version(since=now - history_seconds(design)))
+        with self._verdicts_lock:
+            if self._verdicts is None or self._verdicts[0] != key:
+                self._verdicts = (key, read_verdicts(store, browsers, interval=self.interval, alpha=self.alpha, now=now))
+            return self._verdicts[1]
 
     def _with_in_process_errors(self, counters: Rows) -> Rows:
         """Self-errors the store could not hold, added as if they were rows of ``CYCLE_ERRORS``."""
@@ -265,6 +263,10 @@ class _DoorServer(ThreadingHTTPServer):
 
 
 _HANDSHAKE_SECONDS = 10.0
+#: Where ``monitor serve`` publishes the status page (``monitor.status``), and how long a cache may keep it:
+#: a minute, far below a cycle (the page changes at most once a cycle), so a CDN in front holds the load.
+STATUS_PATH = "/status"
+STATUS_MAX_AGE = 60
 _REALM = b'Basic realm="extranet monitor", charset="UTF-8"'
 
 
@@ -276,8 +278,10 @@ class ExporterServer:
     """
 
     def __init__(self, collector: StoreCollector, host: str, port: int,
-                 health: Callable[[], tuple[bool, dict]] | None = None, door: WebDoor | None = None) -> None:
+                 health: Callable[[], tuple[bool, dict]] | None = None, door: WebDoor | None = None,
+                 status: Callable[[], dict[str, bytes]] | None = None) -> None:
         self.collector = collector
+        self.status = status  # the status page's files (monitor.status.render.files), built per request
         self.registry = make_registry(collector)
         self.health = health or self._default_health
         self.door = door
@@ -300,8 +304,29 @@ class ExporterServer:
                     self._send(200, "text/html; charset=utf-8",
                                b'<h1>Extranet monitor</h1><p><a href="/metrics">metrics</a> '
                                b'<a href="/healthz">healthz</a></p>')
+                elif exporter.status is not None and path == STATUS_PATH:
+                    self._send(308, "text/plain; charset=utf-8", b"", {"Location": STATUS_PATH + "/"})
+                elif exporter.status is not None and path.startswith(STATUS_PATH + "/"):
+                    self._status(path[len(STATUS_PATH) + 1:] or "index.html")
                 else:
                     self._send(404, "text/plain; charset=utf-8", b"not found\n")
+
+            def _status(self, name: str) -> None:
+                """One file of the status page, with the cache headers a CDN and a browser honour."""
+                from monitor.status.render import content_type
+                assert exporter.status is not None
+                files = exporter.status()
+                if name not in files:
+                    self._send(404, "text/plain; charset=utf-8", b"not found\n")
+                    return
+                body = files[name]
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                headers = {"Cache-Control": f"public, max-age={STATUS_MAX_AGE}", "ETag": etag,
+                           "X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"}
+                if etag in [t.strip() for t in self.headers.get("If-None-Match", "").split(",")]:
+                    self._send(304, content_type(name), b"", headers)
+                    return
+                self._send(200, content_type(name), body, headers)
 
             def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)

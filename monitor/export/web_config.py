@@ -106,7 +106,7 @@ def load_web_config(path: str | Path, flag: str = "--web.config.file") -> WebCon
 
 def _mapping(value: Any, key: str, problem: str) -> dict:
     if not isinstance(value, dict):
-        raise ConfigError(key, problem, "see the exporter-toolkit web-config format (README, operators section)")
+        raise ConfigError(key, problem, "see the exporter-toolkit web-config format (docs/operators.md § The monitor's own door)")
     return value
 
 

@@ -33,21 +33,20 @@ from monitor.report.mail_path_section import (
 )
 from monitor.report.placement_section import PlacementRow, placement_html, placement_rows, placement_text
 from monitor.report.timings_section import TimingsData, timings_from, timings_html, timings_text
-from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, evaluate, history_seconds
-from monitor.stats.degradation import evaluate_degradation
+from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, history_seconds
 from monitor.stats.degradation import sentence as degradation_sentence
 from monitor.stats.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
 from monitor.stats.power import report_lines as power_lines
 from monitor.stats.rates import Rate, compare, format_p, pct, verdict
-from monitor.stats.verdicts import alert_series, verdicts_at_end
 from monitor.stats.verdicts import sentence as alert_sentence
+from monitor.stats.verdicts import verdicts_from_cycles
 from monitor.store.results_db import Store, StoredResult
 
 BROWSER_COLOURS = {"chromium": "#1a73e8", "firefox": "#e66000", "webkit": "#6f42c1"}
 DEFINITION = (f"{RATE_RULE[0].upper()}{RATE_RULE[1:]}; both are shown apart. Flaky = failed first, passed on retry "
               "(counted as a failure in the rate). Intervals: 95 % Wilson. Browsers compared continuously by an "
               "always-valid sequential test (paired by journey and cycle; false alarms under α per week however "
-              "often the report is read; see README, Statistics). Fisher's exact test per window (two-sided; with "
+              "often the report is read; see docs/statistics.md). Fisher's exact test per window (two-sided; with "
               "more than two browsers each against the best, Holm-adjusted) is shown as a descriptive figure only.")
 
 
@@ -147,10 +146,9 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                               f"{format_p(c.p_adjusted)} (descriptive, one look)" + (f"; {clause}" if clause else "") + ".")
     recent = cycles_from_runs(r for r in all_runs if r[0] >= now - history_seconds(design))
     watched = list(browsers) or sorted({b for c in recent for _j, b in c.outcomes})
-    series = alert_series(recent, watched, interval, alpha)  # once: the verdicts below and the alerts read it
-    sequential = evaluate(recent, watched, design, directions=series.directions)
-    own = evaluate_degradation(recent, watched, interval, series=series.own_series)
-    alert_lines = [alert_sentence(v) for v in verdicts_at_end(series, [c.started_at for c in recent])] if recent else []
+    verdicts = verdicts_from_cycles(recent, watched, interval=interval, alpha=alpha)  # what /metrics says
+    sequential, own = verdicts.pairs, verdicts.own
+    alert_lines = [alert_sentence(v) for v in verdicts.alerts] if recent else []
     degradation = ([f"Every browser fails more often than it used to since {_when(own.target_since)}: the extranet "
                     "itself degraded (per-browser alerts held back)."] if own.target else []) + \
         [degradation_sentence(r) for r in own.browsers]

@@ -5,7 +5,7 @@ every cycle, so over a week it "finds" a difference between two equal browsers m
 This module replaces it, as the verdict's driver, with an e-process that may be read after
 every cycle, forever, and a change detector built from it.
 
-Method (one line, as cited in the README): the safe test for 2×2 tables of Turner, Ly &
+Method (one line, as cited in docs/statistics.md): the safe test for 2×2 tables of Turner, Ly &
 Grünwald (2024, "Generic e-variables for exact sequential k-sample tests that allow for
 optional stopping", Statistics & Probability Letters; arXiv:2106.02693), with a predictable
 plug-in alternative, restarted on a fixed schedule and combined as a windowed CUSUM-type

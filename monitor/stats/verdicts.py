@@ -1,18 +1,24 @@
-"""The alert verdicts, two questions with two answers, per browser and for the target.
+"""The verdicts the alerts stand on, read once: every reader asks :func:`read_verdicts`.
+
+Why one function: ``/metrics`` (whose gauges the Prometheus alerts read), the report and the public
+status page must say the same thing about a browser at the same moment. Two questions, two answers
+(issue #29), per browser and for the target:
 
 * **Incident** ("is it failing now?", ``monitor.stats.incident``): on within two cycles of a hard
   outage, off two cycles after the recovery.
 * **Persistent** ("is it persistently worse?"): the always-valid comparisons between browsers
   (``monitor.stats.browser_difference``) and against the browser's own past
-  (``monitor.stats.degradation``), which end when the recent runs show the recovery
-  (``monitor.stats.alert_state.persistent_series``), and say "recovered since" meanwhile.
+  (``monitor.stats.degradation``, with the target's alert when every browser degrades), which end
+  when the recent runs show the recovery (``monitor.stats.alert_state.persistent_series``) and
+  say "recovered since" meanwhile.
 
-``current_verdicts`` is the one function the exporter, the report and the status page read:
-per browser and for the target, both states, since when, and since when the runs are clean.
-The exported per-browser alert (``ExtranetBrowserFailsMoreOften``) is on while either state is: one
-alert, one notification, per incident, resolved when both answers are off. Every series is
-causal, so ``alert_series``'s columns are what the report would have said after each cycle:
-simulations (``bench.alert_end``, ``calibrate --continuous``) read them through this code.
+``AlertVerdict`` holds both states, since when, and since when the runs are clean;
+``current_verdicts`` is the pure function that gives them from the stored cycles, and
+``read_verdicts`` reads the store once for everything. The exported per-browser alert
+(``ExtranetBrowserFailsMoreOften``) is on while either state is: one alert, one notification, per
+incident, resolved when both answers are off. Every series is causal, so ``alert_series``'s
+columns are what the report would have said after each cycle: simulations (``bench.alert_end``,
+``calibrate --continuous``) read them through this code.
 """
 from __future__ import annotations
 
@@ -25,20 +31,33 @@ import numpy as np
 from monitor.stats.alert_state import spell_start
 from monitor.stats.browser_difference import (
     CycleOutcomes,
+    Design,
     Direction,
+    PairVerdict,
     design_for,
     direction_series_from_counts,
+    evaluate,
+    history_seconds,
     paired_counts,
+    read_cycles,
     time_grid,
 )
-from monitor.stats.degradation import OwnSeries, browser_counts, own_series_from_counts, split_series
+from monitor.stats.degradation import (
+    BrowserDegradation,
+    Degradation,
+    OwnSeries,
+    browser_counts,
+    evaluate_degradation,
+    own_series_from_counts,
+    split_series,
+)
 from monitor.stats.incident import incident_states, last_good_run
 
 TARGET = "target"  # the subject of the target's verdict (never an engine name)
 
 
 @dataclass(frozen=True)
-class Verdict:
+class AlertVerdict:
     """One subject (a browser engine, or ``TARGET``) after the last cycle read. Times are cycle starts (Unix)."""
 
     subject: str
@@ -129,7 +148,7 @@ def clean_from(parts: list[tuple[np.ndarray, np.ndarray]], cycles: int) -> np.nd
     return np.where(any_on & all_clean, out, -1)
 
 
-def verdicts_at_end(series: AlertSeries, starts_at: Sequence[float]) -> list[Verdict]:
+def verdicts_at_end(series: AlertSeries, starts_at: Sequence[float]) -> list[AlertVerdict]:
     """The verdicts after the last cycle: one per browser (in order), then the target's."""
     def when(states: np.ndarray) -> float | None:
         k = spell_start(states)
@@ -145,7 +164,7 @@ def verdicts_at_end(series: AlertSeries, starts_at: Sequence[float]) -> list[Ver
     out = []
     for b, alert in series.alert.items():
         if not alert.size:
-            out.append(Verdict(b, False, None, False, None, None))
+            out.append(AlertVerdict(b, False, None, False, None, None))
             continue
         persistent = series.between[b] | series.own[b]
         incident = bool(series.incident[b][-1])
@@ -155,9 +174,9 @@ def verdicts_at_end(series: AlertSeries, starts_at: Sequence[float]) -> list[Ver
                 clean = None
         else:
             clean = good_since([b]) if incident else None
-        out.append(Verdict(b, incident, when(series.incident[b]), bool(persistent[-1]), when(persistent), clean))
+        out.append(AlertVerdict(b, incident, when(series.incident[b]), bool(persistent[-1]), when(persistent), clean))
     if not series.target_incident.size:
-        return [*out, Verdict(TARGET, False, None, False, None, None)]
+        return [*out, AlertVerdict(TARGET, False, None, False, None, None)]
     t_incident, t_own = bool(series.target_incident[-1]), bool(series.target_own[-1])
     t_clean = None
     if t_own and not t_incident:
@@ -165,25 +184,24 @@ def verdicts_at_end(series: AlertSeries, starts_at: Sequence[float]) -> list[Ver
         t_clean = at(max(froms)) if froms and min(froms) >= 0 else None
     elif t_incident and not t_own:
         t_clean = good_since(list(series.counts))
-    out.append(Verdict(TARGET, t_incident, when(series.target_incident), t_own, when(series.target_own), t_clean))
+    out.append(AlertVerdict(TARGET, t_incident, when(series.target_incident), t_own, when(series.target_own), t_clean))
     return out
 
 
 def current_verdicts(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], interval: float,
-                     alpha: float = 0.05) -> list[Verdict]:
+                     alpha: float = 0.05) -> list[AlertVerdict]:
     """Per browser and for the target: the incident and the persistent comparison, since when, clean since when.
 
     The one pure function the exporter, the report and the status page read (from the stored cycles
     ``browser_difference.read_cycles`` returns)."""
     if not cycles:
-        return [Verdict(b, False, None, False, None, None) for b in [*browsers, TARGET]]
+        return [AlertVerdict(b, False, None, False, None, None) for b in [*browsers, TARGET]]
     return verdicts_at_end(alert_series(cycles, browsers, interval, alpha), [c.started_at for c in cycles])
 
 
-__all__ = ["TARGET", "AlertSeries", "Verdict", "alert_series", "current_verdicts", "verdicts_at_end", "last_good_run"]
 
 
-def sentence(v: Verdict) -> str:
+def sentence(v: AlertVerdict) -> str:
     """The report's line for one verdict: which alert is on, since when, and since when its runs are clean."""
     from fixtures.core.engine_names import display_name
     from monitor.stats.browser_difference import _when
@@ -199,3 +217,67 @@ def sentence(v: Verdict) -> str:
     clean = (f"; recovered since {_when(v.clean_since)}: the runs are clean, the alert ends when the recent runs "
              "confirm it" if v.clean_since is not None else "")
     return f"{name}: alert on — {' and '.join(parts)}{clean}."
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What the alerting detectors say after the last stored cycle."""
+
+    design: Design
+    pairs: list[PairVerdict]  # one per browser pair (``extranet_browser_difference_alert``)
+    own: Degradation  # each browser against its own past, and the target's alert (``ExtranetTargetDegraded``)
+    alerts: list[AlertVerdict]  # per browser (configured order), then the target: both answers
+
+    def alert_of(self, subject: str) -> AlertVerdict | None:
+        """The incident and persistent states of a browser, or of ``TARGET``."""
+        return next((v for v in self.alerts if v.subject == subject), None)
+
+    def browser_alert(self, browser: str) -> bool:
+        """``ExtranetBrowserFailsMoreOften``'s condition for ``browser``: failing now, or persistently worse."""
+        v = self.alert_of(browser)
+        return bool(v and v.alert)
+
+    def worse_than(self, browser: str) -> list[str]:
+        """The browsers ``browser`` is alerted to fail more often than."""
+        out = []
+        for v in self.pairs:
+            if v.worse == browser and v.alert:
+                out.append(v.better)
+            elif v.better == browser and v.reverse_alert:
+                out.append(v.worse)
+        return out
+
+    def alert_since(self, browser: str) -> float | None:
+        """Start of the earliest spell on ``browser`` that is on now (failing now or persistently worse), or None."""
+        v = self.alert_of(browser)
+        if v is None:
+            return None
+        starts = [s for on, s in ((v.incident, v.incident_since), (v.persistent, v.persistent_since)) if on and s is not None]
+        return min(starts, default=None)
+
+    def degradation(self, browser: str) -> BrowserDegradation | None:
+        return next((r for r in self.own.browsers if r.browser == browser), None)
+
+
+def verdicts_from_cycles(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], *, interval: float,
+                         alpha: float) -> Verdicts:
+    """Every verdict over ``cycles`` (oldest first): each detector's series computed once, read by all."""
+    design = design_for(interval, alpha, max(2, len(browsers)))
+    if not cycles:
+        return Verdicts(design, [], evaluate_degradation(cycles, browsers, interval), current_verdicts(cycles, browsers, interval, alpha))
+    series = alert_series(cycles, browsers, interval, alpha)
+    return Verdicts(design, evaluate(cycles, browsers, design, directions=series.directions),
+                    evaluate_degradation(cycles, browsers, interval, series=series.own_series),
+                    verdicts_at_end(series, [c.started_at for c in cycles]))
+
+
+def history_version_since(design: Design, now: float) -> float:
+    """The oldest cycle start the verdicts read (for a reader's cache key)."""
+    return now - history_seconds(design)
+
+
+def read_verdicts(store, browsers: Sequence[str], *, interval: float, alpha: float,  # type: ignore[no-untyped-def]
+                  now: float) -> Verdicts:
+    """Every verdict over the history it needs, for ``browsers`` (the configured ones)."""
+    design = design_for(interval, alpha, max(2, len(browsers)))
+    return verdicts_from_cycles(read_cycles(store, design, now), browsers, interval=interval, alpha=alpha)
