@@ -38,7 +38,7 @@ BASELINE = 7 * 86400.0  # the browser's own past the baseline is estimated from
 MIN_BASELINE = 86400.0  # less history than this: no bet (e = 1)
 Z = 0.5  # upper confidence bound of the baseline, in standard errors
 MIN_RISE = 0.05  # the alternative: the failure rate doubled, and at least this much higher
-ARL_SECONDS = 5 * 86400.0  # guaranteed mean time to a false alarm (measured: ~0.4 spells a month, docs/statistics.md)
+ARL_SECONDS = 20 * 86400.0  # guaranteed mean time to a false alarm (measured: ~0.15 spells a month per browser, bench.alert_figures)
 RISING = 0.5  # "on its way": evidence at least threshold ** RISING (the split's line, and the alert's hold line)
 QUIET_SECONDS = 2 * 86400.0  # backstop: an alert ends after this long with the evidence never on its way
 SLOT = 3600.0  # the time-of-day baseline: cycles within this of the same time on previous days
