@@ -20,10 +20,10 @@ Pure functions over numpy arrays, vectorised over leading axes (simulated weeks)
 **Ending at the recovery** (issue #29): ``persistent_series`` adds what the hysteresis alone
 cannot see, that the browser is back. During a spell, a Page CUSUM of the likelihood ratio
 "back to the comparator's rate" (``p_ok``: the other browser's recent rate, or the browser's own
-baseline) against "still worse" (``p_ok + m``, ``m`` = half the difference δ seen over the spell
-before the stretch judged, at least ``MIN_DELTA``) is read after every cycle. Whenever the true
-rate is at least ``p_ok + m`` (the browser kept at least half its difference: a δ estimated over
-the spell is seldom twice the truth), the exponential of that CUSUM's every excursion is a test
+baseline) against "still worse" (``p_ok + m``, ``m`` = ``STILL_WORSE`` (¾) of the difference δ
+seen over the spell before the stretch judged, taken at its lower confidence bound, and at least
+``MIN_DELTA``) is read after every cycle. Whenever the true rate is at least ``p_ok + m`` (the
+browser kept ¾ of a difference the spell's data bound from below), the exponential of that CUSUM's every excursion is a test
 supermartingale (a binomial likelihood ratio of p_ok against p_bad has expectation ≤ 1 under any
 rate ≥ p_bad), so by Ville's inequality it reaches ``END_EVIDENCE`` (10⁴) with probability ≤ 10⁻⁴
 from any start: the
@@ -53,6 +53,7 @@ CLEAN_EVIDENCE = 20.0  # likelihood ratio "back to the comparator" vs "still wor
 END_EVIDENCE = 1e4  # ... that ends the spell (Ville: a false end has probability ≤ 1e-4 per excursion)
 MIN_DELTA = 0.05  # the "still worse" alternative is at least this many points above the comparator
 STILL_WORSE = 0.75  # ... and at least this share of the difference seen over the spell
+DELTA_Z = 2.0  # that difference: its lower confidence bound, in standard errors (spell_difference)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,21 @@ def recovery_llr(failures: float, trials: float, p_ok: float, p_bad: float) -> f
     return failures * math.log(p_ok / p_bad) + (trials - failures) * math.log((1 - p_ok) / (1 - p_bad))
 
 
+def spell_difference(failures: float, reference: float, trials: float) -> float:
+    """Lower confidence bound (``DELTA_Z`` standard errors) of the difference seen over a spell's runs.
+
+    A spell starts when the evidence crosses its line, i.e. after a bad streak: over its first cycles
+    the plain difference overstates the truth, and a "still worse" alternative set from it would let a
+    browser that is still as bad as before look "recovered" (measured: 1 false end in 8 weeks of a stable
+    20 % vs 10 %). The bound shrinks it while the spell is short and costs nothing after an outage
+    (96 runs at 100 % against 8 %: 0.92 − 0.06)."""
+    if trials <= 0:
+        return 0.0
+    rx, rr = failures / trials, reference / trials
+    se = math.sqrt(max(rx * (1 - rx) + rr * (1 - rr), 0.0) / trials)
+    return rx - rr - DELTA_Z * se
+
+
 @dataclass
 class PersistentSeries:
     """After every cycle: the state, the log evidence it stands on (restarted at each recovery), and
@@ -164,8 +180,7 @@ def persistent_series(evidence_since: Callable[[int, int], float], failures: np.
         if on:
             # δ: the difference over the spell before the stretch the CUSUM stands on (predictable).
             upto = max(change, began + 1)
-            trials_seen = cn[upto] - cn[began]
-            delta = (cx[upto] - cx[began] - (cr[upto] - cr[began])) / trials_seen if trials_seen else 0.0
+            delta = spell_difference(cx[upto] - cx[began], cr[upto] - cr[began], cn[upto] - cn[began])
             if n[t] > 0:
                 c += recovery_llr(x[t], n[t], ok[t], ok[t] + max(STILL_WORSE * delta, MIN_DELTA))
             if c <= 0.0:
