@@ -161,6 +161,9 @@ def verdicts_at_end(series: AlertSeries, starts_at: Sequence[float]) -> list[Ale
         firsts = [last_good_run(*series.counts[b]) for b in browsers]
         return at(max(firsts)) if firsts and min(firsts) >= 0 else None
 
+    def ending(parts: list[float | None]) -> float | None:  # every answer on is clean: since the latest
+        return max(parts) if parts and all(p is not None for p in parts) else None  # type: ignore[type-var]
+
     out = []
     for b, alert in series.alert.items():
         if not alert.size:
@@ -168,22 +171,16 @@ def verdicts_at_end(series: AlertSeries, starts_at: Sequence[float]) -> list[Ale
             continue
         persistent = series.between[b] | series.own[b]
         incident = bool(series.incident[b][-1])
-        if persistent[-1]:
-            clean = at(int(series.clean[b][-1]))
-            if clean is not None and incident:
-                clean = None
-        else:
-            clean = good_since([b]) if incident else None
+        parts = ([at(int(series.clean[b][-1]))] if persistent[-1] else []) + ([good_since([b])] if incident else [])
+        clean = ending(parts)
         out.append(AlertVerdict(b, incident, when(series.incident[b]), bool(persistent[-1]), when(persistent), clean))
     if not series.target_incident.size:
         return [*out, AlertVerdict(TARGET, False, None, False, None, None)]
     t_incident, t_own = bool(series.target_incident[-1]), bool(series.target_own[-1])
-    t_clean = None
-    if t_own and not t_incident:
-        froms = [int(s.clean_from[-1]) for s in series.own_series.persistent.values()]
-        t_clean = at(max(froms)) if froms and min(froms) >= 0 else None
-    elif t_incident and not t_own:
-        t_clean = good_since(list(series.counts))
+    froms = [int(s.clean_from[-1]) for s in series.own_series.persistent.values()]
+    t_parts = ([at(max(froms)) if froms and min(froms) >= 0 else None] if t_own else []) + \
+        ([good_since(list(series.counts))] if t_incident else [])
+    t_clean = ending(t_parts)
     out.append(AlertVerdict(TARGET, t_incident, when(series.target_incident), t_own, when(series.target_own), t_clean))
     return out
 
