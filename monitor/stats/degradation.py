@@ -16,8 +16,13 @@ The baseline is estimated from the browser's history: failures over the ``BASELI
 before the cycle (predictable: never the cycle itself), at least ``MIN_BASELINE`` of history or
 the cycle bets nothing. **Time of day** (issue #29): where the history holds the same hour of the
 day (± ``SLOT``) on at least ``MIN_SLOT_DAYS`` of the previous ``BASELINE`` days, the baseline is
-those hours' rate only, so a site that fails more by day than by night (every browser alike)
-is compared by day with its past days, not with its nights; else the whole trailing week. Care for the estimation error: the detector tests against an upper
+the higher of two upper bounds, those hours' rate and the whole trailing week's, so a site that
+fails more by day than by night (every browser alike) is compared by day with its past days, not
+with its nights. Why the higher one and not the hours' alone: both bound the true baseline, so the
+guarantee holds either way, and the hours' rate stands on 7× fewer runs; alone it doubled the
+false alarms at a steady 10 % (3 % of weeks, 0 % with the maximum) and at 2 % (9 % → 1 %). The
+price: a rise at night is judged against the week's rate (a night at 3 % rising to 8 % is not
+seen while the day runs at 15 %). Care for the estimation error: the detector tests against an upper
 confidence bound ``p̂ + Z·sqrt(p̂(1−p̂)/N)`` (the guarantee holds whenever the true baseline is
 under it, which the bound makes likely), so a baseline under-estimated by chance does not read
 as a degradation. When every browser alarms together the target degraded, not a browser
@@ -72,19 +77,20 @@ def baseline_rate(failures: np.ndarray, trials: np.ndarray, d: Detector,
                   starts_at: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Predictable baseline before each cycle: the upper bound ``p₀`` and whether there is enough history.
 
-    With ``starts_at`` (the cycles' start times, last axis), the time-of-day baseline wherever the
-    history allows it (module docstring)."""
+    With ``starts_at`` (the cycles' start times, last axis), the time-of-day bound too wherever the
+    history allows it, and the higher of the two (module docstring)."""
     f = np.concatenate([np.zeros(failures.shape[:-1] + (1,)), np.cumsum(failures, -1)], -1)
     n = np.concatenate([np.zeros(trials.shape[:-1] + (1,)), np.cumsum(trials, -1)], -1)
     t = np.arange(failures.shape[-1])
     lo = np.maximum(t - d.baseline, 0)
     nf, nn = f[..., t] - f[..., lo], n[..., t] - n[..., lo]
-    if starts_at is not None and len(starts_at):
-        sf, sn, days = slot_counts(f, n, np.asarray(starts_at, dtype=float), round(d.baseline * d.interval / 86400.0))
-        use = days >= MIN_SLOT_DAYS
-        nf, nn = np.where(use, sf, nf), np.where(use, sn, nn)
     p = (nf + 0.5) / (nn + 1.0)  # smoothed: never 0 or 1
     upper = np.minimum(p + d.z * np.sqrt(p * (1 - p) / np.maximum(nn, 1.0)), 0.9)
+    if starts_at is not None and len(starts_at):
+        sf, sn, days = slot_counts(f, n, np.asarray(starts_at, dtype=float), round(d.baseline * d.interval / 86400.0))
+        ps = (sf + 0.5) / (sn + 1.0)
+        slot = np.minimum(ps + d.z * np.sqrt(ps * (1 - ps) / np.maximum(sn, 1.0)), 0.9)
+        upper = np.where(days >= MIN_SLOT_DAYS, np.maximum(upper, slot), upper)
     return upper, np.broadcast_to(t >= d.min_baseline, upper.shape) & (nn > 0)
 
 
