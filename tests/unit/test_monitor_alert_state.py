@@ -1,4 +1,4 @@
-"""The alert state's hysteresis: on at the crossing, held through dips, off after a quiet period."""
+"""The alert state: on at the crossing, held through dips, off after a quiet period (the backstop) or when the runs show the recovery."""
 from __future__ import annotations
 
 import numpy as np
