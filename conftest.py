@@ -1,4 +1,8 @@
-"""Root conftest: load the suite's pytest plugins, and mark the test tiers by folder.
+"""Root conftest: what the repository's own tests need — the tiers marked by folder, the long modules first.
+
+The suite's plugin (``fixtures.plugin``) is not loaded here: its ``pytest11`` entry point registers it
+wherever the package is installed (``make setup`` installs this checkout in editable mode), and a second
+registration under another name would be refused by pluggy.
 
 Tiers (docs/ARCHITECTURE.md § Tests): tests/unit/ is the fast tier (`make check`, `-m "not integration"`);
 tests/integration/ and journeys/ need real processes and carry the `integration` marker, set here from
@@ -7,14 +11,12 @@ the folder so that no file can forget it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
 
 import pytest
-from playwright.sync_api import Playwright, sync_playwright
 
-from fixtures.engines.driver_tmp import driver_tmpdir, remove
-
-pytest_plugins = ["fixtures.plugin", "fixtures.plugin.results_output"]
+# The monitor's results file (--results-json), which tests of the monitor's child pass (the monitor
+# itself loads it with -p, as an installed suite has no conftest).
+pytest_plugins = ["fixtures.plugin.results_output"]
 
 _ROOT = Path(__file__).resolve().parent
 _INTEGRATION = (_ROOT / "tests" / "integration", _ROOT / "journeys")
@@ -35,15 +37,3 @@ def _expected_seconds(item: pytest.Item) -> float:
     marker = item.get_closest_marker("long_running")
     return float(marker.kwargs.get("seconds", 30)) if marker else 0.0
 
-
-@pytest.fixture(scope="session")
-def playwright(_pw_api_request_contexts: Any) -> Iterator[Playwright]:
-    """pytest-playwright's fixture, with a driver that has a TMPDIR of its own (why:
-    ``fixtures/engines/driver_tmp.py``: WebKit sessions on one machine deleted each other's traces)."""
-    with driver_tmpdir() as folder:
-        pw = sync_playwright().start()
-    if _pw_api_request_contexts:
-        _pw_api_request_contexts.instrument(pw)
-    yield pw
-    pw.stop()
-    remove(folder)

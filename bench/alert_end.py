@@ -2,7 +2,7 @@
 
 Simulated through the evaluation path the report, ``/metrics`` and the status page use:
 stored-cycle outcomes (``CycleOutcomes``: journeys × browsers, 15 min apart on UTC timestamps) →
-``monitor.stats.verdicts.alert_series`` (the incident state, the persistent comparison between
+``monitor.stats.alert_verdicts.alert_series`` (the incident state, the persistent comparison between
 browsers and against each browser's own past, the per-browser alert that ``/metrics`` exports).
 Seeds are fixed per scenario and differ from the unit tests' and calibrate's. Figures only, no
 assertions.
@@ -29,8 +29,8 @@ import numpy as np
 from bench._common import banner
 from bench.alert_figures import BROWSERS, DAY, INTERVAL, WEEK, history, jump
 from monitor.stats.alert_state import spells
+from monitor.stats.alert_verdicts import AlertSeries, alert_series
 from monitor.stats.browser_difference import CycleOutcomes
-from monitor.stats.verdicts import AlertSeries, alert_series
 
 HOUR = 4  # cycles
 Rates = Callable[[int], dict[str, float]]

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
@@ -34,7 +35,9 @@ from .store import Store
 
 log = logging.getLogger("extranet")
 
-HERE = Path(__file__).parent
+#: Templates and static files are package data, found by the package's name (importlib.resources through
+#: Jinja's PackageLoader and Starlette's ``packages=``), as installed from the wheel or in a checkout.
+PACKAGE = __package__ or "extranet"
 
 
 def _dkim_key(settings: Settings) -> mail.DkimKey | None:
@@ -50,8 +53,9 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
     extranet = Extranet(
         settings=settings, store=store, clock=Clock(store.clock_offset), cryptograms=Cryptograms(store),
         mailer=mailer or mail.Mailer(settings.smtp_host, settings.smtp_port, dkim_key=_dkim_key(settings),
-                                     envelope_from=settings.envelope_from),
-        templates=Jinja2Templates(directory=str(HERE / "templates"),
+                                     envelope_from=settings.envelope_from, from_domain=settings.mail_from_domain),
+        # autoescape as Jinja2Templates(directory=…) sets it: the target's pages echo what users typed.
+        templates=Jinja2Templates(env=jinja2.Environment(loader=jinja2.PackageLoader(PACKAGE, "templates"), autoescape=True),
                                   context_processors=[lambda request: {"url": link_maker(request)}]),
     )
     extranet.templates.env.globals["version"] = __version__
@@ -65,7 +69,7 @@ def create_app(settings: Settings, *, mailer: mail.Mailer | None = None) -> Star
     routes = [
         *espace.ROUTES, *creation.ROUTES, *recovery.ROUTES, *links.ROUTES, *assistance.ROUTES,
         *health.ROUTES, *operator.ROUTES,
-        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        Mount("/static", StaticFiles(packages=[(PACKAGE, "static")]), name="static"),
     ]
     app = Starlette(
         routes=routes,

@@ -10,6 +10,7 @@ import io
 import random
 import secrets
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -22,7 +23,7 @@ CODE_LENGTH = 6
 CHALLENGE_TTL_SECONDS = 10 * 60
 WIDTH, HEIGHT = 200, 64
 _FONT_CANDIDATES = (
-    Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf",
+    Path(str(resources.files(__package__ or "extranet"))) / "fonts" / "DejaVuSans-Bold.ttf",  # package data, if shipped
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     Path("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
 )

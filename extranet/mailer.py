@@ -174,7 +174,7 @@ def spammy(mail: OutgoingMail) -> OutgoingMail:
 
 
 def build_message(mail: OutgoingMail, *, domain: str = "activitepartielle.invalid",
-                  spam: bool = False) -> EmailMessage:
+                  spam: bool = False, sender: Address = SENDER) -> EmailMessage:
     """A multipart/alternative message with the headers every mail of the extranet carries.
 
     ``spam=True`` (the ``spammy_mail`` fault): HTML only, no Date, no Message-ID, a From whose
@@ -190,7 +190,7 @@ def build_message(mail: OutgoingMail, *, domain: str = "activitepartielle.invali
         message["X-Extranet-Sent-At"] = f"{time.time():.6f}"
         message.set_content(mail.html, subtype="html", charset="utf-8")
         return message
-    message["From"] = SENDER
+    message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
@@ -239,13 +239,16 @@ class Mailer:
     """
 
     def __init__(self, host: str, port: int, timeout: float = 10.0, *, dkim_key: DkimKey | None = None,
-                 envelope_from: str = ENVELOPE_FROM) -> None:
+                 envelope_from: str = ENVELOPE_FROM, from_domain: str | None = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.dkim_key, self.envelope_from = dkim_key, envelope_from
+        # From's domain (``--mail-from-domain``): the lab shows a sender aligned with DKIM and the
+        # Return-Path, or not, or another domain than the one a target declares (``mail_from_domain``).
+        self.sender = Address(SENDER.display_name, SENDER.username, from_domain) if from_domain else SENDER
 
     def wire_bytes(self, mail: OutgoingMail, wire: Wire = Wire()) -> tuple[str, bytes]:
         """(envelope sender, the message as sent: signed, then altered if the fault says so)."""
-        data = build_message(mail, spam=wire.spam).as_bytes(policy=policy.SMTP)
+        data = build_message(mail, spam=wire.spam, sender=self.sender).as_bytes(policy=policy.SMTP)
         envelope = f"envoi@{SENDING_SERVICE_DOMAIN}" if wire.misaligned else self.envelope_from
         if self.dkim_key is not None:
             domain = SENDING_SERVICE_DOMAIN if wire.misaligned else self.dkim_key.domain

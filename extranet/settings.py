@@ -46,6 +46,12 @@ class Settings:
     dkim_selector: str = "sentinel"
     dkim_domain: str = "activitepartielle.invalid"  # d= of the signature: From's domain, so DMARC aligns
     envelope_from: str = "ne-pas-repondre@retours.activitepartielle.invalid"  # MAIL FROM (Return-Path)
+    mail_from_domain: str = "activitepartielle.invalid"  # From: ne-pas-repondre@<this>
+    # A bypass the operators grant a monitor: a request carrying this header (or cookie) with this
+    # value skips the cryptogram check, as a real portal's operators may configure (None: no bypass).
+    captcha_bypass_header: str | None = None
+    captcha_bypass_cookie: str | None = None
+    captcha_bypass_value: str | None = None
 
     def __post_init__(self) -> None:
         _check_host("host", self.host)
@@ -71,10 +77,12 @@ class Settings:
             raise SettingsError(f"{_label('dkim_key')}: no such file {self.dkim_key!r} (a PEM private key, e.g. "
                                 "`openssl genrsa -out dkim.pem 2048`)")
         _check_host("dkim_domain", self.dkim_domain)
+        _check_host("mail_from_domain", self.mail_from_domain)
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,62}", self.dkim_selector):
             raise SettingsError(f"{_label('dkim_selector')}: must be a DNS label such as sentinel, got {self.dkim_selector!r}")
         if not re.fullmatch(r"[^@\s<>]+@[A-Za-z0-9.\-]+", self.envelope_from):
             raise SettingsError(f"{_label('envelope_from')}: must be an address local@domain, got {self.envelope_from!r}")
+        _check_bypass(self.captcha_bypass_header, self.captcha_bypass_cookie, self.captcha_bypass_value)
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"{_label('log_level')}: must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
 
@@ -137,6 +145,24 @@ def _check_operator_key(value: object) -> None:
         )
 
 
+def _check_bypass(header: str | None, cookie: str | None, value: str | None) -> None:
+    if header and cookie:
+        raise SettingsError(f"{_label('captcha_bypass_header')}: give a header or a cookie, not both")
+    for field, name in (("captcha_bypass_header", header), ("captcha_bypass_cookie", cookie)):
+        if name is not None and not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+            raise SettingsError(f"{_label(field)}: must be a header or cookie name such as X-Sentinel-Captcha, "
+                                f"got {name!r}")
+    if (header or cookie) and not value:
+        raise SettingsError(f"{_label('captcha_bypass_value')}: required with a bypass header or cookie "
+                            "(the secret the monitor sends)")
+    if value is not None and not re.fullmatch(r"[\x21-\x7e]+", value):
+        raise SettingsError(f"{_label('captcha_bypass_value')}: must be printable ASCII without spaces, got a value "
+                            f"of {len(value)} characters")
+    if value and not (header or cookie):
+        raise SettingsError(f"{_label('captcha_bypass_value')}: give the header (--captcha-bypass-header) or the "
+                            "cookie (--captcha-bypass-cookie) that carries it")
+
+
 def _as_int(field: str, low: int, high: int) -> Callable[[str], int]:
     def convert(raw: str) -> int:
         try:
@@ -178,6 +204,10 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "dkim_selector": str.strip,
     "dkim_domain": str.strip,
     "envelope_from": str.strip,
+    "mail_from_domain": str.strip,
+    "captcha_bypass_header": _optional_text,
+    "captcha_bypass_cookie": _optional_text,
+    "captcha_bypass_value": _optional_text,
 }
 
 _HELP = {
@@ -202,6 +232,12 @@ _HELP = {
     "dkim_selector": "DKIM selector: the key is published at SELECTOR._domainkey.DOMAIN (default sentinel)",
     "dkim_domain": "DKIM d= domain, From's own so DMARC aligns (default activitepartielle.invalid)",
     "envelope_from": "envelope sender (MAIL FROM, Return-Path) (default ne-pas-repondre@retours.activitepartielle.invalid)",
+    "mail_from_domain": "From's domain, ne-pas-repondre@DOMAIN (default activitepartielle.invalid); with "
+                        "--dkim-domain and --envelope-from, aligned for DMARC or not",
+    "captcha_bypass_header": "a request carrying this header with --captcha-bypass-value skips the cryptogram check, "
+                             "as a portal's operators may grant a monitor (default: none)",
+    "captcha_bypass_cookie": "... or this cookie (default: none)",
+    "captcha_bypass_value": "the secret value of that header or cookie (default: none)",
 }
 
 

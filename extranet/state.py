@@ -114,6 +114,16 @@ class Extranet:
         return hmac.compare_digest(key.encode(), given.encode())
 
 
+    def captcha_bypassed(self, request: Request) -> bool:
+        """The request carries the bypass the operators granted (``--captcha-bypass-header``/``-cookie``)."""
+        expected = self.settings.captcha_bypass_value
+        header, cookie = self.settings.captcha_bypass_header, self.settings.captcha_bypass_cookie
+        given = request.headers.get(header) if header else request.cookies.get(cookie) if cookie else None
+        if not expected or not given:
+            return False
+        return hmac.compare_digest(expected.encode(), given.encode())
+
+
 def extranet_of(request: Request) -> Extranet:
     """The state of the application that received ``request``."""
     return request.app.state.extranet  # type: ignore[no-any-return]

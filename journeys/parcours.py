@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from fixtures.core.outcomes import AccountLocked, AccountUnusable, MailNotReceived
+from fixtures.core.outcomes import AccountLocked, AccountUnusable, CaptchaStop, MailNotReceived
 from fixtures.core.steps import (
     ETAPE_1,
     ETAPE_2,
+    FORMULAIRE_CREATION_AFFICHE,
     RECUPERER_COMPTE_DE_TEST,
+    RENOUVELER_CRYPTOGRAMME,
     RETROUVER_MOT_DE_PASSE_COMPTE_DE_TEST,
     SE_CONNECTER,
+    VALIDER_APRES_CGU,
     Etape,
 )
 from fixtures.mail.source import Mail
+from fixtures.plugin.captcha import Captcha
 from fixtures.plugin.inbox import Inbox
 from fixtures.plugin.journey import JourneyRecord
 from fixtures.plugin.not_run import skip as not_run
 from fixtures.target.identity import Identity
-from fixtures.target.operator import OperatorClient
 from pages import (
     ACCEPTE,
     BLOQUE,
@@ -51,25 +54,50 @@ def ouvrir_l_accueil(page: Page) -> AccueilPage:
     return home
 
 
-def creer_mon_espace(page: Page, journey: JourneyRecord, operator: OperatorClient, siret: str) -> None:
+def creer_mon_espace(page: Page, journey: JourneyRecord, captcha: Captcha, siret: str) -> None:
     """Help page steps 1) and 2), up to the click on VALIDER.
 
-    The cryptogram is a real image captcha: the answer typed is the one the reference
-    extranet's operator gives for the challenge shown (a real target's cannot be automated).
+    The cryptogram is a real image captcha, passed only with someone's leave (the target's
+    captcha strategy, ``fixtures.target.captcha``): the reference operator's answer, the code a
+    person types, or a bypass the portal's operators granted (nothing typed). Under ``stop``
+    the journey checks everything up to it and the rest is *not run* (``captcha``).
     """
     with journey.step(ETAPE_1):
         home = ouvrir_l_accueil(page)
         home.cliquer_creer_mon_espace()
         creation = CreationEspacePage(page)
         creation.attendre()
+    if captcha.stops:
+        jusqu_au_controle_de_securite(journey, creation, siret)
+        not_run(CaptchaStop("the target's captcha strategy is \"stop\": the journey ran up to the « code contrôle "
+                            "sécurité » (form, image, renewal, VALIDER after the CGU box) and stopped there; with "
+                            "the portal operators' leave set captcha = \"bypass\""))
     with journey.step(ETAPE_2):
         creation.saisir_siret(siret)
         creation.expect_cryptogramme_affiche()
-        creation.saisir_controle_de_securite(operator.cryptogram_answer(creation.defi_cryptogramme()))
+        if captcha.code_for is not None:
+            creation.saisir_controle_de_securite(captcha.code_for(creation.defi_cryptogramme()))
         creation.expect_valider_desactive()
         creation.accepter_les_conditions()
         creation.expect_valider_actif()
         creation.valider()
+
+
+def jusqu_au_controle_de_securite(journey: JourneyRecord, creation: CreationEspacePage, siret: str) -> None:
+    """Everything of step 2) a monitor may check without the code: the form with the SIRET typed,
+    the image decoded by the browser, a renewed image, VALIDER enabled by the CGU box only."""
+    with journey.step(FORMULAIRE_CREATION_AFFICHE):
+        creation.expect_formulaire()
+        creation.saisir_siret(siret)
+    with journey.step(RENOUVELER_CRYPTOGRAMME):
+        avant = creation.defi_cryptogramme()
+        creation.renouveler_le_cryptogramme()
+        creation.expect_cryptogramme_affiche()
+        assert creation.defi_cryptogramme() != avant, "« Renouveler le cryptogramme » showed the same challenge"
+    with journey.step(VALIDER_APRES_CGU):
+        creation.expect_valider_desactive()
+        creation.accepter_les_conditions()
+        creation.expect_valider_actif()
 
 
 def se_connecter(page: Page, journey: JourneyRecord, identifiant: str, mot_de_passe: str,

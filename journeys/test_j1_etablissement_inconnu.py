@@ -11,18 +11,18 @@ import pytest
 from playwright.sync_api import Page
 
 from fixtures.core.steps import CAS_1_ACTIVER, CAS_1_CREER, CAS_1_RENSEIGNER
+from fixtures.plugin.captcha import Captcha
 from fixtures.plugin.inbox import Inbox
 from fixtures.plugin.journey import JourneyRecord
-from fixtures.target.operator import OperatorClient
 from pages import CompteActivePage, CreationDuComptePage, DemandeCreationEnregistreePage, NouveauMotDePassePage
 
 from .parcours import creer_mon_espace, expect_mail, se_connecter
 
-pytestmark = [pytest.mark.journey("J1"), pytest.mark.writes, pytest.mark.needs_operator]
+pytestmark = [pytest.mark.journey("J1"), pytest.mark.writes]
 
 
-def test_creation_du_compte_puis_connexion(page: Page, journey: JourneyRecord, inbox: Inbox, identity, operator: OperatorClient) -> None:
-    creer_mon_espace(page, journey, operator, identity.siret)
+def test_creation_du_compte_puis_connexion(page: Page, journey: JourneyRecord, inbox: Inbox, identity, captcha: Captcha) -> None:
+    creer_mon_espace(page, journey, captcha, identity.siret)
 
     with journey.step(CAS_1_RENSEIGNER):
         formulaire = CreationDuComptePage(page)

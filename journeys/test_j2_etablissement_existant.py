@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page
 
 from fixtures.core.steps import CAS_2_MESSAGE, SUIVRE_LIEN_DU_MESSAGE
+from fixtures.plugin.captcha import Captcha
 from fixtures.plugin.journey import JourneyRecord
-from fixtures.target.operator import OperatorClient
 from pages import (
     MOTIF_HABILITATION_EXTRANET,
     AssistancePage,
@@ -22,18 +22,18 @@ from pages import (
 
 from .parcours import creer_mon_espace
 
-pytestmark = [pytest.mark.journey("J2"), pytest.mark.writes, pytest.mark.needs_operator]
+pytestmark = [pytest.mark.journey("J2")]
 
 
-def test_message_un_compte_existe_deja(page: Page, journey: JourneyRecord, existing_account, operator: OperatorClient) -> None:
-    creer_mon_espace(page, journey, operator, existing_account.siret)
+def test_message_un_compte_existe_deja(page: Page, journey: JourneyRecord, existing_account, captcha: Captcha) -> None:
+    creer_mon_espace(page, journey, captcha, existing_account.siret)
     with journey.step(CAS_2_MESSAGE):
         CompteExistantPage(page).expect_message_et_liens()
 
 
 @pytest.mark.parametrize("lien", ["identifiant", "mot_de_passe", "assistance"])
-def test_les_liens_du_message_menent_aux_procedures(page: Page, journey: JourneyRecord, existing_account, operator: OperatorClient, lien) -> None:
-    creer_mon_espace(page, journey, operator, existing_account.siret)
+def test_les_liens_du_message_menent_aux_procedures(page: Page, journey: JourneyRecord, existing_account, captcha: Captcha, lien) -> None:
+    creer_mon_espace(page, journey, captcha, existing_account.siret)
     with journey.step(CAS_2_MESSAGE):
         compte_existe = CompteExistantPage(page)
         compte_existe.expect_message_et_liens()

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from monitor.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.commands import COMMANDS
 from monitor.config import Config, ConfigError, load_config
-from monitor.cycle.classify import EXIT_CONFIG, EXIT_PROBER
 from monitor.store.results_db import StoreError
 
 
@@ -27,8 +27,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m monitor", description=__doc__.split("\n")[0],
+def build_parser(prog: str = "python -m monitor") -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2])
     _common(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -99,22 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    cfg = load_config(getattr(args, "config", None))
-    if getattr(args, "db", None):
-        cfg.db_path = Path(args.db)
-    if getattr(args, "listen", None):
-        from monitor.config import _parse_listen
-        cfg.listen_host, cfg.listen_port = _parse_listen(args.listen, "--listen")
-    if getattr(args, "web_config_file", None):
-        cfg.web_config_file = args.web_config_file
-    if getattr(args, "browser", None):
-        cfg.browsers = tuple(args.browser)
-    if getattr(args, "journey", None):
-        cfg.journeys = tuple(args.journey)
-    if getattr(args, "pushgateway", None):
-        cfg.pushgateway_url = args.pushgateway
-    from monitor.config import validate
-    return validate(cfg)
+    """The file, then MONITOR_*, then these flags: one loader (monitor.config.load_config), one error form."""
+    def given(name: str) -> object:
+        value = getattr(args, name, None)
+        return str(value) if isinstance(value, Path) else (value or None)
+
+    return load_config(getattr(args, "config", None), flags={
+        ("store", "path"): ("--db", given("db")),
+        ("exporter", "listen"): ("--listen", given("listen")),
+        ("exporter", "web_config_file"): ("--web.config.file", given("web_config_file")),
+        ("run", "browsers"): ("--browser", given("browser")),
+        ("run", "journeys"): ("--journey", given("journey")),
+        ("pushgateway", "url"): ("--pushgateway", given("pushgateway")),
+    })
 
 
 def _setup_logging(args: argparse.Namespace) -> None:
@@ -123,8 +120,9 @@ def _setup_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m monitor") -> int:
+    """``prog``: how the usage names the command (``aparts-sentinel monitor`` from the console script)."""
+    args = build_parser(prog).parse_args(argv)
     _setup_logging(args)
     try:
         cfg = _config(args)

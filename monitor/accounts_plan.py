@@ -15,9 +15,10 @@ from typing import Mapping
 from fixtures.core.outcomes import CredentialsError
 from fixtures.core.procedure import spends_of
 from fixtures.target.accounts import load_accounts
+from fixtures.target.captcha import Strategy, refusal
 from fixtures.target.config import TargetConfig, TargetConfigError, load_target_config
 from fixtures.target.quota import AccountPlan, plan_accounts, plan_headline
-from monitor.config import Config
+from monitor.config import Config, ConfigError
 
 
 def target_config_of(cfg: Config, env: Mapping[str, str] | None = None) -> TargetConfig:
@@ -32,6 +33,21 @@ def target_config_of(cfg: Config, env: Mapping[str, str] | None = None) -> Targe
         elif arg == "--allow-writes":
             writes = True
     return load_target_config(path, env=env, overrides={"allow_writes": writes})
+
+
+def refuse_captcha_ask(cfg: Config, env: Mapping[str, str] | None = None) -> None:
+    """``captcha = "ask"`` waits for a person to type the code: never in the monitor (no one is there).
+    Checked at start (``check-config``, ``once``, ``run``), before any cycle; an unreadable target
+    config is left to the lines that report it."""
+    try:
+        target = target_config_of(cfg, env)
+    except TargetConfigError:
+        return
+    problem = refusal(target.captcha_strategy, has_operator=target.has_operator, bypass=target.captcha_bypass,
+                      headed=None)
+    if problem and target.captcha_strategy is Strategy.ASK:
+        raise ConfigError("target config: captcha", problem, 'set captcha = "stop" (or "bypass" with the portal '
+                          "operators' leave) in the target file the monitor's child reads")
 
 
 def account_plans(cfg: Config, env: Mapping[str, str] | None = None) -> tuple[list[AccountPlan], str | None]:

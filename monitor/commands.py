@@ -11,8 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+from monitor.classify import EXIT_PROBER
 from monitor.config import Config, ConfigError, format_duration, parse_duration
-from monitor.cycle.classify import EXIT_PROBER
 from monitor.cycle.runner import CycleRunner, StopRequest
 from monitor.doctor import cmd_doctor
 from monitor.report.cycle_summary import summary_text, write_json, write_junit
@@ -59,19 +59,19 @@ def _exporter(cfg: Config, errors: object | None = None):  # -> ExporterServer
     warning = open_door_warning(cfg.listen_host, door)
     if warning:
         log.warning(warning)
-    def status_files() -> dict[str, bytes]:
-        from monitor.status.publish import build
-        from monitor.status.render import files
-        return files(build(cfg, verdicts_of=collector.verdicts))
-
+    from monitor.export.exporter import STATUS_MAX_AGE
+    from monitor.status.publish import ServedPage
+    status = ServedPage(cfg, max_age=STATUS_MAX_AGE / 2, verdicts_of=collector.verdicts)
     try:
-        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door, status=status_files)
+        return ExporterServer(collector, cfg.listen_host, cfg.listen_port, door=door, status=status)
     except OSError as exc:
         raise ConfigError("[exporter] listen", f"cannot listen on {cfg.listen_host}:{cfg.listen_port} ({exc.strerror})",
                           "choose a free port, or stop what is using it") from None
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     from fixtures.target.quota import plan_headline
     from monitor.accounts_plan import account_plans
     from monitor.cycle.scheduler import Scheduler
@@ -103,6 +103,8 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     from monitor.export.push import PushgatewayError, check_reachable, push_cycle
     if cfg.pushgateway_url:
         try:
@@ -137,7 +139,9 @@ def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
-    from monitor.report.history_report import compute, render_text, write_html
+    from monitor.report.history_html import write_html
+    from monitor.report.history_model import compute
+    from monitor.report.history_text import render_text
     windows = [parse_duration(w, "--window") for w in args.window] if args.window else list(cfg.windows)
     with Store.open_reader(cfg.db_path, busy_timeout=cfg.busy_timeout) as store:
         data = compute(store, windows, browsers=cfg.browsers, alpha=cfg.alpha, days=args.days, failures=args.failures,
@@ -171,6 +175,8 @@ def cmd_status_page(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
+    from monitor.accounts_plan import refuse_captcha_ask
+    refuse_captcha_ask(cfg)  # no person at the keyboard to type a code
     print(f"configuration OK (from {cfg.source}{'; env: ' + ', '.join(cfg.overrides) if cfg.overrides else ''})")
     print(f"  location: {cfg.location or '(not set: a single location)'}")
     print(f"  schedule: every {format_duration(cfg.interval)} ± {format_duration(cfg.jitter)}, run at start: {cfg.run_at_start}")

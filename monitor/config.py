@@ -12,73 +12,60 @@ from __future__ import annotations
 
 import os
 import re
+import site
 import sys
-import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+from fixtures.core import settings
 from fixtures.core.engine_names import ENGINE_NAMES
 from fixtures.core.outcomes import PROBER_OUTCOMES, TARGET_FAILURES
 from fixtures.core.procedure import JOURNEY_IDS, PROCEDURE_JOURNEY_IDS
+from fixtures.core.settings import ConfigError
 from fixtures.core.steps import AUTRE, HORS_ETAPE, STEP_IDS
 from monitor.budgets import Budgets
-from monitor.cycle.classify import JOURNEY_ID  # the same bound as the metric labels
+from monitor.classify import JOURNEY_ID  # the same bound as the metric labels
 
 RETRYABLE = TARGET_FAILURES + PROBER_OUTCOMES  # a journey not run on purpose is never retried
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The folder that holds the packages: a checkout's root, or site-packages when installed.
+PACKAGES_HOME = Path(str(resources.files("monitor"))).resolve().parent
+#: The child's whole configuration is on its command line, so it runs the same installed (no
+#: pyproject.toml, no root conftest) as in a checkout: ``--pyargs journeys`` finds the journeys where
+#: Python imports them from, ``--rootdir`` keeps pytest's node ids relative to the work directory (a
+#: retry names failed tests by them), no cache is written beside the installed package, and a failure
+#: keeps its trace and screenshot (the checkout's pyproject.toml addopts, said again).
 DEFAULT_COMMAND = (
-    "{python}", "-m", "pytest", "{targets}", "-p", "fixtures.plugin.results_output",
+    "{python}", "-m", "pytest", "--rootdir", "{workdir}", "-p", "no:cacheprovider",
+    "--tracing=retain-on-failure", "--screenshot=only-on-failure", "--pyargs", "{targets}",
+    "-p", "fixtures.plugin.results_output",
     "--results-json", "{results_json}", "{browser_args}", "{journey_args}", "{k_args}",
     "--output", "{output_dir}",
 )
+
+
+def installed(home: Path = PACKAGES_HOME) -> bool:
+    """True when the packages live in one of this interpreter's site-packages (an installed wheel)."""
+    sites = [*site.getsitepackages(), site.getusersitepackages()]
+    return any(home == Path(p).resolve() for p in sites)
+
+
+def default_workdir() -> Path:
+    """Where the child runs by default: a checkout's root (its pyproject.toml and conftest apply), or,
+    installed, the folder the monitor starts in (never site-packages)."""
+    return Path.cwd() if installed() else PACKAGES_HOME
 ENV_PREFIX = "MONITOR_"
 #: A location is a Prometheus label value and a Pushgateway URL path segment: keep it to what both
 #: carry without escaping, short enough for a dashboard legend (e.g. "paris-1", "aws-eu-west-3").
 LOCATION = re.compile(r"[a-z0-9](?:[a-z0-9_.-]{0,62}[a-z0-9])?")
 
 
-class ConfigError(ValueError):
-    """A configuration problem: which key, what is wrong, how to fix it."""
-
-    def __init__(self, key: str, problem: str, fix: str) -> None:
-        self.key, self.problem, self.fix = key, problem, fix
-        super().__init__(f"configuration error in {key}: {problem}. Fix: {fix}")
-
-
-_DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_DUR_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.I)
-
-
-def parse_duration(value: Any, key: str) -> float:
-    """'90s', '15m', '1h', '7d' or a number of seconds → seconds."""
-    if isinstance(value, bool):
-        raise ConfigError(key, f"{value!r} is not a duration", 'write e.g. "90s", "15m", "1h", "7d" or a number of seconds')
-    if isinstance(value, (int, float)):
-        return float(value)
-    m = _DUR.match(str(value))
-    if not m:
-        raise ConfigError(key, f"{value!r} is not a duration", 'write e.g. "90s", "15m", "1h", "7d" or a number of seconds')
-    return float(m.group(1)) * _DUR_UNITS[m.group(2)]
-
-
-def parse_size(value: Any, key: str) -> int:
-    """'500MB', '2GiB', '0' or a number of bytes → bytes (0 means no limit)."""
-    if isinstance(value, bool):
-        raise ConfigError(key, f"{value!r} is not a size", 'write e.g. "500MB", "2GB" or a number of bytes (0 = no limit)')
-    if isinstance(value, (int, float)):
-        n = float(value)
-    else:
-        m = _SIZE.match(str(value))
-        if not m:
-            raise ConfigError(key, f"{value!r} is not a size", 'write e.g. "500MB", "2GB" or a number of bytes (0 = no limit)')
-        unit = (m.group(2) or "b").lower().rstrip("b").rstrip("i")
-        n = float(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[unit]
-    if n < 0:
-        raise ConfigError(key, "a size cannot be negative", "use 0 for no limit or a positive size")
-    return int(n)
+# One set of value parsers and one error for every configuration (fixtures.core.settings), under the
+# names this module has always used.
+parse_duration = settings.duration
+parse_size = settings.size
 
 
 def format_duration(seconds: float) -> str:
@@ -88,120 +75,15 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-@dataclass
-class Config:
-    # [monitor]
-    location: str = ""  # where this monitor runs; "" = not said (one location)
-    # [schedule]
-    interval: float = 900.0
-    jitter: float = 60.0
-    run_at_start: bool = True
-    # [run]
-    journeys: tuple[str, ...] = PROCEDURE_JOURNEY_IDS  # R1 and S1 when listed
-    browsers: tuple[str, ...] = ENGINE_NAMES  # every engine; one unavailable here is recorded "not run", never counted
-    pytest_k: str = ""
-    retries: int = 1
-    retry_outcomes: tuple[str, ...] = TARGET_FAILURES
-    cycle_timeout: float = 600.0
-    kill_grace: float = 10.0
-    command: tuple[str, ...] = DEFAULT_COMMAND
-    python: str = sys.executable
-    workdir: Path = PROJECT_ROOT
-    extra_args: tuple[str, ...] = ()
-    connect: dict[str, str] = field(default_factory=dict)  # engine -> launch-server endpoint (a credential)
-    # [store]
-    db_path: Path = Path("monitor-data/monitor.db")
-    artifacts_dir: Path = Path("monitor-data/artifacts")
-    # The last good accessibility snapshot per journey × browser × step (not artifacts: never pruned).
-    aria_snapshots_dir: Path = Path("monitor-data/aria-snapshots")
-    busy_timeout: float = 5.0
-    # [retention]
-    results_max_age: float = 90 * 86400.0
-    artifacts_max_age: float = 14 * 86400.0
-    artifacts_max_bytes: int = 2 * 1024**3
-    # [exporter]
-    listen_host: str = "127.0.0.1"
-    listen_port: int = 9464
-    web_config_file: Path | None = None  # TLS and basic auth (monitor.export.web_config); None: plain HTTP
-    # [stats]
-    windows: tuple[float, ...] = (3600.0, 86400.0, 7 * 86400.0)
-    alpha: float = 0.05
-    # [pushgateway]
-    pushgateway_url: str = ""
-    pushgateway_job: str = "extranet_monitor"
-    pushgateway_instance: str = ""  # grouping key; "" = this machine's host name
-    pushgateway_timeout: float = 5.0
-    # [budgets] (monitor.budgets): seconds per step id, per journey id, and for every other step
-    step_budgets: dict[str, float] = field(default_factory=dict)
-    journey_budgets: dict[str, float] = field(default_factory=dict)
-    default_step_budget: float = 0.0
-    # [status] the public status page (monitor.status): maintenance windows (start, end, text), epoch seconds
-    status_maintenance: tuple[tuple[float, float, str], ...] = ()
-    status_show_location: bool = False  # the page names [monitor] location only when this says so
-    source: str = "defaults"
-    overrides: list[str] = field(default_factory=list)
-
-    @property
-    def budgets(self) -> Budgets:
-        return Budgets(self.step_budgets, self.journey_budgets, self.default_step_budget)
-
-
-# section -> key -> (Config attribute, parser). Parsers take (value, "[section] key").
-def _str(v: Any, key: str) -> str:
-    if not isinstance(v, str):
-        raise ConfigError(key, f"expected a string, got {v!r}", "quote the value")
-    return v
-
-
-def _bool(v: Any, key: str) -> bool:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-        return v.lower() in ("1", "true", "yes", "on")
-    raise ConfigError(key, f"expected true or false, got {v!r}", "write true or false")
-
-
-def _int(v: Any, key: str) -> int:
-    if isinstance(v, bool):
-        raise ConfigError(key, f"expected an integer, got {v!r}", "write a whole number")
-    try:
-        if isinstance(v, float) and not v.is_integer():
-            raise ValueError
-        return int(v)
-    except (TypeError, ValueError):
-        raise ConfigError(key, f"expected an integer, got {v!r}", "write a whole number") from None
-
-
-def _float(v: Any, key: str) -> float:
-    if isinstance(v, bool):
-        raise ConfigError(key, f"expected a number, got {v!r}", "write a number")
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        raise ConfigError(key, f"expected a number, got {v!r}", "write a number") from None
-
-
-def _list(v: Any, key: str) -> tuple[str, ...]:
-    if isinstance(v, str):
-        v = [p.strip() for p in v.split(",") if p.strip()]
-    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise ConfigError(key, f"expected a list of strings, got {v!r}", 'write e.g. ["a", "b"] (or a,b in the environment)')
-    return tuple(v)
-
-
-def _argv(v: Any, key: str) -> tuple[str, ...]:
-    """A command line: a TOML list, or a shell-like string in the environment."""
-    if isinstance(v, str):
-        import shlex
-        v = shlex.split(v)
-    return _list(v, key)
-
-
-def _path(v: Any, key: str) -> Path:
-    s = _str(v, key)
-    if not s:
-        raise ConfigError(key, "empty path", "give a file or directory path")
-    return Path(s).expanduser()
+# The parsers of the [section] keys: the shared ones (fixtures.core.settings) under this module's names, and the
+# monitor's own. Each takes (value, "[section] key" or "MONITOR_SECTION_KEY").
+_str = settings.text
+_bool = settings.boolean
+_int = settings.integer()
+_float = settings.number()
+_list = settings.strings
+_argv = settings.argv
+_path = settings.path()
 
 
 def _durations(v: Any, key: str) -> tuple[float, ...]:
@@ -231,20 +113,6 @@ def _budget_table(v: Any, key: str) -> dict[str, float]:
     return {str(name): parse_duration(value, f"{key}.{name}") for name, value in v.items()}
 
 
-def _instant(v: Any, key: str) -> float:
-    """A TOML offset date-time (or its ISO text) → epoch seconds; a time without its offset is refused."""
-    import datetime as dt
-    if isinstance(v, str):
-        try:
-            v = dt.datetime.fromisoformat(v)
-        except ValueError:
-            raise ConfigError(key, f"{v!r} is not a date and time", 'write e.g. 2026-12-08T06:00:00+01:00') from None
-    if not isinstance(v, dt.datetime) or v.tzinfo is None:
-        raise ConfigError(key, f"{v!r} has no UTC offset", "write the offset, e.g. 2026-12-08T06:00:00+01:00 "
-                                                             "(Paris in winter) or ...Z for UTC")
-    return v.timestamp()
-
-
 def _maintenance(v: Any, key: str) -> tuple[tuple[float, float, str], ...]:
     """[[status.maintenance]] tables {start, end, text} (in the environment: the same as a JSON list)."""
     if isinstance(v, str):
@@ -262,84 +130,11 @@ def _maintenance(v: Any, key: str) -> tuple[tuple[float, float, str], ...]:
         if not isinstance(w, dict) or set(w) - {"start", "end", "text"} or not {"start", "end"} <= set(w):
             raise ConfigError(where, f"expected start, end and an optional text, got {w!r}",
                               'write start = 2026-12-08T06:00:00+01:00, end = …, text = "…"')
-        start, end = _instant(w["start"], f"{where}.start"), _instant(w["end"], f"{where}.end")
+        start, end = settings.instant(w["start"], f"{where}.start"), settings.instant(w["end"], f"{where}.end")
         if end <= start:
             raise ConfigError(where, "ends before it starts", "swap start and end")
         out.append((start, end, _str(w.get("text", ""), f"{where}.text")))
     return tuple(out)
-
-
-SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
-    "schedule": {
-        "interval": ("interval", parse_duration),
-        "jitter": ("jitter", parse_duration),
-        "run_at_start": ("run_at_start", _bool),
-    },
-    "run": {
-        "journeys": ("journeys", _list),
-        "browsers": ("browsers", _list),
-        "pytest_k": ("pytest_k", _str),
-        "retries": ("retries", _int),
-        "retry_outcomes": ("retry_outcomes", _list),
-        "cycle_timeout": ("cycle_timeout", parse_duration),
-        "kill_grace": ("kill_grace", parse_duration),
-        "command": ("command", _argv),
-        "python": ("python", _str),
-        "workdir": ("workdir", _path),
-        "extra_args": ("extra_args", _argv),
-        "connect": ("connect", _connect),
-    },
-    "store": {
-        "path": ("db_path", _path),
-        "artifacts_dir": ("artifacts_dir", _path),
-        "aria_snapshots_dir": ("aria_snapshots_dir", _path),
-        "busy_timeout": ("busy_timeout", parse_duration),
-    },
-    "retention": {
-        "results_max_age": ("results_max_age", parse_duration),
-        "artifacts_max_age": ("artifacts_max_age", parse_duration),
-        "artifacts_max_bytes": ("artifacts_max_bytes", parse_size),
-    },
-    "exporter": {
-        "listen": ("listen", _str),
-        "web_config_file": ("web_config_file", _path),
-    },
-    "stats": {
-        "windows": ("windows", _durations),
-        "alpha": ("alpha", _float),
-    },
-    "pushgateway": {
-        "url": ("pushgateway_url", _str),
-        "job": ("pushgateway_job", _str),
-        "instance": ("pushgateway_instance", _str),
-        "timeout": ("pushgateway_timeout", parse_duration),
-    },
-    "monitor": {
-        "location": ("location", _str),
-    },
-    "status": {
-        "maintenance": ("status_maintenance", _maintenance),
-        "show_location": ("status_show_location", _bool),
-    },
-    "budgets": {
-        "steps": ("step_budgets", _budget_table),
-        "journeys": ("journey_budgets", _budget_table),
-        "default_step": ("default_step_budget", parse_duration),
-    },
-}
-
-
-def _env_name(section: str, key: str) -> str:
-    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
-
-
-def _apply(cfg: Config, section: str, key: str, value: Any, where: str) -> None:
-    attr, parser = SCHEMA[section][key]
-    parsed = parser(value, where)
-    if attr == "listen":
-        cfg.listen_host, cfg.listen_port = _parse_listen(parsed, where)
-    else:
-        setattr(cfg, attr, parsed)
 
 
 def _parse_listen(value: str, key: str) -> tuple[str, int]:
@@ -349,19 +144,113 @@ def _parse_listen(value: str, key: str) -> tuple[str, int]:
     return (host.strip("[]") or "0.0.0.0"), int(port)
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Defaults ← TOML file ← environment, then :func:`validate`."""
+def _listen(v: Any, key: str) -> tuple[str, int]:
+    """``[exporter] listen = "host:port"`` → (host, port): one key, two fields (``listen_host`` declares it)."""
+    return _parse_listen(_str(v, key), key)
+
+
+def _in(section: str, parse: settings.Parser, key: str | None = None) -> Any:
+    """The field's rule: read from ``[section] key`` (default: the field's name) and ``MONITOR_SECTION_KEY``."""
+    return settings.setting(parse, section=section, key=key)
+
+
+@dataclass
+class Config:
+    """The monitor's settings. Each field read from the file declares its ``[section]``, key and parser in its
+    metadata (``fixtures.core.settings``): :data:`SCHEMA`, the environment's names and the generated tests
+    follow. Ranges and cross-field rules are checked by :func:`validate` (also for a Config built in code)."""
+
+    # [monitor]
+    location: str = field(default="", metadata=_in("monitor", _str))  # where this monitor runs; "" = not said (one location)
+    # [schedule]
+    interval: float = field(default=900.0, metadata=_in("schedule", parse_duration))
+    jitter: float = field(default=60.0, metadata=_in("schedule", parse_duration))
+    run_at_start: bool = field(default=True, metadata=_in("schedule", _bool))
+    # [run]
+    journeys: tuple[str, ...] = field(default=PROCEDURE_JOURNEY_IDS, metadata=_in("run", _list))  # R1 and S1 when listed
+    browsers: tuple[str, ...] = field(default=ENGINE_NAMES, metadata=_in("run", _list))  # every engine; one unavailable here is recorded "not run", never counted
+    pytest_k: str = field(default="", metadata=_in("run", _str))
+    retries: int = field(default=1, metadata=_in("run", _int))
+    retry_outcomes: tuple[str, ...] = field(default=TARGET_FAILURES, metadata=_in("run", _list))
+    cycle_timeout: float = field(default=600.0, metadata=_in("run", parse_duration))
+    kill_grace: float = field(default=10.0, metadata=_in("run", parse_duration))
+    command: tuple[str, ...] = field(default=DEFAULT_COMMAND, metadata=_in("run", _argv))
+    python: str = field(default=sys.executable, metadata=_in("run", _str))
+    workdir: Path = field(default_factory=default_workdir, metadata=_in("run", _path))
+    extra_args: tuple[str, ...] = field(default=(), metadata=_in("run", _argv))
+    connect: dict[str, str] = field(default_factory=dict, metadata=_in("run", _connect))  # engine -> launch-server endpoint (a credential)
+    # [store]
+    db_path: Path = field(default=Path("monitor-data/monitor.db"), metadata=_in("store", _path, "path"))
+    artifacts_dir: Path = field(default=Path("monitor-data/artifacts"), metadata=_in("store", _path))
+    # The last good accessibility snapshot per journey × browser × step (not artifacts: never pruned).
+    aria_snapshots_dir: Path = field(default=Path("monitor-data/aria-snapshots"), metadata=_in("store", _path))
+    busy_timeout: float = field(default=5.0, metadata=_in("store", parse_duration))
+    # [retention]
+    results_max_age: float = field(default=90 * 86400.0, metadata=_in("retention", parse_duration))
+    artifacts_max_age: float = field(default=14 * 86400.0, metadata=_in("retention", parse_duration))
+    artifacts_max_bytes: int = field(default=2 * 1024**3, metadata=_in("retention", parse_size))
+    # [exporter]
+    # [exporter] listen = "host:port" sets both
+    listen_host: str = field(default="127.0.0.1", metadata=_in("exporter", _listen, "listen"))
+    listen_port: int = 9464
+    web_config_file: Path | None = field(default=None, metadata=_in("exporter", _path))  # TLS and basic auth (monitor.export.web_config); None: plain HTTP
+    # [stats]
+    windows: tuple[float, ...] = field(default=(3600.0, 86400.0, 7 * 86400.0), metadata=_in("stats", _durations))
+    alpha: float = field(default=0.05, metadata=_in("stats", _float))
+    # [pushgateway]
+    pushgateway_url: str = field(default="", metadata=_in("pushgateway", _str, "url"))
+    pushgateway_job: str = field(default="extranet_monitor", metadata=_in("pushgateway", _str, "job"))
+    pushgateway_instance: str = field(default="", metadata=_in("pushgateway", _str, "instance"))  # grouping key; "" = this machine's host name
+    pushgateway_timeout: float = field(default=5.0, metadata=_in("pushgateway", parse_duration, "timeout"))
+    # [budgets] (monitor.budgets): seconds per step id, per journey id, and for every other step
+    step_budgets: dict[str, float] = field(default_factory=dict, metadata=_in("budgets", _budget_table, "steps"))
+    journey_budgets: dict[str, float] = field(default_factory=dict, metadata=_in("budgets", _budget_table, "journeys"))
+    default_step_budget: float = field(default=0.0, metadata=_in("budgets", parse_duration, "default_step"))
+    # [status] the public status page (monitor.status): maintenance windows (start, end, text), epoch seconds
+    status_maintenance: tuple[tuple[float, float, str], ...] = field(default=(), metadata=_in("status", _maintenance, "maintenance"))
+    status_show_location: bool = field(default=False, metadata=_in("status", _bool, "show_location"))  # the page names [monitor] location only when this says so
+    source: str = "defaults"
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def budgets(self) -> Budgets:
+        return Budgets(self.step_budgets, self.journey_budgets, self.default_step_budget)
+
+
+#: The file's sections, in the order errors list them.
+SECTIONS = ("schedule", "run", "store", "retention", "exporter", "stats", "pushgateway", "monitor", "status", "budgets")
+#: section -> key -> (Config attribute, parser), from the fields' declarations.
+SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {section: {} for section in SECTIONS}
+for _attr, _rule in settings.rules(Config):
+    SCHEMA[_rule.section or ""][_rule.key or _attr] = (_attr, _rule.parse)
+
+
+def _env_name(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+
+
+def _apply(cfg: Config, section: str, key: str, value: Any, where: str) -> None:
+    attr, parser = SCHEMA[section][key]
+    parsed = parser(value, where)
+    if attr == "listen_host":
+        cfg.listen_host, cfg.listen_port = parsed
+    else:
+        setattr(cfg, attr, parsed)
+
+
+#: A command-line flag: ``(section, key) -> (flag, value)``; a value of None was not given.
+Flags = Mapping[tuple[str, str], tuple[str, Any]]
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None,
+                flags: Flags | None = None) -> Config:
+    """Defaults ← TOML file ← environment ← flags (``fixtures.core.settings``'s order), then :func:`validate`."""
     env = os.environ if env is None else env
     cfg = Config()
     path = path or env.get("MONITOR_CONFIG") or None
     if path:
         p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(str(p), "file not found", "pass an existing file with --config or MONITOR_CONFIG") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(p), f"not valid TOML ({exc})", "fix the syntax at the position shown") from None
+        data = settings.read_toml(p, str(p), "pass an existing file with --config or MONITOR_CONFIG")
         for section, body in data.items():
             if section not in SCHEMA:
                 raise ConfigError(f"[{section}]", "unknown section", f"use one of {', '.join('[' + s + ']' for s in SCHEMA)}")
@@ -382,6 +271,9 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         section, key = known_env[name]
         _apply(cfg, section, key, env[name], name)
         cfg.overrides.append(name)
+    for (section, key), (flag, value) in (flags or {}).items():
+        if value is not None:
+            _apply(cfg, section, key, value, flag)
     validate(cfg)
     return cfg
 
@@ -430,7 +322,7 @@ def validate(cfg: Config) -> Config:
         raise ConfigError("[run] command", "the command never receives {results_json}",
                           "pass the placeholder {results_json} where the child writes its results")
     if not cfg.workdir.is_dir():
-        raise ConfigError("[run] workdir", f"{cfg.workdir} is not a directory", "point it at the project root (where journeys/ is)")
+        raise ConfigError("[run] workdir", f"{cfg.workdir} is not a directory", "point it at an existing folder (default: the checkout's root, or where the monitor starts when installed)")
     cfg.extra_args = _resolve_file_args(cfg.extra_args)
     if cfg.busy_timeout < 0:
         raise ConfigError("[store] busy_timeout", "must not be negative", 'use e.g. "5s"')
@@ -504,5 +396,5 @@ def _resolve_file_args(args: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def example_toml() -> str:
-    """The documented example file (also shipped as ops/monitor.example.toml)."""
-    return (PROJECT_ROOT / "ops" / "monitor.example.toml").read_text(encoding="utf-8")
+    """The documented example file, ops/monitor.example.toml (package data as monitor/example.toml, a link)."""
+    return (resources.files("monitor") / "example.toml").read_text(encoding="utf-8")

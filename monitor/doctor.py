@@ -16,22 +16,23 @@ import os
 import subprocess
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from fixtures.core.doctor_report import DoctorReport, healthy, render
+from monitor.classify import EXIT_OK, EXIT_PROBER, EXIT_TARGET_FAILED
 from monitor.config import Config
-from monitor.cycle.classify import EXIT_OK, EXIT_PROBER, EXIT_TARGET_FAILED
 
-ROOT = Path(__file__).resolve().parents[1]
-#: The browser side (a test file of the fixtures package, found where this checkout has it).
-DOCTOR_TEST = ROOT / "fixtures" / "doctor" / "test_target_doctor.py"
+#: The browser side: a test file of the fixtures package, found where Python imports it from (a checkout
+#: or site-packages); the child runs in a folder of its own, with its options on its command line.
+DOCTOR_TEST = Path(str(resources.files("fixtures.doctor") / "test_target_doctor.py"))
 DIR_ENV = "SENTINEL_DOCTOR_DIR"  # fixtures/doctor/test_target_doctor.py reads it
 TIMEOUT_SECONDS = 600.0
 
 
 def doctor_command(cfg: Config, args: argparse.Namespace) -> list[str]:
-    argv = [cfg.python, "-m", "pytest", str(DOCTOR_TEST), "-q", "-p", "no:randomly", "--rootdir", str(ROOT),
-            "-c", str(ROOT / "pyproject.toml"), "--no-aria-snapshots", "--tracing=off", "--screenshot=off",
+    argv = [cfg.python, "-m", "pytest", str(DOCTOR_TEST), "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+            "--rootdir", str(args.work), "--no-aria-snapshots", "--tracing=off", "--screenshot=off",
             "--output", str(Path(args.work) / "output")]
     if args.target_config:
         argv += ["--target-config", str(Path(args.target_config).resolve())]
@@ -45,7 +46,7 @@ def cmd_doctor(cfg: Config, args: argparse.Namespace) -> int:
         args.work = work
         argv = doctor_command(cfg, args)
         try:
-            child = subprocess.run(argv, cwd=ROOT, env={**os.environ, DIR_ENV: work}, capture_output=True,
+            child = subprocess.run(argv, cwd=work, env={**os.environ, DIR_ENV: work}, capture_output=True,
                                    text=True, timeout=TIMEOUT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
             print(f"monitor doctor: the doctor did not finish in {TIMEOUT_SECONDS:.0f} s", file=sys.stderr)

@@ -1,6 +1,7 @@
 """« Envoyer une demande d'assistance » (Cas 2.1) and « … technique » (Cas 3): one form, two screens."""
 from __future__ import annotations
 
+from typing import Callable
 from urllib.parse import urlencode
 
 from playwright.sync_api import Locator, Page, Response, expect
@@ -18,6 +19,10 @@ CHAMP_NOM = Attendu("textbox", "Nom")
 CHAMP_COURRIEL = Attendu("textbox", "Courriel")
 CHAMP_MESSAGE = Attendu("textbox", "Message")
 BOUTON_ENVOYER_LA_DEMANDE = Attendu("button", "Envoyer la demande")
+
+
+def _requis(champ: Locator) -> Callable[[], None]:
+    return lambda: expect(champ).to_have_js_property("required", True)
 
 
 class AssistancePage(BasePage):
@@ -83,6 +88,33 @@ class AssistancePage(BasePage):
     def expect_motif(self, motif: str) -> None:
         self.constater(f"the reason « {motif} » selected",
                        lambda: expect(self.motif_selectionne(motif)).to_have_count(1))
+
+    def expect_motif_propose(self, motif: str) -> None:
+        """The reason the help page names is one of the list's options."""
+        self.constater(f"the reason « {motif} » offered in « Motif de la demande »",
+                       lambda: expect(self.liste_motif().get_by_role("option", name=motif, exact=True)).to_have_count(1))
+
+    def expect_champs_obligatoires(self) -> None:
+        """Motif, SIRET, Nom and Courriel are required (the browser's own constraint, ``required``)."""
+        for nom, champ in (("« Motif de la demande »", self.liste_motif()), ("« N° de SIRET »", self.champ_siret()),
+                           ("« Nom »", self.champ_nom()), ("« Courriel »", self.champ_courriel())):
+            self.constater(f"the field {nom} required", _requis(champ))
+
+    def expect_courriel_refuse_par_le_navigateur(self, valeur: str) -> None:
+        """Client-side validation: the browser itself finds ``valeur`` is not a mail address
+        (constraint validation API, nothing sent); the field is emptied again afterwards."""
+        self.champ_courriel().fill(valeur)
+        valide = self.champ_courriel().evaluate("el => el.checkValidity()")
+        self.champ_courriel().fill("")
+        assert valide is False, f"the browser accepts « {valeur} » as a mail address in « Courriel »"
+
+    def expect_pret_a_envoyer(self) -> None:
+        """Every constraint of the filled form holds (``form.checkValidity()``) and « Envoyer la demande »
+        is enabled: the next click would send it."""
+        valide = self.bouton_envoyer_la_demande().evaluate("b => b.form !== null && b.form.checkValidity()")
+        assert valide is True, "the filled form does not pass the browser's own validation"
+        self.constater("« Envoyer la demande » enabled",
+                       lambda: expect(self.bouton_envoyer_la_demande()).to_be_enabled())
 
     def expect_motifs_proposes(self) -> None:
         for motif in MOTIFS:

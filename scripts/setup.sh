@@ -94,6 +94,22 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# --- Test tools from npm: axe-core and the Nu Html Checker (vnu.jar) ---------------
+# The status page's browser test (tests/integration/test_status_page.py) injects node_modules/axe-core/axe.min.js
+# into each engine and runs vnu.jar (needs java); re-installed only when package-lock.json changes. Without npm
+# (or java) those checks are skipped and say so; nothing else needs them.
+npm_stamp="$ROOT/node_modules/.installed-package-lock.sha256"
+if command -v npm >/dev/null; then
+  npm_want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
+    log "installing the test tools from npm (axe-core, vnu-jar) into node_modules"
+    if (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then echo "$npm_want" > "$npm_stamp"
+    else log "npm ci failed: the status page's accessibility and HTML checks will be skipped"; fi
+  fi
+else
+  log "no npm here: the status page's accessibility (axe-core) and HTML (vnu) checks will be skipped; install nodejs and npm"
+fi
+
 # --- Playwright's own browser builds (optional) -----------------------------------
 mode="${PLAYWRIGHT_BROWSERS_INSTALL:-auto}"
 if [ "$os_id" != debian ] && [ "$mode" = auto ]; then mode=always; fi  # no system browsers to fall back on

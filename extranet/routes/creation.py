@@ -68,7 +68,7 @@ async def creer_post(request: Request) -> Response:
     errors = []
     if problem := siret_error(raw_siret):
         errors.append(problem)
-    if not extranet.operator_authorized(request):
+    if not (extranet.operator_authorized(request) or extranet.captcha_bypassed(request)):
         code = field(form, "code")
         if not code:
             extranet.store.spend_challenge(field(form, "challenge"), extranet.now())

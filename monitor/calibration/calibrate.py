@@ -223,10 +223,14 @@ def start_reference_target(workdir: Path) -> ReferenceTarget:
 
 
 def calibration_config(cfg: Config, target_config: Path, workdir: Path, db: Path | None) -> Config:
-    """The monitor's configuration, narrowed to the calibration journey, no retries, private store."""
+    """The monitor's configuration, narrowed to the calibration journey, no retries, private store.
+
+    No trace and no screenshot: the calibration reads first attempts' outcomes only, and the failures
+    it plants on purpose would keep both (a trace is about a tenth of a journey's CPU).
+    """
     return dataclasses.replace(
         cfg, journeys=(JOURNEY,), pytest_k=PYTEST_K, retries=0,
-        extra_args=tuple(cfg.extra_args) + ("--target-config", str(target_config)),
+        extra_args=tuple(cfg.extra_args) + ("--target-config", str(target_config), "--tracing=off", "--screenshot=off"),
         db_path=db or workdir / "calibration.db", artifacts_dir=workdir / "artifacts")
 
 

@@ -198,13 +198,13 @@ def alert_end_hours(*, reps: int, journeys: int, alpha: float, before: float, du
     """Hours from a recovery until the exported per-browser alert is off (inf: not within two days).
 
     Browser A at ``before`` for ``baseline_days`` (plus a random phase), ``during`` for ``bad_hours``,
-    then ``after``; browser B at ``before`` throughout. Read through ``monitor.stats.verdicts.combine``
+    then ``after``; browser B at ``before`` throughout. Read through ``monitor.stats.alert_verdicts.combine``
     (the incident, both comparisons, the split) on the cycles' counts, on UTC-anchored cycle times.
     Repetitions where the alert was not on at the recovery are left out (nothing to end).
     """
+    from monitor.stats.alert_verdicts import combine
     from monitor.stats.browser_difference import design_for, direction_series_from_counts, time_grid
     from monitor.stats.degradation import own_series_from_counts
-    from monitor.stats.verdicts import combine
     rng = np.random.default_rng(seed)
     per_hour = round(3600.0 / interval)
     design = design_for(interval, alpha, 2)

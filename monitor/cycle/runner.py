@@ -1,12 +1,15 @@
 """Run one monitoring cycle: the journeys as a pytest child process, under a hard timeout.
 
-Why a child process in its own process group: a hung browser (or a pytest stuck in a
-driver call) must never stall the monitor. The child gets ``start_new_session=True``, so
-on timeout or shutdown the whole group (pytest, Playwright's driver, the browsers) is sent
-SIGTERM, then SIGKILL after ``kill_grace``. Waiting is event-driven: a thread blocks in
-``waitpid`` and sets an Event, which the stop request also sets, so there is no polling.
+Why a child process: a hung browser (or a pytest stuck in a driver call) must never stall the
+monitor. The child runs under :mod:`monitor.cycle.reaper`, a child subreaper in a new session:
+on timeout or shutdown the group gets SIGTERM, and the reaper sends SIGTERM, then SIGKILL after
+``kill_grace``, to every process below it, also the browsers, which Playwright starts in sessions
+of their own (``killpg`` alone missed them). The reaper, hence this runner, returns only when the
+whole tree is reaped, or names the pids that outlived SIGKILL (``ChildRun.survivors``): the next
+cycle never shares the machine with the last one's browser. Waiting is event-driven: a thread
+blocks in ``waitpid`` and sets an Event, which the stop request also sets, so there is no polling.
 
-What gets recorded (see monitor.cycle.classify):
+What gets recorded (see monitor.classify):
 * the child's results file → one row per journey × browser for this attempt;
 * no usable results file (crash, usage error) → every scheduled journey × browser is
   ``probe_error`` / ``runner_crashed``; timeout → ``probe_error`` / ``cycle_timeout``;
@@ -21,6 +24,7 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,8 +36,7 @@ from fixtures.core.contract import JourneyResult, ResultsFileError, bounded_resu
 from fixtures.core.untrusted import neutralize_block
 from fixtures.engines.remote import CONNECT_ENV, format_connect
 from fixtures.services.lifeline import die_with_parent  # a SIGKILLed monitor leaves no child running
-from monitor.config import Config
-from monitor.cycle.classify import (
+from monitor.classify import (
     CYCLE_TIMEOUT,
     RUNNER_CRASHED,
     SUCCESS,
@@ -44,9 +47,17 @@ from monitor.cycle.classify import (
     needs_retry,
     prober_failure,
 )
+from monitor.config import Config
+from monitor.cycle import reaper
 from monitor.store.results_db import Store
 
 log = logging.getLogger("monitor.cycle.runner")
+
+KILL_WAIT = 5.0
+"""Seconds the reaper waits, after its SIGKILL, for the last processes to be reaped before naming them:
+a killed process is gone in milliseconds unless it is stuck in the kernel (uninterruptible sleep)."""
+REAPER_SLACK = 5.0
+"""Seconds more for the reaper itself, a bound for a reaper that is stuck; never reached otherwise."""
 
 
 class StopRequest:
@@ -106,6 +117,7 @@ class ChildRun:
     log_path: Path
     results: list[JourneyResult] | None = None
     error: str | None = None  # why the results are unusable
+    survivors: tuple[str, ...] = ()  # "pid name" of each process that outlived SIGKILL (normally none)
 
 
 @dataclass
@@ -120,7 +132,7 @@ class CycleReport:
 
     @property
     def exit_code(self) -> int:
-        from monitor.cycle.classify import EXIT_PROBER
+        from monitor.classify import EXIT_PROBER
         if self.status == "interrupted":
             return EXIT_PROBER
         return exit_code(self.runs)
@@ -140,7 +152,8 @@ def _expand(template: Sequence[str], scalars: dict[str, str], lists: dict[str, l
 
 def build_command(cfg: Config, *, results_json: Path, output_dir: Path, browsers: Sequence[str],
                   targets: Sequence[str], k_expr: str, journeys: Sequence[str] = ()) -> list[str]:
-    scalars = {"python": cfg.python, "results_json": str(results_json), "output_dir": str(output_dir)}
+    scalars = {"python": cfg.python, "results_json": str(results_json), "output_dir": str(output_dir),
+               "workdir": str(Path(cfg.workdir).resolve())}
     lists = {
         "targets": list(targets),
         "browser_args": [a for b in browsers for a in ("--browser", b)],
@@ -164,6 +177,19 @@ def _kill_group(proc: subprocess.Popen, sig: int) -> None:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def reaped_command(argv: Sequence[str], *, kill_grace: float, report_fd: int) -> list[str]:
+    """``argv`` run under the reaper (with the monitor's own interpreter: it needs only the stdlib)."""
+    return [sys.executable, reaper.__file__, str(kill_grace), str(KILL_WAIT), str(report_fd), "--", *argv]
+
+
+def _read_report(fd: int) -> tuple[str, ...]:
+    """The reaper's survivors, read once it has exited (every writer is gone: the read ends)."""
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return tuple(line for line in b"".join(chunks).decode("ascii", "replace").splitlines() if line)
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -191,15 +217,21 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
     results_json.unlink(missing_ok=True)
     start = time.monotonic()
     wake, exited = threading.Event(), threading.Event()
-    with open(log_path, "wb") as out:
-        out.write(("$ " + " ".join(argv) + "\n").encode())
-        out.flush()
-        try:
-            proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    env={**os.environ, **env} if env else None,
-                                    start_new_session=True, preexec_fn=die_with_parent())
-        except OSError as exc:
-            return ChildRun(argv, None, False, False, 0.0, log_path, error=f"could not start the child: {exc}")
+    report_r, report_w = os.pipe()
+    try:
+        with open(log_path, "wb") as out:
+            out.write(("$ " + " ".join(argv) + "\n").encode())
+            out.flush()
+            try:
+                proc = subprocess.Popen(reaped_command(argv, kill_grace=kill_grace, report_fd=report_w), cwd=cwd,
+                                        stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        env={**os.environ, **env} if env else None, pass_fds=(report_w,),
+                                        start_new_session=True, preexec_fn=die_with_parent())
+            except OSError as exc:
+                os.close(report_r)
+                return ChildRun(argv, None, False, False, 0.0, log_path, error=f"could not start the child: {exc}")
+    finally:
+        os.close(report_w)
 
     def waiter() -> None:
         proc.wait()
@@ -213,18 +245,25 @@ def run_child(argv: list[str], *, cwd: Path, results_json: Path, log_path: Path,
     finally:
         stop.unsubscribe(wake.set)
     timed_out = aborted = False
+    survivors: tuple[str, ...] = ()
     if not exited.is_set():
         aborted = stop.is_set()
         timed_out = not aborted
-        log.warning("child %d: %s, stopping its process group", proc.pid, "stop requested" if aborted else f"timeout after {timeout:.0f}s")
-        _kill_group(proc, signal.SIGTERM)
-        if not exited.wait(kill_grace):
+        log.warning("child %d: %s, stopping its process tree", proc.pid, "stop requested" if aborted else f"timeout after {timeout:.0f}s")
+        _kill_group(proc, signal.SIGTERM)  # the reaper takes it from there, down to every descendant
+        # The reaper exits once its whole tree is reaped, within kill_grace + KILL_WAIT of the SIGTERM.
+        # Past that (the reaper itself stuck), its group is SIGKILLed; what left the group may live on.
+        if not exited.wait(kill_grace + KILL_WAIT + REAPER_SLACK):
             _kill_group(proc, signal.SIGKILL)
             exited.wait()
-    # Whatever the child left behind in its group (a browser it failed to close) goes too.
-    _kill_group(proc, signal.SIGKILL)
+            survivors = (f"{proc.pid} reaper (stuck: what left its group may still run)",)
+    survivors = survivors or _read_report(report_r)
+    os.close(report_r)
+    if survivors:
+        log.error("child %d: processes outlived SIGKILL: %s", proc.pid, ", ".join(survivors))
     clean_log(log_path)
-    run = ChildRun(argv, proc.returncode, timed_out, aborted, time.monotonic() - start, log_path)
+    run = ChildRun(argv, proc.returncode, timed_out, aborted, time.monotonic() - start, log_path,
+                   survivors=survivors)
     if timed_out or aborted:
         return run
     try:
@@ -322,6 +361,8 @@ class CycleRunner:
             child = run_child(argv, cwd=cfg.workdir, results_json=adir / "results.json", log_path=adir / "child.log",
                               timeout=deadline - time.monotonic(), kill_grace=cfg.kill_grace, stop=self.stop,
                               env=child_env(cfg))
+            if child.survivors:
+                report.errors.append(f"attempt {attempt}: outlived SIGKILL: " + ", ".join(child.survivors))
             if child.aborted:
                 report.status = "interrupted"
                 report.errors.append(f"attempt {attempt} aborted: {self.stop.reason}")

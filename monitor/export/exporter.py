@@ -39,14 +39,14 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from fixtures.core.outcomes import OUTCOMES
-from monitor.cycle.classify import CYCLE_ERROR_REASONS
-from monitor.export import metrics
-from monitor.export.metrics import bucket_label
+from monitor import metrics
+from monitor.classify import CYCLE_ERROR_REASONS
 from monitor.export.web_config import WebDoor
+from monitor.metrics import bucket_label
 from monitor.store.results_db import CYCLE_STATUSES, Store, StoreError
 
 if TYPE_CHECKING:
-    from monitor.stats.verdicts import Verdicts
+    from monitor.verdicts import Verdicts
 
 log = logging.getLogger("monitor.export.exporter")
 
@@ -71,7 +71,7 @@ Rows = list[tuple[str, dict[str, str], float]]
 
 
 class StoreCollector(Collector):
-    """Builds every metric family of ``monitor.export.metrics.EXPORTED`` from the store's counters and gauges."""
+    """Builds every metric family of ``monitor.metrics.EXPORTED`` from the store's counters and gauges."""
 
     def __init__(self, db_path: Path, *, journeys: Sequence[str] = (), browsers: Sequence[str] = (),
                  busy_timeout: float = 5.0, errors: InProcessErrors | None = None, interval: float = 900.0,
@@ -115,8 +115,8 @@ class StoreCollector(Collector):
 
     def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
         """The sequential verdicts (between browsers, and each browser against its own past) and their alerts."""
+        from monitor.stats.alert_verdicts import TARGET
         from monitor.stats.browser_difference import alert_by_direction, evidence_by_direction
-        from monitor.stats.verdicts import TARGET
         verdicts = self.verdicts(store)
         own = verdicts.own
         evidence: dict[tuple[str, ...], float] = dict(sorted(evidence_by_direction(verdicts.pairs).items()))
@@ -133,14 +133,14 @@ class StoreCollector(Collector):
                 metrics.TARGET_INCIDENT: dict([((), float(v.incident)) for v in verdicts.alerts if v.subject == TARGET])}
 
     def verdicts(self, store: Store, now: float | None = None) -> Verdicts:
-        """The alerts' verdicts (``monitor.stats.verdicts``), recomputed only when the history changed.
+        """The alerts' verdicts (``monitor.verdicts``), recomputed only when the history changed.
 
         They change only when a cycle is written or leaves the history: computed once per version of
         the history, not per scrape (they read weeks of cycles: ~0.5 s of CPU). The status page
         (``/status``) reads the same object, so it cannot disagree with the alerts.
         """
         from monitor.stats.browser_difference import design_for, history_seconds
-        from monitor.stats.verdicts import read_verdicts
+        from monitor.verdicts import read_verdicts
         now = time.time() if now is None else now
         browsers = self.browsers or sorted({row[3] for row in store.first_outcomes(since=now - 86400)})
         design = design_for(self.interval, self.alpha, max(2, len(browsers)))

@@ -18,10 +18,10 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 from fixtures.core.outcomes import JUDGED_OUTCOMES as TARGET_OUTCOMES
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES
 from fixtures.core.page_load import FIGURE_IDS
+from monitor import metrics
 from monitor.budgets import Budgets, judged_page_loads, judged_steps, overruns
-from monitor.cycle.classify import PROBE_ERROR, SUCCESS
+from monitor.classify import PROBE_ERROR, SUCCESS
 from monitor.cycle.runner import CycleReport
-from monitor.export import metrics
 
 
 class PushgatewayError(RuntimeError):
@@ -42,7 +42,7 @@ def check_reachable(url: str, timeout: float) -> None:
 
 
 def build_registry(report: CycleReport, budgets: Budgets | None = None) -> CollectorRegistry:
-    """One cycle's gauges, declared from ``monitor.export.metrics.PUSHED``."""
+    """One cycle's gauges, declared from ``monitor.metrics.PUSHED``."""
     budgets = budgets or Budgets()
     reg = CollectorRegistry()
     gauges = {m: Gauge(m.name, m.help, list(m.labels), registry=None) for m in metrics.PUSHED}

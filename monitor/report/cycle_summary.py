@@ -1,6 +1,6 @@
 """What one cycle found, for CI: a terminal summary, a JSON summary and JUnit XML.
 
-Beside ``monitor.report.history_report`` (which reads the store over windows of time), these read one
+Beside ``monitor.report.history_model`` (which reads the store over windows of time), these read one
 ``CycleReport``: ``once`` writes them so a CI job shows the cycle as test results.
 
 The records were bounded when read (``fixtures.core.contract.bounded_result``); every text taken
@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from fixtures.core import coverage
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota, Outcome
 from fixtures.core.signature import junit_properties
 from fixtures.core.untrusted import clean
@@ -46,8 +47,15 @@ def summary_text(report: CycleReport, location: str = "", budgets: Budgets | Non
     if short:  # the schedule spent the test accounts' quota: say it once, with the number
         lines.append(f"  test accounts exhausted: {short[-1]} more account{'s' if short[-1] != 1 else ''} or a "
                      "longer interval (those journeys were not run, never counted as failures)")
+    lines += [f"  coverage {c.line()}" for c in cycle_coverage(report)]
     lines += [f"  monitor error: {clean(e)}" for e in report.errors]
     return "\n".join(lines)
+
+
+def cycle_coverage(report: CycleReport) -> list[coverage.EngineCoverage]:
+    """The help page's steps this cycle exercised per engine, and why the others were not (the last
+    attempt of each journey; probe errors say nothing of the target and are left out)."""
+    return coverage.by_engine(r for _, r in report.attempts if r.outcome != Outcome.PROBE_ERROR)
 
 
 def summary_dict(report: CycleReport, location: str = "", budgets: Budgets | None = None) -> dict[str, Any]:
@@ -60,6 +68,9 @@ def summary_dict(report: CycleReport, location: str = "", budgets: Budgets | Non
         "attempts": [{"attempt": a, **r.to_dict()} for a, r in report.attempts],
         "over_budget": [{"journey": o.journey, "browser": o.browser, "step": o.step_id, "seconds": o.seconds,
                          "budget_seconds": o.budget} for o in over_budget(report, budgets)],
+        "coverage": [{"browser": c.browser, "exercised": c.exercised, "declared": c.declared,
+                      "not_exercised": {k: list(v) for k, v in c.not_exercised.items()}}
+                     for c in cycle_coverage(report)],
     }
 
 

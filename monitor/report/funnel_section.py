@@ -1,6 +1,6 @@
 """The report's "where each browser drops out" section: the per-step funnel and the top signatures.
 
-Kept apart from ``monitor.report.history_report`` (rates, intervals, verdicts) so each reads alone; the report
+Kept apart from ``monitor.report.history_model`` (rates, intervals, verdicts) so each reads alone; the report
 calls ``funnel_text`` and ``funnel_html`` with what ``monitor.stats.funnel`` computed.
 """
 from __future__ import annotations

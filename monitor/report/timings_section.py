@@ -1,7 +1,7 @@
 """The report's timings section: per step × browser durations and page-load figures, and which
 browser is slower where (``monitor.stats.speed``), only when the data support it.
 
-Kept apart from ``monitor.report.history_report`` as the funnel is; the report calls
+Kept apart from ``monitor.report.history_model`` as the funnel is; the report calls
 ``timings_from`` with the first attempts it read, then ``timings_text`` / ``timings_html``.
 A figure an engine does not expose is shown as "—" with the engine's reason, never as 0.
 """

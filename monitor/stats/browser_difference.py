@@ -213,7 +213,7 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
     ``grid`` overrides the time-anchored start cycles (index arrays ``starts``, ``ends``):
     ``calibrate --continuous`` runs cycles back to back and uses the design's cycle grid.
     ``directions``: the pairs' series already computed over the same cycles and design
-    (``monitor.stats.verdicts.alert_series``), so that a reader of both computes them once.
+    (``monitor.stats.alert_verdicts.alert_series``), so that a reader of both computes them once.
     """
     if not cycles:
         return []
@@ -274,16 +274,6 @@ def alert_by_direction(verdicts: Sequence[PairVerdict]) -> dict[tuple[str, str],
         out[(v.worse, v.better)] = float(v.alert)
         out[(v.better, v.worse)] = float(v.reverse_alert)
     return out
-
-
-def read_cycles(store, design: Design, now: float) -> list[CycleOutcomes]:  # type: ignore[no-untyped-def]
-    """The stored cycles the verdicts stand on (``history_seconds``), oldest first."""
-    return cycles_from_first_outcomes(store.first_outcomes(since=now - history_seconds(design)))
-
-
-def read_verdicts(store, browsers: Sequence[str], design: Design, now: float) -> list[PairVerdict]:  # type: ignore[no-untyped-def]
-    """The verdicts after the last stored cycle, reading only the history they need."""
-    return evaluate(read_cycles(store, design, now), browsers, design)
 
 
 def design_for(interval: float, alpha: float, browsers: int) -> Design:

@@ -279,7 +279,7 @@ def split_series(states: dict[str, np.ndarray], rising: dict[str, np.ndarray]) -
 def evaluate_degradation(cycles, browsers, interval: float,  # type: ignore[no-untyped-def]
                          series: OwnSeries | None = None) -> Degradation:
     """Each browser's detector over ``cycles`` (oldest first), and the target's verdict (``series``: already
-    computed over the same cycles, ``monitor.stats.verdicts.alert_series``)."""
+    computed over the same cycles, ``monitor.stats.alert_verdicts.alert_series``)."""
     from monitor.stats.alert_state import spell_start
     d = Detector.for_schedule(interval)
     starts = [c.started_at for c in cycles]

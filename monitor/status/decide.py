@@ -15,7 +15,7 @@ Rules, in this order (each one says why in words, none is silent):
    « difficultés »; one measured in the window with neither: « fonctionne »; not measured:
    « état inconnu ».
 
-The verdicts come from ``monitor.stats.verdicts`` through ``gather``; nothing is estimated here.
+The verdicts come from ``monitor.verdicts`` through ``gather``; nothing is estimated here.
 """
 from __future__ import annotations
 
@@ -145,16 +145,18 @@ def browser_state(b: BrowserFacts, data: str, target_down: bool) -> tuple[str, s
                          "fonctionne avec ce navigateur. Ce n'est pas une panne du navigateur.", None)
     if not b.judged:
         return UNKNOWN, f"Ce navigateur n'a pas été mesuré {WINDOW_WORDS}.", None
+    if target_down:
+        return DOWN, "Le site lui-même est en panne : changer de navigateur n'aidera pas.", b.failing_since
+    ending = (f" Les derniers essais réussissent depuis le {french.when(b.clean_since)} : l'incident se termine."
+              if b.clean_since else "")
     if b.failing_now:
-        if target_down:
-            return DOWN, "Le site lui-même est en panne : changer de navigateur n'aidera pas.", b.failing_since
         since = f" depuis le {french.when(b.failing_since)}" if b.failing_since else ""
-        return DOWN, f"Les derniers essais ont tous échoué avec ce navigateur{since}.", b.failing_since
+        return DOWN, f"Les derniers essais ont tous échoué avec ce navigateur{since}.{ending}", b.failing_since
     if b.alert:
         since = f" depuis le {french.when(b.alert_since)}" if b.alert_since else ""
         versus = [_name(e) for e in b.worse_than]
         than = f" qu'avec {french.listing(versus)}" if versus else " qu'à l'habitude"
-        return DEGRADED, f"La procédure échoue plus souvent avec ce navigateur{than}{since}.", b.alert_since
+        return DEGRADED, f"La procédure échoue plus souvent avec ce navigateur{than}{since}.{ending}", b.alert_since
     return OK, "La procédure aboutit avec ce navigateur.", None
 
 
@@ -219,7 +221,7 @@ def decide(f: Facts) -> StatusPage:
     judged = [b for b in f.browsers if b.judged and not b.blocked]
     blocked = [b for b in f.browsers if b.blocked]
     live = data == FRESH
-    target_down = live and bool(judged) and all(b.failing_now for b in judged) and not blocked
+    target_down = live and not blocked and (f.target_failing or (bool(judged) and all(b.failing_now for b in judged)))
     statuses = []
     for b in f.browsers:
         state, detail, since = browser_state(b, data, target_down)
@@ -255,7 +257,7 @@ def decide(f: Facts) -> StatusPage:
                        + "Cela ne dit rien d'une panne d'un navigateur.")
         incidents.append(Incident("monitor", "Le moniteur est bloqué : il ne voit pas le site."))
     if target_down:
-        since = min((b.failing_since for b in judged if b.failing_since), default=None)
+        since = f.target_failing_since or min((b.failing_since for b in judged if b.failing_since), default=None)
         notices.append("La procédure ne fonctionne avec aucun navigateur : le problème vient du site lui-même, pas "
                        "de votre navigateur. Changer de navigateur n'aidera pas.")
         incidents.append(Incident("target", "Le site ne permet plus la récupération, quel que soit le navigateur.",

@@ -21,9 +21,10 @@ class BrowserFacts:
     judged: int = 0  # first attempts that judged the target in the window (the success-rate rule)
     failing_now: bool = False  # every journey's last run that judged the target failed (probe_success all 0)
     failing_since: float | None = None  # start of the first cycle of that streak
-    alert: bool = False  # ExtranetBrowserFailsMoreOften's condition (monitor.stats.verdicts)
+    alert: bool = False  # ExtranetBrowserFailsMoreOften's condition (monitor.verdicts)
     alert_since: float | None = None
     worse_than: tuple[str, ...] = ()  # engines it is alerted to fail more often than
+    clean_since: float | None = None  # an alert still on, but the runs are clean since then: it is ending
     blocked: bool = False  # the monitor was blocked on its last attempts (it cannot see; says nothing of the browser)
 
 
@@ -60,6 +61,8 @@ class Facts:
     readable: bool = True  # the store could be opened and read
     last_cycle_at: float | None = None  # end of the last completed cycle
     browsers: tuple[BrowserFacts, ...] = ()
+    target_failing: bool = False  # the target's incident: every browser failing now (ExtranetTargetDown)
+    target_failing_since: float | None = None
     target_degraded: bool = False  # ExtranetTargetDegraded's condition
     target_degraded_since: float | None = None
     mail: MailFacts = field(default_factory=MailFacts)

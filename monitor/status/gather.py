@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES, Outcome
 from fixtures.core.placement import Placement
 from fixtures.core.procedure import FORGOTTEN_IDENTIFIER, PASSWORD_RESET
-from monitor.export import metrics
+from monitor import metrics
 from monitor.status.facts import WINDOW_SECONDS, BrowserFacts, Facts, LinkValidity, MailFacts, Maintenance
 from monitor.store.results_db import Store, StoreError
 
@@ -30,7 +30,7 @@ def gather(db_path: Path, *, browsers: Sequence[str], interval: float, alpha: fl
     """The facts at ``now``; an unreadable store gives ``readable=False`` (said on the page), never an exception.
 
     ``verdicts_of(store)``: how to get the alerts' verdicts (the exporter passes its cached
-    ``StoreCollector.verdicts``); by default ``monitor.stats.verdicts.read_verdicts``.
+    ``StoreCollector.verdicts``); by default ``monitor.verdicts.read_verdicts``.
     """
     now = time.time() if now is None else now
     base = Facts(now=now, interval=interval, maintenance=tuple(maintenance), location=location or None)
@@ -44,7 +44,7 @@ def gather(db_path: Path, *, browsers: Sequence[str], interval: float, alpha: fl
 
 
 def _read(store: Store, base: Facts, browsers: Sequence[str], alpha: float, verdicts_of: Any) -> Facts:
-    from monitor.stats.verdicts import read_verdicts
+    from monitor.verdicts import read_verdicts
     now = base.now
     verdicts = (verdicts_of(store) if verdicts_of is not None else
                 read_verdicts(store, browsers, interval=base.interval, alpha=alpha, now=now))

@@ -33,15 +33,12 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-se
 background:#fff;margin:0 auto;max-width:48rem;padding:1rem}
 h1{font-size:1.6rem;line-height:1.25}h2{font-size:1.3rem;margin-top:2rem}h3{font-size:1.1rem;margin:0}
 a{color:#0b4fa8}a:focus{outline:3px solid #1b1b1b;outline-offset:2px}
-.headline{font-size:1.15rem;font-weight:bold;border-left:.4rem solid;padding:.5rem .8rem}
+.ok{--c:#1e6b30}.degraded{--c:#8a4b00}.down{--c:#a4161a}.unknown{--c:#595959}
+.headline{font-size:1.15rem;font-weight:bold;border-left:.4rem solid var(--c);padding:.5rem .8rem}
 .notice{border:2px solid #a4161a;padding:.5rem .8rem;margin:.5rem 0}
-ul.cards{list-style:none;padding:0}ul.cards>li{border:1px solid #767676;border-left:.5rem solid;
+ul.cards{list-style:none;padding:0}ul.cards>li{border:1px solid #767676;border-left:.5rem solid var(--c);
 padding:.6rem .9rem;margin:.8rem 0}
-.state{font-weight:bold;font-size:1.1rem;margin:.2rem 0}.note{color:#3d3d3d;font-size:.95rem}
-.ok{border-left-color:#1e6b30}.ok .state{color:#1e6b30}
-.degraded{border-left-color:#8a4b00}.degraded .state{color:#8a4b00}
-.down{border-left-color:#a4161a}.down .state{color:#a4161a}
-.unknown{border-left-color:#595959}.unknown .state{color:#3d3d3d}
+.state{font-weight:bold;font-size:1.1rem;margin:.2rem 0;color:var(--c)}.note{color:#3d3d3d;font-size:.95rem}
 footer{margin-top:2rem;border-top:1px solid #767676;font-size:.95rem}
 """.strip()
 

@@ -3,22 +3,23 @@
 Why in the store's transaction: counters live in their own table, updated with the rows they count,
 and retention never deletes them, so a restart or a clean-up never makes a Prometheus counter go
 backwards (``rate()`` would read that as a reset and a spike). Names, labels and buckets come from
-the catalogue (``monitor.export.metrics``); the exporter serves these rows as they are.
+the catalogue (``monitor.metrics``); the exporter serves these rows as they are.
 """
 from __future__ import annotations
 
 import sqlite3
 
+from fixtures.core import coverage
 from fixtures.core.contract import JourneyResult
 from fixtures.core.mail_path import MECHANISMS, hop_label
 from fixtures.core.outcomes import JUDGED_OUTCOMES, NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota
 from fixtures.core.page_load import FIGURE_IDS
 from fixtures.core.procedure import spends_of
 from fixtures.core.steps import step_label
+from monitor import metrics
 from monitor.budgets import Budgets, judged_page_loads, judged_steps, overruns
-from monitor.cycle.classify import PROBE_ERROR, SUCCESS
-from monitor.export import metrics
-from monitor.export.metrics import Metric, bucket_label, label_key
+from monitor.classify import PROBE_ERROR, SUCCESS
+from monitor.metrics import Metric, bucket_label, label_key
 from monitor.stats.funnel import failed_step_ids
 
 
@@ -87,6 +88,9 @@ def account(c: sqlite3.Connection, cycle_id: int, attempt: int, r: JourneyResult
         for hop in path.hops:
             if hop.delay_seconds is not None:
                 observe(c, metrics.MAIL_HOP_DELAY, hop.delay_seconds, hop=hop_label(hop.index))
+    if r.outcome != PROBE_ERROR:  # a probe error says nothing of what the target lets the suite play
+        for state, n in (coverage.counts(r).items() if r.journey in coverage.HELP_PAGE_STEPS else ()):
+            gauge(c, metrics.HELP_PAGE_STEPS, float(n), ts, journey=j, browser=b, state=state)
     if r.spam_scores:
         gauge(c, metrics.SPAM_SCORE, max(r.spam_scores), ts, journey=j)
     if r.incident_notice is not None:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from fixtures.core.contract import JourneyResult, parse_result
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, Outcome
-from monitor.cycle.classify import Run, fold_attempts
+from monitor.classify import Run, fold_attempts
 from monitor.store.connection import StoreConnection
 
 # The row's record: the contract's JSON, or for a row of schema 1 the same object built from its columns.

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from fixtures.core.contract import JourneyResult
+from monitor import metrics
 from monitor.budgets import Budgets
-from monitor.cycle.classify import browser_label, journey_label
-from monitor.export import metrics
+from monitor.classify import browser_label, journey_label
 from monitor.store import accounting, artifact_files
 from monitor.store.connection import StoreConnection
 from monitor.store.errors import StoreError

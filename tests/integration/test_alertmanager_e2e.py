@@ -25,7 +25,9 @@ from typing import Callable, Iterator
 
 import pytest
 import yaml
+from support.http_json import get_json
 from support.synthetic import populate
+from support.waiting import poll_until as poll
 
 from fixtures.services.ports import free_port
 from monitor.export.exporter import ExporterServer, StoreCollector
@@ -81,25 +83,6 @@ class Webhook:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as r:
-        return json.loads(r.read())
-
-
-def poll(fn: Callable[[], object], deadline: float, what: str) -> object:
-    """Call ``fn`` until it returns something truthy or the deadline passes."""
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            got = fn()
-            if got:
-                return got
-        except OSError as exc:  # not listening yet
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last})")
 
 
 def ready(base: str) -> Callable[[], bool]:

@@ -26,7 +26,8 @@ import httpx
 import pytest
 
 # tests/ is on sys.path (pytest inserts a test file's folder): helpers import by name
-from support.child_pytest import ROOT, run_pytest
+from support.black_box import add_accounts, black_box, target_file
+from support.child_pytest import run_pytest
 from support.monitor_toml import monitor_config
 from support.service_helpers import start_or_skip
 
@@ -44,37 +45,6 @@ def mailpit_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mailpi
     service = start_or_skip(lambda: start_mailpit(tmp_path_factory.mktemp("black-box-mailpit")), "mailpit_missing")
     yield service
     service.stop()
-
-
-def black_box(workdir: Path, mailpit: MailpitService, *extra: str) -> ExtranetService:
-    """The reference extranet with no operator key: to the suite, any portal."""
-    return start_extranet(workdir, smtp_host=mailpit.smtp_host, smtp_port=mailpit.smtp_port, operator_key=None,
-                          extra_args=extra)
-
-
-def add_accounts(db: Path, credentials: Path, count: int, first: int = 1, *extra: str) -> None:
-    """``python -m extranet accounts add``: the operator's CLI, straight into the database."""
-    proc = subprocess.run([sys.executable, "-m", "extranet", "accounts", "add", "--database", str(db),
-                           "--credentials", str(credentials), "--mailbox", f"qa+{uuid.uuid4().hex[:8]}-{{n}}@sentinel.invalid",
-                           "--count", str(count), "--first", str(first), *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    for account in load_accounts(credentials):  # never printed, nor the contact the file now holds
-        said = proc.stdout + proc.stderr
-        assert account.password not in said and account.identifiant not in said and account.siret not in said
-        assert account.nom and account.prenom and account.telephone and account.telephone not in said
-
-
-def target_file(tmp_path: Path, extranet: ExtranetService, mailpit: MailpitService, *, writes: bool,
-                credentials: Path | None = None, **extra: object) -> Path:
-    lines = ["[target]", f'base_url = "{extranet.base_url}"', f'mailpit_url = "{mailpit.http_url}"',
-             f"allow_writes = {'true' if writes else 'false'}", "mail_timeout_seconds = 15"]
-    if credentials:
-        lines.append(f'credentials_file = "{credentials}"')
-    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
-    path = tmp_path / "target.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @contextlib.contextmanager
@@ -126,9 +96,15 @@ def test_read_only_monitor_of_a_black_box_exits_0_with_not_run_reasons(tmp_path:
     finally:
         extranet.stop()
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert runs_of(summary) == {"R1": ("success", None), "N1": ("success", None), "J1": ("not_run", "needs_operator"),
+    assert runs_of(summary) == {"R1": ("success", None), "N1": ("success", None), "J1": ("not_run", "write_guard"),
                                 "J2.2b": ("not_run", "write_guard"), "J3": ("not_run", "write_guard")}
-    assert "J1     chromium  not run (needs_operator)" in proc.stdout and "probe_error" not in proc.stdout
+    assert "J1     chromium  not run (write_guard)" in proc.stdout and "probe_error" not in proc.stdout
+    # Coverage said per target: J3 filled to the last click, N1 read; the rest with why not.
+    [coverage] = summary["coverage"]
+    assert (coverage["exercised"], coverage["declared"]) == (4, 22), coverage
+    assert {k: len(v) for k, v in coverage["not_exercised"].items()} == {"write_guard": 14, "needs_operator": 4}
+    assert "coverage chromium: 4 of 22 help-page steps exercised; not: write_guard 14 (J1, J2.2b, J3), " \
+           "needs_operator 4 (N1)" in proc.stdout
     assert summary["errors"] == []
 
 
@@ -142,7 +118,7 @@ def test_writes_allowed_recovery_journeys_pass_on_test_accounts(tmp_path: Path, 
         proc, summary = monitor_once(tmp_path, target, ["J2.2a", "J2.2b", "J1", "N1"])
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert runs_of(summary) == {"J2.2a": ("success", None), "J2.2b": ("success", None),
-                                    "J1": ("not_run", "needs_operator"), "N1": ("success", None)}
+                                    "J1": ("not_run", "captcha"), "N1": ("success", None)}
         after = load_accounts(credentials)
         assert sum(a.password != b for a, b in zip(after, before, strict=True)) == 1  # J2.2b rotated one account
         assert account_works(extranet.database, credentials) == ["password", "password"]
@@ -440,7 +416,7 @@ def test_test_accounts_personal_data_reach_no_output_child_logs_included(tmp_pat
     terminals, are searched for every form of that data (``support.leak_audit.scan``)."""
     from support.leak_audit.scan import scan
 
-    from fixtures.secrets.artifacts import SecretRegistry
+    from fixtures.secrets.registry import SecretRegistry
     from monitor.export.exporter import ExporterServer, StoreCollector
 
     out = tmp_path / "out"  # every output of the suite, and nothing of the target's

@@ -24,12 +24,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
+from support.waiting import wait_for
 
 from fixtures.engines.resolve import resolve_engine
 from fixtures.services.processes import (
@@ -56,15 +56,6 @@ KEY = "survival-" + uuid.uuid4().hex[:12]
 N1_READ_ONLY = "signale_s_il_est_affiche"  # N1's read-only test: one GET /
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Bounded poll (for things no event tells us about: another process's log or files)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.05)
-
-
 def target_toml(path: Path, base_url: str, mailpit_url: str | None, mail_timeout: float | None = None) -> Path:
     lines = ["[target]", f'base_url = "{base_url}"', "reference = true", f'operator_key = "{KEY}"']
     if mailpit_url:
@@ -77,7 +68,7 @@ def target_toml(path: Path, base_url: str, mailpit_url: str | None, mail_timeout
 
 def monitor_cfg(tmp_path: Path, toml: Path, journeys: tuple[str, ...], pytest_k: str = "") -> Config:
     return Config(journeys=journeys, browsers=("chromium",), pytest_k=pytest_k, retries=0, cycle_timeout=120.0,
-                  kill_grace=2.0, python=sys.executable, workdir=ROOT, extra_args=("--target-config", str(toml)),
+                  kill_grace=2.0, python=sys.executable, workdir=ROOT, extra_args=("--target-config", str(toml), "--tracing=off"),  # no trace is read here
                   db_path=tmp_path / "m.db", artifacts_dir=tmp_path / "artifacts")
 
 
@@ -287,7 +278,7 @@ def test_monitor_sigkilled_mid_cycle_keeps_history_and_marks_the_cycle_interrupt
     conf = tmp_path / "monitor.toml"
     conf.write_text(f'[schedule]\ninterval = "1h"\njitter = 0\n'
                     f'[run]\njourneys = ["N1"]\nbrowsers = ["chromium"]\npytest_k = "{N1_READ_ONLY}"\nretries = 0\n'
-                    f'cycle_timeout = "2m"\nextra_args = {json.dumps(["--target-config", str(toml)])}\n'
+                    f'cycle_timeout = "2m"\nextra_args = {json.dumps(["--target-config", str(toml), "--tracing=off"])}\n'
                     f'[store]\npath = "{db}"\nartifacts_dir = "{artifacts}"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
 

@@ -21,6 +21,7 @@ them); and samples scraped while the central Prometheus was down reach it when i
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import shutil
 import sys
@@ -30,9 +31,10 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Iterator, TypeVar
 
 import pytest
+from support import waiting
 
 from fixtures.core.outcomes import JUDGED_OUTCOMES
 from fixtures.engines.resolve import resolve_engine
@@ -51,21 +53,8 @@ N1_READ_ONLY = "signale_s_il_est_affiche"  # N1's read-only test: one GET /, the
 #: lyon-2's extranet fails Chromium's home page with a known probability: a location worse than the other.
 FAULTS = {"paris-1": {}, "lyon-2": {"engine_failure_rates": {"chromium": 0.5}, "failure_endpoint": "home", "seed": 12}}
 T = TypeVar("T")
-
-
-def poll(fn: Callable[[], T | None], timeout: float, what: str) -> T:
-    """Call ``fn`` until it returns something truthy; a bounded poll where no event exists."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            got = fn()
-            if got:
-                return got
-        except (OSError, KeyError, ValueError) as exc:  # not up yet, no data yet
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last error: {last})")
+#: a bounded poll where no event exists; these errors mean "not up yet, no data yet"
+poll = functools.partial(waiting.poll, tolerate=(OSError, KeyError, ValueError), interval=0.2)
 
 
 def replace_once(text: str, old: str, new: str) -> str:
@@ -181,7 +170,7 @@ def start_site(work: Path, location: str, base_url: str, mailpit_url: str) -> Si
     conf = replace_once(conf, 'interval = "5m"\njitter = "30s"', "interval = 1\njitter = 0")
     conf = replace_once(conf, '["J1", "J2.2a", "N1"]', f'["N1"]\npytest_k = "{N1_READ_ONLY}"\nretries = 0\n'
                         f'cycle_timeout = "90s"\nkill_grace = "2s"\n'
-                        f'extra_args = {json.dumps(["--target-config", str(target)])}')
+                        f'extra_args = {json.dumps(["--target-config", str(target), "--tracing=off"])}')  # no trace read
     conf = replace_once(conf, 'browsers = ["chromium", "firefox"]', 'browsers = ["chromium"]')
     conf = replace_once(conf, f'".run/fleet/{location}/monitor.db"', json.dumps(str(work / "monitor.db")))
     conf = replace_once(conf, f'".run/fleet/{location}/artifacts"', json.dumps(str(work / "artifacts")))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from support.child_pytest import ROOT, run_pytest  # tests/ is on sys.path (pytest's rootdir-relative import)
 
-from fixtures.secrets.artifacts import SecretRegistry
+from fixtures.secrets.registry import SecretRegistry
 from fixtures.services.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -45,7 +45,7 @@ def test_a_failing_journey_leaves_artifacts_with_no_secret(tmp_path, engine_name
     test_file.write_text(FAILING_JOURNEY)
     (test_file.parent / "conftest.py").write_text((ROOT / "conftest.py").read_text())
     secrets_out = tmp_path / "secrets.json"
-    proc, results = run_pytest(tmp_path, str(test_file), "--browser", engine_name,
+    proc, results = run_pytest(tmp_path, str(test_file), "--browser", engine_name, "--tracing=retain-on-failure",
                                env={"SECRETS_OUT": str(secrets_out)})
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert [r["outcome"] for r in results] == ["failure"], proc.stdout[-3000:]
@@ -111,16 +111,16 @@ def test_a_bad_target_setting_names_its_key(tmp_path):
 
 
 def test_writes_are_not_run_on_a_real_target_with_the_reason(tmp_path):
-    proc, results = run_pytest(tmp_path, "journeys/test_j3_assistance_technique.py", "--browser", "chromium",
+    proc, results = run_pytest(tmp_path, "journeys/test_j2_2a_identifiant_oublie.py", "--browser", "chromium",
                                "--base-url", f"http://127.0.0.1:{free_port()}")
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert results and {(r["outcome"], r["failure_class"]) for r in results} == {("not_run", "write_guard")}
     assert "--allow-writes" in results[0]["message"]
-    assert "not run (write_guard): J3 (chromium)" in proc.stdout
+    assert "not run (write_guard): J2.2a (chromium)" in proc.stdout
 
 
 def test_operator_journeys_are_not_run_on_a_black_box_even_with_writes_allowed(tmp_path):
-    proc, results = run_pytest(tmp_path, "journeys/test_j1_etablissement_inconnu.py", "--browser", "chromium",
+    proc, results = run_pytest(tmp_path, "journeys/test_j2_2c_validite_60_minutes.py", "--browser", "chromium",
                                "--base-url", f"http://127.0.0.1:{free_port()}", "--allow-writes")
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert results and {(r["outcome"], r["failure_class"]) for r in results} == {("not_run", "needs_operator")}

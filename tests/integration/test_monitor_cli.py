@@ -2,10 +2,10 @@
 the run loop (non-overlapping cycles, idle without busy-wait, SIGTERM mid-cycle and idle)."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,56 +14,17 @@ import sys
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from support.fake_child import COMMAND
+from support.fake_monitor import config, env_with, monitor, pushgateway
+from support.waiting import alive, wait_for
 
+from fixtures.services.ports import free_port
 from monitor.store.results_db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def config(tmp_path: Path, **sections: str) -> Path:
-    base = {
-        "schedule": 'interval = "1h"\njitter = 0',
-        "run": (f'journeys = ["J1", "N1"]\nbrowsers = ["chromium", "firefox"]\ncycle_timeout = "20s"\n'
-                f'kill_grace = "1s"\ncommand = {json.dumps(list(COMMAND))}'),
-        "store": f'path = "{tmp_path / "m.db"}"\nartifacts_dir = "{tmp_path / "artifacts"}"',
-        "exporter": 'listen = "127.0.0.1:0"',
-    }
-    base.update(sections)
-    p = tmp_path / "monitor.toml"
-    p.write_text("".join(f"[{k}]\n{v}\n" for k, v in base.items()))
-    return p
-
-
-def env_with(spec: dict) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env["FAKE_CHILD_SPEC"] = json.dumps(spec)
-    return env
-
-
-def monitor(*args: str, spec: dict, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env_with(spec), timeout=timeout)
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_once_success_exit_0_with_junit_and_json(tmp_path: Path) -> None:
@@ -113,29 +74,6 @@ def test_once_refuses_a_database_in_use(tmp_path: Path) -> None:
         proc = monitor("--config", str(cfg), "once", spec={})
     assert proc.returncode == 3
     assert f"in use by another monitor (pid {os.getpid()})" in proc.stderr
-
-
-@contextlib.contextmanager
-def pushgateway() -> Iterator[str]:
-    """A real Pushgateway on a free loopback port, ready; its URL. Stopped on exit."""
-    port = free_port()
-    gw = subprocess.Popen(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}",
-                           # Debian's default persists to /var/lib: keep this test's pushes in memory only
-                           "--persistence.file="],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        def ready() -> bool:
-            try:
-                with urllib.request.urlopen(url + "/-/ready", timeout=1) as r:
-                    return r.status == 200
-            except OSError:
-                return False
-        wait_for(ready, 20, "the Pushgateway")
-        yield url
-    finally:
-        gw.terminate()
-        gw.wait(10)
 
 
 @pytest.mark.skipif(not shutil.which("prometheus-pushgateway"), reason="prometheus-pushgateway not installed")
@@ -227,40 +165,37 @@ def test_sigterm_while_idle_exits_at_once_and_serves_metrics_meanwhile(tmp_path:
             proc.kill()
 
 
-def alive(pid: int) -> bool:
-    """True unless the process is gone or a zombie (PID 1 here may not reap orphans)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_serve_exposes_metrics_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """Port 0: the exporter picks a free port and says which when it listens; the test waits for that
+    line, not for a deadline (under load, starting the monitor took longer than the 20 s once
+    allowed), and a monitor that dies first fails the test with what it printed."""
     db = tmp_path / "m.db"
     Store.open_writer(db).close()
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--db", str(db), "--listen", "127.0.0.1:0"],
                             cwd=ROOT, env=env_with({}), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        def healthy() -> bool:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    return json.loads(r.read())["status"] == "ok"
-            except OSError:
-                return False
-        wait_for(healthy, 20, "/healthz")
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:  # until the exporter listens, or the monitor ends (then the loop ends)
+            lines.append(line)
+            if found := re.search(r"exporter listening on (http://127\.0\.0\.1:\d+)/metrics", line):
+                break
+        else:
+            pytest.fail(f"monitor serve ended before listening: {''.join(lines)[-3000:]}")
+        with urllib.request.urlopen(f"{found.group(1)}/healthz", timeout=30) as r:
+            assert json.loads(r.read())["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
 
 
 def test_run_refuses_a_busy_exporter_port_with_exit_2(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 rows, loads the ops/ rules, and PromQL over the HTTP API returns the per-browser ratios."""
 from __future__ import annotations
 
-import json
 import shutil
 import time
 import urllib.parse
@@ -10,35 +9,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.http_json import get_json
 from support.prometheus import PROMETHEUS, running_prometheus
 from support.synthetic import populate
+from support.waiting import poll_until as poll
 
 from monitor.export.exporter import ExporterServer, StoreCollector
-from monitor.report.history_report import compute
+from monitor.report.history_model import compute
 from monitor.store.results_db import Store
 
 RULES = Path(__file__).resolve().parents[2] / "ops" / "prometheus" / "extranet-monitor.rules.yml"
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not PROMETHEUS, reason="prometheus not installed (Debian package 'prometheus')")]
-
-
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as r:
-        return json.loads(r.read())
-
-
-def poll(fn, deadline: float, what: str):
-    """Call ``fn`` until it returns something truthy or the deadline passes (no fixed sleeps)."""
-    last_exc: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            got = fn()
-            if got:
-                return got
-        except OSError as exc:  # not listening yet
-            last_exc = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_exc})")
 
 
 def test_prometheus_scrapes_exporter_and_promql_gives_per_browser_ratios(tmp_path: Path) -> None:

@@ -25,8 +25,10 @@ from support.trace_viewer import viewer_actions  # tests/ is on sys.path (pytest
 from fixtures.engines.resolve import Engine, resolve_engine
 from fixtures.engines.webkit_nodelay import ensure_shim
 from fixtures.engines.webkitgtk import WebKitGTKLauncher, open_context
-from fixtures.secrets.artifacts import MASK, SecretRegistry, scrub_trace, start_tracing
 from fixtures.secrets.by_kind import SECRET_HEADERS
+from fixtures.secrets.capture import start_tracing
+from fixtures.secrets.registry import MASK, SecretRegistry
+from fixtures.secrets.scrubber import scrub_trace
 
 pytestmark = pytest.mark.integration
 

@@ -27,11 +27,12 @@ from fixtures.core.steps import (
     CLIQUER_MOT_DE_PASSE_OUBLIE,
     ETAPE_2,
 )
+from monitor import metrics
 from monitor.budgets import Budgets
-from monitor.cycle.classify import aggregate
-from monitor.export import metrics
+from monitor.classify import aggregate
 from monitor.export.exporter import StoreCollector, make_registry
-from monitor.report.history_report import compute, render_text
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 pytestmark = pytest.mark.long_running(seconds=80)

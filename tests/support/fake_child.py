@@ -7,17 +7,23 @@ exercised end to end without browsers. It is never used unless ``[run] command``
 
 Behaviour comes from a JSON spec, in the file named by ``FAKE_CHILD_SPEC`` (or inline):
 
-    {"mode": "normal" | "crash" | "no_file" | "bad_json" | "hang" | "hang_group" | "ignore_term",
+    {"mode": "normal" | "crash" | "no_file" | "bad_json" | "hang" | "hang_group" | "hang_session"
+             | "ignore_term",
      "journeys": ["J1", "N1"],            # journeys to report (default: J1)
      "outcomes": {"J1/chromium": ["failure", "success"]},  # per run, in order; the last repeats;
                                                            # "not_run:needs_operator" gives a reason
      "default": "success",
      "incident_notice": false, "spam_score": 0.5, "mail_delivery_seconds": 2.0,
-     "duration_seconds": 3.0, "state": "/tmp/state.json", "pid_file": "/tmp/pids"}
+     "duration_seconds": 3.0, "state": "/tmp/state.json", "pid_file": "/tmp/pids",
+     "leave_behind": false, "hold": false}
 
 ``state`` keeps how many times each journey × browser ran, across processes, so a retry
 or the next cycle gets the next outcome in its list. ``hang_group`` starts a grandchild in
-the same process group and writes both pids to ``pid_file`` (to prove the group is killed).
+the same process group and writes both pids to ``pid_file`` (to prove the group is killed);
+``hang_session`` starts it in a session of its own, as Playwright starts a browser (``setsid``),
+and ``leave_behind`` does so too, then reports and exits, leaving it running: both prove that
+the whole tree goes, not only the group. ``hold``: once the pids are written, wait for SIGUSR1
+before going on (the test has then opened a pidfd for each, while they surely lived).
 """
 from __future__ import annotations
 
@@ -69,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     spec = _spec()
     mode = spec.get("mode", "normal")
     pid_file = spec.get("pid_file")
+    if spec.get("hold"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})  # kept pending until sigwait below
     if pid_file:
         with open(pid_file, "a") as f:
             f.write(f"{os.getpid()}\n")
@@ -81,14 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.results_json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.results_json).write_text("{not json")
         return 1
-    if mode in ("hang", "hang_group", "ignore_term"):
+    if mode in ("hang_group", "hang_session") or spec.get("leave_behind"):
+        grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                                      start_new_session=mode != "hang_group")
+        if pid_file:
+            with open(pid_file, "a") as f:
+                f.write(f"{grandchild.pid}\n")
+    if spec.get("hold"):
+        signal.sigwait({signal.SIGUSR1})
+    if mode in ("hang", "hang_group", "hang_session", "ignore_term"):
         if mode == "ignore_term":
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if mode == "hang_group":
-            grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-            if pid_file:
-                with open(pid_file, "a") as f:
-                    f.write(f"{grandchild.pid}\n")
         print("fake child: hanging", flush=True)
         threading.Event().wait()  # forever, until killed
     started = time.time()

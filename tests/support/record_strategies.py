@@ -25,6 +25,7 @@ from fixtures.core.mail_path import (
     LinkProblem,
     MailHop,
     MailPath,
+    SenderProblem,
     Verdict,
 )
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, NOT_RUN_REASONS, OUTCOMES
@@ -63,6 +64,7 @@ NARROWED: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (TargetLockHold, "mode"): st.sampled_from(LOCK_MODES),
     **{(MailPath, m): st.sampled_from(AUTH_RESULTS) for m in ("spf", "dkim", "dmarc")},
     (MailPath, "dmarc_policy"): st.none() | st.sampled_from([p.value for p in DmarcPolicy]),
+    (MailPath, "sender_problem"): st.none() | st.sampled_from([p.value for p in SenderProblem]),
     (MailHop, "note"): st.none() | st.sampled_from([n.value for n in HopNote]),
     (MailPath, "link_problems"): st.lists(st.sampled_from([p.value for p in LinkProblem]),
                                           max_size=min(SEQUENCE_MAX, MAX_LINK_PROBLEMS)).map(tuple),

@@ -20,8 +20,13 @@ DEFAULT_RATES = {"chromium": 0.71, "firefox": 0.98}
 def populate(store: Store, *, cycles: int = 96, step: float = 900.0, end: float | None = None,
              journeys: Sequence[str] = ("J1", "J2.2b", "N1"), rates: Mapping[str, float] = DEFAULT_RATES,
              probe_error_rate: float = 0.02, retry_pass_rate: float = 0.5, seed: int = 7,
-             incident_notice: bool = False) -> None:
-    """``cycles`` completed cycles, ``step`` seconds apart, ending at ``end`` (default now)."""
+             incident_notice: bool = False, junk_rate: float | None = None,
+             probe_error_class: str = "browser_crashed") -> None:
+    """``cycles`` completed cycles, ``step`` seconds apart, ending at ``end`` (default now).
+
+    ``junk_rate``: each mail's placement is measured (as from IMAP), junk with this probability;
+    None: not measured (Mailpit). ``probe_error_class``: the failure class of the probe errors.
+    """
     rng = random.Random(seed)
     end = end or time.time()
     for i in range(cycles):
@@ -32,11 +37,13 @@ def populate(store: Store, *, cycles: int = 96, step: float = 900.0, end: float 
             for b, p in rates.items():
                 u = rng.random()
                 if u < probe_error_rate:
-                    first.append(JourneyResult(j, b, "probe_error", failure_class="browser_crashed",
+                    first.append(JourneyResult(j, b, "probe_error", failure_class=probe_error_class,
                                                message="synthetic probe error", duration_seconds=1.0))
                     continue
                 ok = rng.random() < p
-                mails = (MailLatency("identifiant", round(rng.uniform(0.5, 8), 2), None),) if ok and j != "N1" else ()
+                placement = None if junk_rate is None else ("junk" if rng.random() < junk_rate else "inbox")
+                mails = ((MailLatency("identifiant", round(rng.uniform(0.5, 8), 2), None, placement),)
+                         if ok and j != "N1" else ())
                 first.append(JourneyResult(
                     j, b, "success" if ok else "failure", test=f"journeys/test_{j}.py::test[{b}]",
                     failure_class=None if ok else "assertion", message=None if ok else "synthetic failure",

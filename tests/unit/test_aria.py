@@ -11,7 +11,7 @@ from fixtures.core import aria
 from fixtures.core.aria_store import MAX_SCREENS, AriaStore, Screen
 from fixtures.core.contract import parse_result
 from fixtures.core.signature import Signature, junit_properties
-from fixtures.secrets.artifacts import SecretRegistry
+from fixtures.secrets.registry import SecretRegistry
 
 #: What Playwright 1.64's ``page.locator("body").aria_snapshot()`` printed for the home page, a
 #: password typed (values after the colon), a YAML-quoted key and a ``/url`` property.

@@ -10,7 +10,7 @@ import pytest
 from fixtures.core.signature import Signature, junit_properties, mask_path, mask_urls
 from fixtures.core.steps import AUTRE, ETAPES, HORS_ETAPE, OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS, Etape, etape
 from fixtures.plugin.journey import JourneyRecord
-from fixtures.secrets.artifacts import SecretRegistry
+from fixtures.secrets.registry import SecretRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "q8Zr3kP1xYvB7nM2cD5fG9hJ0kL4mN6p"

@@ -195,3 +195,49 @@ def test_contract_round_trip_and_refusals() -> None:
     bad["mail_paths"][0]["hops"][0]["delay_seconds"] = -3.0
     with pytest.raises(ResultsFileError, match="negative"):
         parse_result(bad)
+
+
+# -- the sender against the target's declared domain (mail_from_domain) -------------------------
+def _sent(sender: str, **extra: list[str]) -> Mail:
+    mail = _mail()
+    mail.headers["From"] = [f"Extranet activité partielle <notifications-ap@{sender}>"]
+    mail.headers.update(extra)
+    return mail
+
+
+def test_a_mail_from_another_domain_is_named_as_such() -> None:
+    path = read_path(_sent("activitepartielle.invalid"), "http://127.0.0.1:8000", "asp-public.fr")
+    assert (path.from_domain, path.expected_from_domain, path.sender_problem) == \
+        ("activitepartielle.invalid", "asp-public.fr", "foreign_domain")
+    assert path.verdict == "warning"
+    assert "sent from another domain: From activitepartielle.invalid, not asp-public.fr" in path.explanation
+
+
+@pytest.mark.parametrize("headers, problem", [
+    ({"Return-Path": ["<bounce@retours.asp-public.fr>"]}, None),  # relaxed: a subdomain aligns
+    ({"DKIM-Signature": ["v=1; a=rsa-sha256; d=asp-public.fr; s=k; b=x"], "Return-Path": ["<b@mailer.example>"]}, None),
+    ({"DKIM-Signature": ["v=1; a=rsa-sha256; d=mailer.example; s=k; b=x"], "Return-Path": ["<b@mailer.example>"]},
+     "not_aligned"),
+    ({}, "not_aligned"),  # nothing claims the domain
+])
+def test_without_a_gateway_the_domains_the_mail_claims_decide_alignment(headers: dict, problem: str | None) -> None:
+    path = read_path(_sent("asp-public.fr", **headers), "http://127.0.0.1:8000", "asp-public.fr")
+    assert path.sender_problem == problem
+    if problem:
+        assert "From asp-public.fr not DMARC-aligned" in path.explanation and path.verdict == "warning"
+
+
+def test_with_a_gateway_alignment_is_spf_or_dkim_passing_aligned_and_a_subdomain_sender_is_ours() -> None:
+    aligned = ("mx.example; spf=pass smtp.mailfrom=b@retours.asp-public.fr; dkim=none; "
+               "dmarc=pass header.from=notifications.asp-public.fr")
+    foreign_signer = ("mx.example; spf=pass smtp.mailfrom=b@mailer.example; dkim=pass header.d=mailer.example; "
+                      "dmarc=fail header.from=asp-public.fr")
+    ok = _sent("notifications.asp-public.fr", **{"Authentication-Results": [aligned]})
+    assert read_path(ok, "http://h", "asp-public.fr").sender_problem is None
+    bad = read_path(_sent("asp-public.fr", **{"Authentication-Results": [foreign_signer]}), "http://h", "asp-public.fr")
+    assert bad.sender_problem == "not_aligned" and bad.sender_reason == "SPF pass; DKIM pass"
+
+
+def test_without_a_declared_domain_nothing_is_judged() -> None:
+    path = read_path(_sent("elsewhere.example"), "http://127.0.0.1:8000")
+    assert (path.from_domain, path.sender_problem, path.verdict) == ("elsewhere.example", None, "ok")

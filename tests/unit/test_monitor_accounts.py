@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fixtures.core.contract import JourneyResult
-from monitor.cycle.classify import fold_attempts
+from monitor.classify import fold_attempts
 from monitor.cycle.runner import CycleReport
 from monitor.report.cycle_summary import summary_text
-from monitor.report.history_report import compute, render_html, render_text
+from monitor.report.history_html import render_html
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 EXHAUSTED = "test accounts exhausted: 2 more accounts or a longer interval (9 password-reset requests asked …)"

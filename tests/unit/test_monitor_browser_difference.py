@@ -92,14 +92,15 @@ def test_the_scrape_path_reads_the_same_verdict_as_the_report(tmp_path) -> None:
 
     from support.synthetic import populate
 
-    from monitor.stats.browser_difference import cycles_from_runs, history_seconds, read_verdicts
+    from monitor.stats.browser_difference import cycles_from_runs, history_seconds
     from monitor.store.results_db import Store
+    from monitor.verdicts import read_cycles
     path = tmp_path / "m.db"
     with Store.open_writer(path) as store:
         populate(store, cycles=2 * 24 * 3, step=1800)
     design, now = design_for(900.0, 0.05, 2), time.time()
     with Store.open_reader(path) as store:
         report = evaluate(cycles_from_runs(store.runs(since=now - history_seconds(design))), ["chromium", "firefox"], design)
-        scrape = read_verdicts(store, ["chromium", "firefox"], design, now)
+        scrape = evaluate(read_cycles(store, design, now), ["chromium", "firefox"], design)
     assert [(v.worse, v.evidence, v.crossed_at, v.interval) for v in report] == \
            [(v.worse, v.evidence, v.crossed_at, v.interval) for v in scrape]

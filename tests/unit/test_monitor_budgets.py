@@ -9,11 +9,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fixtures.core.contract import JourneyResult, Step
 from fixtures.core.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, SE_CONNECTER
+from monitor import metrics
 from monitor.budgets import Budgets, overruns
+from monitor.classify import Run
 from monitor.config import ConfigError, load_config
-from monitor.cycle.classify import Run
 from monitor.cycle.runner import CycleReport
-from monitor.export import metrics
 from monitor.export.exporter import StoreCollector, make_registry
 from monitor.export.push import build_registry
 from monitor.report.cycle_summary import summary_dict, summary_text

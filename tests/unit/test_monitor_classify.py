@@ -9,15 +9,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.core.contract import JourneyResult, ResultsFileError, load_results, parse_results
-from monitor.cycle.classify import (
-    Run,
-    aggregate,
-    browser_label,
-    exit_code,
-    fold_attempts,
-    journey_label,
-    prober_failure,
-)
+from monitor.classify import Run, aggregate, browser_label, exit_code, fold_attempts, journey_label, prober_failure
 
 GOOD = {
     "run_id": "abc", "started_at": 1.0, "finished_at": 2.0,

@@ -85,3 +85,19 @@ def test_a_target_config_in_extra_args_is_found_from_where_the_monitor_starts(
     (tmp_path / "m.toml").write_text('[run]\nextra_args = ["--target-config=absent.toml"]\n')
     with pytest.raises(ConfigError, match=r"\[run\] extra_args.*absent.toml: no such file"):
         load_config(tmp_path / "m.toml", env={})
+
+
+def test_status_maintenance_windows_need_their_offset_and_an_order(tmp_path: Path) -> None:
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[status]\nshow_location = true\n[[status.maintenance]]\nstart = 2026-12-08T06:00:00+01:00\n'
+                   'end = 2026-12-08T08:00:00+01:00\ntext = "Mise à jour"\n')
+    loaded = load_config(cfg, env={})
+    assert loaded.status_maintenance == ((1796706000.0, 1796713200.0, "Mise à jour"),) and loaded.status_show_location
+    env = {"MONITOR_STATUS_MAINTENANCE": '[{"start": "2026-12-08T05:00:00Z", "end": "2026-12-08T07:00:00Z"}]'}
+    assert load_config(None, env=env).status_maintenance == ((1796706000.0, 1796713200.0, ""),)
+    for body, said in (("start = 2026-12-08T06:00:00\nend = 2026-12-08T08:00:00+01:00", "no UTC offset"),
+                       ("start = 2026-12-08T08:00:00Z\nend = 2026-12-08T06:00:00Z", "ends before it starts"),
+                       ('start = 2026-12-08T06:00:00Z\nend = 2026-12-08T08:00:00Z\nwho = "x"', "optional text")):
+        cfg.write_text(f"[[status.maintenance]]\n{body}\n")
+        with pytest.raises(ConfigError, match=said):
+            load_config(cfg, env={})

@@ -118,7 +118,9 @@ def store_three_cycles(path, tmp_path) -> None:
 
 
 def test_the_report_shows_the_funnel_the_signature_and_where_firefox_fails(tmp_path) -> None:
-    from monitor.report.history_report import compute, render_html, render_text
+    from monitor.report.history_html import render_html
+    from monitor.report.history_model import compute
+    from monitor.report.history_text import render_text
     from monitor.store.results_db import Store
     db = tmp_path / "m.db"
     store_three_cycles(db, tmp_path)

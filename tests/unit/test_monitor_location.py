@@ -1,5 +1,7 @@
-"""A location is configuration: ``[monitor] location`` reaches the JSON summary, the report and
-the Pushgateway grouping key, and a bad value is refused with the key and the fix (exit 2)."""
+"""A location is configuration: ``[monitor] location`` from TOML and the environment, a bad value
+refused with the key and the fix (exit 2), the Pushgateway grouping key and the report carry it.
+Through ``monitor once`` and a real Pushgateway: tests/integration/test_monitor_location_outputs.py.
+"""
 from __future__ import annotations
 
 import json
@@ -11,7 +13,9 @@ from support.synthetic import populate
 from monitor.__main__ import main
 from monitor.config import ConfigError, load_config
 from monitor.export.push import grouping_key
-from monitor.report.history_report import compute, render_text, write_html
+from monitor.report.history_html import write_html
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 

@@ -9,9 +9,11 @@ from support.leak_audit.scan import unbounded_labels
 
 from fixtures.core.contract import JourneyResult, MailLatency
 from fixtures.core.mail_path import MailHop, MailPath, explain
-from monitor.export import metrics
+from monitor import metrics
 from monitor.export.exporter import StoreCollector, make_registry
-from monitor.report.history_report import compute, render_html, render_text
+from monitor.report.history_html import render_html
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 

@@ -1,5 +1,5 @@
 """The metric catalogue is the only place metrics are named: what the exporter serves, what a
-push sends and what the store writes all come from ``monitor.export.metrics``."""
+push sends and what the store writes all come from ``monitor.metrics``."""
 from __future__ import annotations
 
 import ast
@@ -9,9 +9,9 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fixtures.core.contract import JourneyResult, MailLatency
-from monitor.cycle.classify import Run
+from monitor import metrics
+from monitor.classify import Run
 from monitor.cycle.runner import CycleReport
-from monitor.export import metrics
 from monitor.export.exporter import StoreCollector, make_registry
 from monitor.export.push import build_registry
 from monitor.store.results_db import Store

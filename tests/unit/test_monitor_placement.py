@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fixtures.core.contract import JourneyResult, MailLatency
-from monitor.report.history_report import compute, render_html, render_text
+from monitor.report.history_html import render_html
+from monitor.report.history_model import compute
+from monitor.report.history_text import render_text
 from monitor.store.results_db import Store
 
 

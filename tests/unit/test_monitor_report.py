@@ -11,7 +11,9 @@ from support.synthetic import populate
 
 from fixtures.core.contract import JourneyResult
 from monitor.__main__ import main
-from monitor.report.history_report import compute, render_text, svg_rates
+from monitor.report.history_model import compute
+from monitor.report.history_svg import svg_rates
+from monitor.report.history_text import render_text
 from monitor.stats.rates import Rate
 from monitor.store.results_db import Store
 

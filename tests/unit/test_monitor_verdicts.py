@@ -1,11 +1,12 @@
-"""The alert verdicts per browser and for the target (monitor.stats.verdicts): both answers, their starts,
+"""The alert verdicts per browser and for the target (monitor.stats.alert_verdicts, read with the detectors by monitor.verdicts): both answers, their starts,
 "clean since", and the one computation the exporter, the report and the status page share."""
 from __future__ import annotations
 
 import numpy as np
 
+from monitor.stats.alert_verdicts import TARGET, AlertVerdict, current_verdicts, sentence
 from monitor.stats.browser_difference import CycleOutcomes
-from monitor.stats.verdicts import TARGET, AlertVerdict, current_verdicts, sentence, verdicts_from_cycles
+from monitor.verdicts import verdicts_from_cycles
 
 BROWSERS = ["chromium", "firefox"]
 T0 = 1_790_035_200.0  # a UTC midnight
@@ -68,8 +69,9 @@ def test_the_verdicts_share_one_computation_with_the_detectors_verdicts() -> Non
     verdicts = verdicts_from_cycles(cycles, BROWSERS, interval=900.0, alpha=0.05)
     assert verdicts.browser_alert("chromium") and not verdicts.browser_alert("firefox")
     assert verdicts.worse_than("chromium") == ["firefox"]
-    assert verdicts.alert_since("chromium") == min(verdicts.alert_of("chromium").incident_since,  # type: ignore[union-attr]
-                                                   verdicts.alert_of("chromium").persistent_since)  # type: ignore[union-attr]
+    chromium = verdicts.alert_of("chromium")
+    assert chromium is not None and chromium.incident_since is not None and chromium.persistent_since is not None
+    assert verdicts.alert_since("chromium") == min(chromium.incident_since, chromium.persistent_since)
     assert verdicts.alerts == current_verdicts(cycles, BROWSERS, 900.0)
 
 

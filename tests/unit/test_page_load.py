@@ -23,9 +23,9 @@ from fixtures.core.page_load import (
 )
 from fixtures.core.steps import ALLER_SUR_L_ACCUEIL
 from fixtures.plugin.page_timing import summarise
-from monitor.cycle.classify import Run
+from monitor import metrics
+from monitor.classify import Run
 from monitor.cycle.runner import CycleReport
-from monitor.export import metrics
 from monitor.export.exporter import StoreCollector, make_registry
 from monitor.export.push import build_registry
 from monitor.report.timings_section import seconds_text, timings_from, timings_text

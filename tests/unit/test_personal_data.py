@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures.secrets.artifacts import SecretRegistry
+from fixtures.secrets.registry import SecretRegistry
 from fixtures.target.accounts import CredentialsFile
 from fixtures.target.identity import Identity, new_identity, personal_data
 

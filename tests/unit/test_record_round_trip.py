@@ -19,8 +19,8 @@ from support.record_strategies import journey_results, journey_tests
 from fixtures.core import fold
 from fixtures.core.contract import JourneyResult
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, Outcome
-from monitor.cycle.classify import PRECEDENCE, aggregate
-from monitor.report.history_report import compute
+from monitor.classify import PRECEDENCE, aggregate
+from monitor.report.history_model import compute
 from monitor.store.results_db import Store
 
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,

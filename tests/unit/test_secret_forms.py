@@ -13,8 +13,9 @@ from urllib.parse import quote, unquote_to_bytes
 
 import pytest
 
-from fixtures.secrets.artifacts import MASK, SecretLeak, SecretRegistry, mask_credentials, scrub_tree
 from fixtures.secrets.forms import base64_cores
+from fixtures.secrets.registry import MASK, SecretLeak, SecretRegistry
+from fixtures.secrets.scrubber import mask_credentials, scrub_tree
 
 IDENTIFIER = "AP7K2M9Q4X"
 PASSWORD = "S3cret Pass*~é&\"<x>'"

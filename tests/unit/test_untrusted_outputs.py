@@ -13,7 +13,7 @@ from fixtures.core.contract import JourneyResult, bounded_result, parse_result
 from fixtures.core.signature import Signature
 from fixtures.core.untrusted import FIELD_CAP, clean
 from fixtures.plugin.results_output import not_run_lines, signature_lines
-from monitor.cycle.classify import Run
+from monitor.classify import Run
 from monitor.cycle.runner import CycleReport
 from monitor.report.cycle_summary import summary_dict, summary_text, write_junit
 

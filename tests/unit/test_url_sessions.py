@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from fixtures.core.signature import mask_path, mask_urls
-from fixtures.secrets.artifacts import MASK, SecretRegistry, mask_credentials, unmasked_credentials
 from fixtures.secrets.by_kind import URL_SESSION_PARAMETERS, mask_url_sessions
+from fixtures.secrets.registry import MASK, SecretRegistry
+from fixtures.secrets.scrubber import mask_credentials, unmasked_credentials
 
 TOKEN = "5E8F0C2A9B7D4E61A3C5B7D9E1F20384"
 

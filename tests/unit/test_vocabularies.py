@@ -13,6 +13,7 @@ import pytest
 from support.child_pytest import ROOT  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 from fixtures.core import engine_names, procedure
+from fixtures.engines import resolve as engines
 from monitor import config as monitor_config
 
 PRODUCT = ("fixtures", "monitor", "pages", "journeys", "extranet")
@@ -53,6 +54,19 @@ def copies_of(words: set[str], at_least: int, home: Path, *, dict_values: bool =
 
 
 # -- engines ------------------------------------------------------------------------------
+
+
+def test_engine_ids_and_display_names_have_one_home() -> None:
+    assert engines.ENGINE_NAMES is engine_names.ENGINE_NAMES
+    assert set(engine_names.DISPLAY_NAMES) == set(engine_names.ENGINE_NAMES)
+    home = ROOT / "fixtures" / "core" / "engine_names.py"
+    ids = set(engine_names.ENGINE_NAMES)
+    # The reference extranet stands in for the real portal and never imports the suite
+    # (docs/ARCHITECTURE.md): its list of engines may only equal the vocabulary.
+    from extranet import faults
+    assert tuple(faults.ENGINES) == engine_names.ENGINE_NAMES
+    assert [c for c in copies_of(ids, len(ids), home) if not c.startswith("extranet/")] == []
+    assert copies_of(set(engine_names.DISPLAY_NAMES.values()), 2, home, dict_values=True) == []
 
 
 def test_the_monitor_accepts_exactly_the_engines_of_the_vocabulary(tmp_path: Path) -> None:

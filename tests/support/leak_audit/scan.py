@@ -21,7 +21,8 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from fixtures.core.mail_path import AUTH_RESULTS, HOP_LABELS, MECHANISMS, hop_label
-from fixtures.secrets.artifacts import SecretRegistry, unmasked_credentials
+from fixtures.secrets.registry import SecretRegistry
+from fixtures.secrets.scrubber import unmasked_credentials
 
 
 def _aria_screens(data: bytes) -> list[tuple[str, bytes]]:
