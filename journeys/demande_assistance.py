@@ -16,6 +16,10 @@ from fixtures.plugin.journey import JourneyRecord
 from fixtures.plugin.not_run import skip as not_run
 from pages import NUMERO_DEMANDE, AssistancePage, DemandeAssistanceEnregistreePage
 
+#: Typed into « Courriel » to see the browser refuse it: nobody's address, declared not secret by this name.
+COURRIEL_INVALIDE = "pas-une-adresse"
+COURRIEL_INVALIDE_NOM = "courriel invalide (contrôle par le navigateur)"
+
 
 def envoyer_la_demande(page: Page, journey: JourneyRecord, demandeur: Demandeur, formulaire: AssistancePage,
                        motif: str) -> str:
@@ -28,7 +32,8 @@ def envoyer_la_demande(page: Page, journey: JourneyRecord, demandeur: Demandeur,
         formulaire.choisir_le_motif(motif)
     with journey.step(RENSEIGNER_LA_DEMANDE):
         formulaire.expect_champs_obligatoires()
-        formulaire.expect_courriel_refuse_par_le_navigateur("pas-une-adresse")
+        journey.not_secret(COURRIEL_INVALIDE_NOM, COURRIEL_INVALIDE)
+        formulaire.expect_courriel_refuse_par_le_navigateur(COURRIEL_INVALIDE)
         formulaire.renseigner_la_demande(
             siret=etablissement.siret, nom=f"{etablissement.prenom} {etablissement.nom}",
             courriel=etablissement.courriel,

@@ -1,19 +1,17 @@
 """ops/alertmanager/alertmanager.yml passes ``amtool check-config`` and routes every alert of the
 Prometheus rules to the receiver of its failure class (``scope`` label), checked with
 ``amtool config routes test`` on each rule's own labels (so a rule added without a scope, or a
-route that swallows another class, fails here)."""
+route that swallows another class, fails here). The inhibit and mute rules read as YAML, with no amtool:
+tests/unit/test_alertmanager_inhibit_and_mute.py."""
 from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
-import yaml
+from support.ops_files import ALERTMANAGER_CONFIG, alert_rules
 
-OPS = Path(__file__).resolve().parents[2] / "ops"
-CONFIG = OPS / "alertmanager" / "alertmanager.yml"
-RULES = OPS / "prometheus" / "extranet-monitor.rules.yml"
+CONFIG = ALERTMANAGER_CONFIG
 AMTOOL = shutil.which("amtool") or ""  # "": not installed (the tests skip)
 pytestmark = pytest.mark.skipif(not AMTOOL, reason="amtool not installed (Debian package 'prometheus-alertmanager')")
 
@@ -30,11 +28,6 @@ def routes_to(labels: dict[str, str]) -> str:
     proc = amtool("config", "routes", "test", f"--config.file={CONFIG}", *(f"{k}={v}" for k, v in labels.items()))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout.strip()
-
-
-def alert_rules() -> list[dict]:
-    groups = yaml.safe_load(RULES.read_text())["groups"]
-    return [r for g in groups for r in g["rules"] if "alert" in r]
 
 
 def test_amtool_check_config() -> None:
@@ -61,25 +54,3 @@ def test_amtool_verify_receivers_catches_a_wrong_route() -> None:
 
 def test_unlabelled_alert_reaches_the_monitor_operators() -> None:
     assert routes_to({"alertname": "SomethingNew"}) == "monitor-operators"
-
-
-def test_target_alerts_inhibit_browser_and_mail_alerts() -> None:
-    """The inhibit rule's matchers select the target alerts as sources and the browser/mail ones as
-    targets (Alertmanager's own matcher syntax, read by amtool check-config above)."""
-    config = yaml.safe_load(CONFIG.read_text())
-    [rule] = config["inhibit_rules"]
-    assert 'scope="target"' in rule["source_matchers"]
-    assert rule["target_matchers"] == ['scope=~"browser|mail"']
-    assert rule["equal"] == ["location"]
-    scopes = {r["alert"]: r["labels"]["scope"] for r in alert_rules()}
-    assert scopes["ExtranetTargetDown"] == scopes["ExtranetTargetDegraded"] == "target"
-    assert scopes["ExtranetBrowserFailsMoreOften"] == "browser"
-
-
-def test_maintenance_mutes_target_routes_but_not_the_prober() -> None:
-    config = yaml.safe_load(CONFIG.read_text())
-    muted = {r["receiver"]: r.get("mute_time_intervals", []) for r in config["route"]["routes"]}
-    assert muted["monitor-operators"] == []
-    for receiver in ("extranet-oncall", "frontend", "mail-path"):
-        assert muted[receiver] == ["extranet-maintenance"]
-    assert [t["name"] for t in config["time_intervals"]] == ["extranet-maintenance"]

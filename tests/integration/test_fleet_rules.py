@@ -1,5 +1,5 @@
-"""The fleet example: each agent's location label, and the Wilson recording rules give
-monitor/stats/rates.py's figures.
+"""The fleet example's Wilson recording rules give monitor/stats/rates.py's figures, checked by promtool
+(the example's files read as text: tests/unit/test_fleet_example_files.py).
 
 The Wilson check writes a promtool unit test whose expected values are Python's
 ``wilson_interval`` for a range of (successes, trials), fed as counters whose 1 h increase is
@@ -24,16 +24,6 @@ CASES = [(0, 1), (1, 1), (0, 12), (12, 12), (1, 3), (7, 10), (45, 60), (59, 60),
 
 def promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([PROMTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-
-
-def test_each_agent_labels_its_samples_with_its_sites_location() -> None:
-    """The agent's location label is the site's ``[monitor] location`` (promtool checks the files: test_promtool)."""
-    agents = sorted((FLEET / "sites").glob("*/agent.yml"))
-    assert len(agents) >= 2
-    for agent in agents:
-        location = agent.parent.name
-        assert f"    location: {location}\n" in agent.read_text()
-        assert f'location = "{location}"' in (agent.parent / "monitor.toml").read_text()
 
 
 def _wilson_unit_test() -> str:

@@ -65,6 +65,7 @@ ALLOWED_NAMES = frozenset({  # (the account's SIRET, names, phone and mailbox ar
     "identifiant inventé (sonde d'énumération)",  # S1: an identifier that belongs to no account
     "SIRET inventé (sonde d'énumération)", "courriel inventé (sonde d'énumération)",  # S1: nobody's data
     "base_url",  # the target's address (the Habilitation mail links to its home page)
+    "courriel invalide (contrôle par le navigateur)",  # J2.1, J3: typed to see the browser refuse it
 })
 RUN_TIMEOUT_S = 1800
 #: The mails (by kind, as ``fixtures.plugin.inbox`` names them) whose links are one-time secrets.

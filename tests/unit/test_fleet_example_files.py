@@ -1,6 +1,6 @@
 """The fleet example's files read as text: the central rules use Python's z (monitor/stats/rates.py),
-and the Grafana dashboard follows the location variable. promtool runs them in
-tests/integration/test_fleet_rules.py.
+the Grafana dashboard follows the location variable, and each agent labels its samples with its site.
+promtool runs the rules in tests/integration/test_fleet_rules.py.
 """
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ def test_dashboard_has_a_location_variable_and_a_browser_by_location_panel() -> 
             names = set(re.findall(r"[a-z_]+:[a-z_]+:[a-z0-9_]+", target["expr"]))
             if names & by_location or not names:  # raw metrics and per-location records follow the variable
                 assert 'location=~"$location"' in target["expr"], target["expr"]
+
+
+def test_each_agent_labels_its_samples_with_its_sites_location() -> None:
+    """The agent's location label is the site's ``[monitor] location`` (promtool checks the files: tests/integration/test_promtool.py)."""
+    agents = sorted((FLEET / "sites").glob("*/agent.yml"))
+    assert len(agents) >= 2
+    for agent in agents:
+        location = agent.parent.name
+        assert f"    location: {location}\n" in agent.read_text()
+        assert f'location = "{location}"' in (agent.parent / "monitor.toml").read_text()
