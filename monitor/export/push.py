@@ -57,11 +57,13 @@ def build_registry(report: CycleReport, budgets: Budgets | None = None) -> Colle
             gauges[metrics.LAST_DURATION].labels(r.journey, r.browser).set(r.duration_seconds)
         steps = judged_steps(r)
         over = {o.step_id for o in overruns(r, budgets)}
-        for step, _words, seconds in steps:  # a step run twice in one journey: its last run
-            gauges[metrics.STEP_LAST_DURATION].labels(r.journey, r.browser, step).set(seconds)
-            if budgets.for_step(step) > 0:
-                gauges[metrics.STEP_OVER_BUDGET_IN_CYCLE].labels(r.journey, r.browser, step).set(
-                    1 if step in over else 0)
+        for s in steps:  # a step run twice in one journey: its last run
+            gauges[metrics.STEP_LAST_DURATION].labels(r.journey, r.browser, s.step).set(s.prober_seconds)
+            if s.browser_seconds is not None:  # absent = not measured, never 0
+                gauges[metrics.STEP_LAST_BROWSER].labels(r.journey, r.browser, s.step).set(s.browser_seconds)
+            if budgets.for_step(s.step) > 0:
+                gauges[metrics.STEP_OVER_BUDGET_IN_CYCLE].labels(r.journey, r.browser, s.step).set(
+                    1 if s.step in over else 0)
         for step, load in judged_page_loads(r):
             for figure in FIGURE_IDS:
                 value = load.value(figure)

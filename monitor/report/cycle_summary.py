@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.core import coverage
+from fixtures.core.contract import JourneyResult
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, TARGET_FAILURES, AccountQuota, Outcome
 from fixtures.core.signature import junit_properties
 from fixtures.core.untrusted import clean
-from monitor.budgets import Budgets, Overrun, overruns
+from monitor.budgets import Budgets, Overrun, journey_browser_seconds, judged_steps, overruns
 from monitor.cycle.runner import CycleReport
 
 
@@ -41,6 +42,10 @@ def summary_text(report: CycleReport, location: str = "", budgets: Budgets | Non
         signatures = last[(r.journey, r.browser)].signatures if r.final != Outcome.SUCCESS else ()
         why = f": {clean(signatures[0].line)}" if signatures else ""  # where and why it failed
         lines.append(f"  {r.journey:<6} {r.browser:<9} {r.final}{fc}{extra}{why}")
+    times = [t for t in (_times(last.get((r.journey, r.browser))) for r in report.runs) if t]
+    if times:  # the browsers' clocks first; the driver's wall clock apart, never what browsers are compared on
+        lines.append("  time (browser time, from the browsers' own clocks / prober time, the driver's wall clock): "
+                     + "; ".join(times))
     # A warning, never a failure: the procedure worked, slowly (the 60-minute link makes time part of it).
     lines += [f"  warning: over budget: {o.line()}" for o in over_budget(report, budgets)]
     short = [r.accounts_short or 1 for _, r in report.attempts if r.failure_class == AccountQuota.failure_class]
@@ -52,6 +57,24 @@ def summary_text(report: CycleReport, location: str = "", budgets: Budgets | Non
     return "\n".join(lines)
 
 
+def _times(result: JourneyResult | None) -> str:
+    """``R1 chromium 0.19s / 1.31s`` for an attempt that judged the target; "" otherwise."""
+    steps = judged_steps(result) if result is not None else []
+    if result is None or not steps:
+        return ""
+    browser = (f"{journey_browser_seconds(result):.2f}s" if any(s.browser_seconds is not None for s in steps)
+               else "—")
+    return f"{result.journey} {result.browser} {browser} / {sum(s.prober_seconds for s in steps):.2f}s"
+
+
+def _seconds(result: JourneyResult | None) -> dict[str, float | None]:
+    """The run's browser time (None: no step measured) and prober time, for the JSON summary."""
+    steps = judged_steps(result) if result is not None else []
+    if result is None or not steps:
+        return {"browser_seconds": None, "prober_seconds": None}
+    return {"browser_seconds": round(journey_browser_seconds(result), 4)
+            if any(s.browser_seconds is not None for s in steps) else None,
+            "prober_seconds": round(sum(s.prober_seconds for s in steps), 4)}
 def cycle_coverage(report: CycleReport) -> list[coverage.EngineCoverage]:
     """The help page's steps this cycle exercised per engine, and why the others were not (the last
     attempt of each journey; probe errors say nothing of the target and are left out)."""
@@ -59,12 +82,14 @@ def cycle_coverage(report: CycleReport) -> list[coverage.EngineCoverage]:
 
 
 def summary_dict(report: CycleReport, location: str = "", budgets: Budgets | None = None) -> dict[str, Any]:
+    last = {(r.journey, r.browser): r for _, r in report.attempts}
     return {
         "location": location or None,  # null: no [monitor] location configured
         "cycle_id": report.cycle_id, "status": report.status, "exit_code": report.exit_code,
         "started_at": report.started_at, "finished_at": report.finished_at, "errors": [clean(e) for e in report.errors],
         "runs": [{"journey": r.journey, "browser": r.browser, "first_outcome": r.first, "final_outcome": r.final,
-                  "attempts": r.attempts, "flaky": r.flaky, "failure_class": r.failure_class} for r in report.runs],
+                  "attempts": r.attempts, "flaky": r.flaky, "failure_class": r.failure_class,
+                  **_seconds(last.get((r.journey, r.browser)))} for r in report.runs],
         "attempts": [{"attempt": a, **r.to_dict()} for a, r in report.attempts],
         "over_budget": [{"journey": o.journey, "browser": o.browser, "step": o.step_id, "seconds": o.seconds,
                          "budget_seconds": o.budget} for o in over_budget(report, budgets)],

@@ -122,6 +122,8 @@ class StepTime:
     browser: str
     step: str  # fixed id (fixtures.core.steps)
     words: str
+    #: the step's browser time (fixtures.core.page_load.BrowserTime), never the driver's wall clock: the
+    #: wall clock holds the automation protocol's round trips, which differ by engine (issue 28)
     seconds: float
 
 
@@ -148,7 +150,7 @@ class SpeedComparison:
                  if self.added is not None else "")
         if self.claimed:
             return (f"{name(self.slower)} is {r.estimate:.1f}× slower than {name(self.faster)} at « {self.words} » "
-                    f"[{r.low:.1f}–{r.high:.1f}]{added} ({r.n} paired runs, {r.level:.1%} interval "
+                    f"[{r.low:.1f}–{r.high:.1f}]{added} (browser time, {r.n} paired runs, {r.level:.1%} interval "
                     f"for {self.comparisons} comparisons)")
         return (f"{name(self.slower)} vs {name(self.faster)} at « {self.words} »: ratio {r.estimate:.2f} "
                 f"[{r.low:.2f}–{r.high:.2f}] includes 1, no claim ({r.n} paired runs)")

@@ -107,10 +107,14 @@ def _timings(c: sqlite3.Connection, r: JourneyResult, j: str, b: str, budgets: B
     """Step durations (histogram) and budget overruns; a budgeted series starts at 0 so its first
     overrun is an increase Prometheus sees."""
     over = overruns(r, budgets)
-    for step, _words, seconds in judged_steps(r):
-        observe(c, metrics.STEP_DURATION, seconds, journey=j, browser=b, step=step)
-        if budgets.for_step(step) > 0:
-            count(c, metrics.STEP_OVER_BUDGET, 0, journey=j, browser=b, step=step)
+    for s in judged_steps(r):
+        observe(c, metrics.STEP_DURATION, s.prober_seconds, journey=j, browser=b, step=s.step)
+        if s.browser_seconds is not None:
+            observe(c, metrics.STEP_BROWSER, s.browser_seconds, journey=j, browser=b, step=s.step)
+        else:  # never observed as 0, never replaced by the prober time
+            count(c, metrics.STEP_BROWSER_UNMEASURED, 1, browser=b, step=s.step, reason=s.reason)
+        if budgets.for_step(s.step) > 0:
+            count(c, metrics.STEP_OVER_BUDGET, 0, journey=j, browser=b, step=s.step)
     for o in over:
         if o.step_id is not None:
             count(c, metrics.STEP_OVER_BUDGET, 1, journey=j, browser=b, step=o.step_id)

@@ -29,7 +29,7 @@ from fixtures.core.mail_path import (
     Verdict,
 )
 from fixtures.core.outcomes import NOT_RUN_OUTCOMES, NOT_RUN_REASONS, OUTCOMES
-from fixtures.core.page_load import FIGURES, REASONS, PageLoad, Unmeasured
+from fixtures.core.page_load import FIGURES, REASONS, SOURCES, BrowserTime, PageLoad, Unmeasured
 from fixtures.core.placement import Placement
 from fixtures.core.procedure import JOURNEY_IDS
 
@@ -55,6 +55,14 @@ def page_loads(draw: st.DrawFn) -> PageLoad:
     return PageLoad(**values, documents=draw(INT), unmeasured=tuple(missing))  # type: ignore[arg-type]
 
 
+@st.composite
+def browser_times(draw: st.DrawFn) -> BrowserTime:
+    """A step's browser time as the contract allows it: measured from a source, or None with its reason."""
+    if draw(st.booleans()):
+        return BrowserTime(draw(NUMBER), draw(st.sampled_from(SOURCES)))
+    return BrowserTime(None, reason=draw(st.sampled_from(REASONS)), text=draw(TEXT))
+
+
 #: Fields whose values the contract narrows beyond their type.
 NARROWED: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (JourneyResult, "journey"): st.sampled_from(JOURNEY_IDS),
@@ -71,6 +79,7 @@ NARROWED: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (MailPath, "placement"): st.none() | st.sampled_from([p.value for p in Placement]),
     (MailPath, "verdict"): st.sampled_from([v.value for v in Verdict]),
     (Step, "page_load"): st.none() | page_loads(),
+    (Step, "browser"): st.none() | browser_times(),
 }
 
 

@@ -20,11 +20,11 @@ def test_grafana_dashboard_uses_only_exported_metrics() -> None:
     assert step_panel["transformations"][0]["options"]["columnField"] == "browser"
     rules = (OPS / "prometheus" / "extranet-monitor.rules.yml").read_text()
     assert "record: journey_browser_step:extranet_journey_step_failures:increase6h" in rules
-    # The step × browser timings panel reads the recorded median of the step-duration histogram.
-    timing_panel = next(p for p in dash["panels"] if "extranet_journey_step_duration_seconds:p50_6h" in
+    # The step × browser timings panel reads the recorded median of the step's browser time.
+    timing_panel = next(p for p in dash["panels"] if "extranet_journey_step_browser_seconds:p50_6h" in
                         " ".join(t["expr"] for t in p["targets"]))
     assert timing_panel["transformations"][0]["options"]["columnField"] == "browser"
-    assert "record: journey_browser_step:extranet_journey_step_duration_seconds:p50_6h" in rules
-    assert "extranet_journey_step_duration_seconds_bucket" in rules and "extranet_journey_step_over_budget_total" in rules
+    assert "record: journey_browser_step:extranet_journey_step_browser_seconds:p50_6h" in rules
+    assert "extranet_journey_step_browser_seconds_bucket" in rules and "extranet_journey_step_over_budget_total" in rules
     assert "extranet_page_load_seconds_bucket" in exprs and "extranet_page_figure_unmeasured_total" in exprs
     assert len({p["id"] for p in dash["panels"]}) == len(dash["panels"])

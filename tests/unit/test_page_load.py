@@ -14,15 +14,18 @@ from prometheus_client.parser import text_string_to_metric_families
 from fixtures.core.contract import JourneyResult, ResultsFileError, Step, parse_result
 from fixtures.core.page_load import (
     INCONSISTENT,
+    INTERACTION,
+    NAVIGATION,
     NO_INTERACTION,
     NOT_COLLECTED,
     NOT_EXPOSED,
     NOT_REACHED,
+    BrowserTime,
     PageLoad,
     Unmeasured,
 )
 from fixtures.core.steps import ALLER_SUR_L_ACCUEIL
-from fixtures.plugin.page_timing import summarise
+from fixtures.plugin.page_timing import browser_time, summarise
 from monitor import metrics
 from monitor.classify import Run
 from monitor.cycle.runner import CycleReport
@@ -171,3 +174,53 @@ def test_a_step_already_ended_gets_only_the_pages_it_started() -> None:
     load = summarise([next_step, started_in_it], STEP_START, "chromium", until=STEP_START + 1.0)
     assert load is not None and (load.ttfb_seconds, load.documents) == (0.04, 1)
     assert summarise([next_step], STEP_START, "chromium", until=STEP_START + 1.0) is None
+
+
+# -- browser time: the step's figure from the browser's own clocks (fixtures.core.page_load.BrowserTime) --------
+
+def interacted(origin_after: float, supported: list[str], spans: list[tuple[float, float]]) -> dict:
+    """A document on screen since before the step, with Event Timing spans (start ms from its origin, duration ms)."""
+    return {**document(origin_after, supported), "ix": [list(span) for span in spans]}
+
+
+def test_browser_time_sums_the_navigation_durations_of_the_documents_the_step_loaded() -> None:
+    earlier = document(-5.0, FIREFOX_TYPES, load=900.0)  # on screen when the step began: not its own
+    left = document(0.2, FIREFOX_TYPES, load=120.0)  # a redirect's page or a page left during the step
+    shown = document(0.9, FIREFOX_TYPES, load=230.0)
+    time = browser_time([earlier, left, shown], STEP_START, STEP_START + 2.0, "firefox")
+    assert (time.seconds, time.source, time.problems()) == (0.35, NAVIGATION, [])
+    later = document(2.5, FIREFOX_TYPES, load=50.0)  # the next step's page
+    assert browser_time([left, later], STEP_START, STEP_START + 2.0, "firefox").seconds == 0.12
+
+
+def test_a_document_whose_load_has_not_happened_makes_the_browser_time_not_reached_never_a_partial_sum() -> None:
+    time = browser_time([document(0.2, CHROMIUM_TYPES), document(0.9, CHROMIUM_TYPES, load=0.0)],
+                        STEP_START, STEP_START + 2.0, "chromium")
+    assert (time.seconds, time.reason) == (None, NOT_REACHED) and time.problems() == []
+
+
+def test_a_step_without_a_document_gets_its_interactions_time_where_the_engine_has_event_timing() -> None:
+    # 40 ms and 24 ms interactions inside the step (2 s after the document's origin), one before it
+    on_screen = interacted(-2.0, CHROMIUM_TYPES, [(500.0, 90.0), (2100.0, 40.0), (2600.0, 24.0)])
+    time = browser_time([on_screen], STEP_START, STEP_START + 1.0, "chromium")
+    assert (time.seconds, time.source) == (0.064, INTERACTION)
+    quiet = browser_time([interacted(-2.0, FIREFOX_TYPES, [])], STEP_START, STEP_START + 1.0, "firefox")
+    assert (quiet.seconds, quiet.reason, quiet.text) == (None, NO_INTERACTION, "no interaction of 16 ms or more")
+    webkit = browser_time([interacted(-2.0, WEBKIT_TYPES, [])], STEP_START, STEP_START + 1.0, "webkit")
+    assert (webkit.seconds, webkit.reason, webkit.text) == (None, NOT_EXPOSED, "not exposed by webkit")
+
+
+@pytest.mark.parametrize("time, problem", [
+    (BrowserTime(None), "exactly one of them"),
+    (BrowserTime(0.3, NAVIGATION, reason=NOT_REACHED), "exactly one of them"),
+    (BrowserTime(0.3, "wall_clock"), "from 'wall_clock'"),
+    (BrowserTime(None, reason="lazy"), "'lazy' is not one of"),
+])
+def test_the_contract_refuses_a_browser_time_without_its_reason_or_source(time: BrowserTime, problem: str) -> None:
+    record = JourneyResult("R1", "webkit", "success", steps=(Step("x", 1.0, True, "open_home", browser=time),)).to_dict()
+    with pytest.raises(ResultsFileError, match=r"steps\[0\]\.browser time"):
+        parse_result(record)
+    assert any(problem in p for p in time.problems())
+    good = BrowserTime(0.3, NAVIGATION)
+    kept = JourneyResult("R1", "webkit", "success", steps=(Step("x", 1.0, True, "open_home", browser=good),))
+    assert parse_result(kept.to_dict()).steps[0].browser == good
