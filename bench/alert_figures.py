@@ -66,7 +66,7 @@ def pair_alerts(cycles: list[CycleOutcomes]) -> dict[tuple[str, str], np.ndarray
     design = design_for(INTERVAL, 0.05, len(BROWSERS))
     grid = time_grid([c.started_at for c in cycles], design.restart_seconds, design.window_seconds)
     sides = direction_series(cycles, BROWSERS[0], BROWSERS[1], design, grid)
-    return {(w, b): states for w, b, _e, _o, states, _s in sides}
+    return {(d.worse, d.better): d.states for d in sides}
 
 
 def first_on(states: np.ndarray, cycles: list[CycleOutcomes], change: int) -> float:

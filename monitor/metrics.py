@@ -182,7 +182,7 @@ BROWSER_DIFFERENCE_THRESHOLD = Metric(
 BROWSER_DIFFERENCE_ALERT = Metric(
     "extranet_browser_difference_alert", "gauge",
     "1 while the alert `browser` fails more often than `versus` is on: on when the evidence crosses its threshold, "
-    "off after a quiet day without evidence (monitor.stats.alert_state), so one incident is one alert",
+    "off when the recent runs show the recovery (monitor.stats.alert_state), so one incident is one alert",
     ("browser", "versus"))
 BROWSER_DEGRADATION_EVIDENCE = Metric(
     "extranet_browser_degradation_evidence", "gauge",
@@ -198,6 +198,13 @@ BROWSER_DEGRADATION_ALERT = Metric(
 TARGET_DEGRADATION_ALERT = Metric(
     "extranet_target_degradation_alert", "gauge",
     "1 while every browser fails more often than it used to: the target degraded, not a browser")
+BROWSER_INCIDENT = Metric(
+    "extranet_browser_incident", "gauge",
+    "1 while `browser` is failing now (most of its runs failed two cycles in a row, until two cycles mostly pass: "
+    "monitor.stats.incident) and the others are not (every browser: extranet_target_incident)", ("browser",))
+TARGET_INCIDENT = Metric(
+    "extranet_target_incident", "gauge",
+    "1 while every browser is failing now: the target's incident, not a browser's")
 
 # -- pushed only: one cycle's view, for ``once`` in CI or cron ------------------------------------
 #: A gauge, not the exporter's counter: a push reports one cycle (exposed without ``_total``).
@@ -232,7 +239,7 @@ EXPORTED: tuple[Metric, ...] = (STORE_UP, RUNS, FLAKY, STEP_FAILURES, CYCLES, CY
                                 LAST_CYCLE,
                                 BROWSER_DIFFERENCE_EVIDENCE, BROWSER_DIFFERENCE_THRESHOLD, BROWSER_DIFFERENCE_ALERT,
                                 BROWSER_DEGRADATION_EVIDENCE, BROWSER_DEGRADATION_THRESHOLD, BROWSER_DEGRADATION_ALERT,
-                                TARGET_DEGRADATION_ALERT)
+                                TARGET_DEGRADATION_ALERT, BROWSER_INCIDENT, TARGET_INCIDENT)
 #: What a push sends (``INCIDENT_NOTICE`` only when N1 said something).
 PUSHED: tuple[Metric, ...] = (PROBE_SUCCESS, PROBE_ERROR, FLAKY_IN_CYCLE, LAST_DURATION, STEP_LAST_BROWSER, STEP_LAST_DURATION,
                               STEP_OVER_BUDGET_IN_CYCLE, PAGE_LOAD_LAST, LAYOUT_SHIFT_LAST, SPAM_SCORE,

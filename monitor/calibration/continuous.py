@@ -175,17 +175,67 @@ def simulate(*, weeks: int, journeys: int, alpha: float, design: Design, equal_r
 def alert_spells(*, weeks: int, journeys: int, design: Design, worse: float = 0.20, better: float = 0.10,
                  seed: int = 2) -> np.ndarray:
     """Alert spells per simulated week for a STABLE difference (``worse`` vs ``better`` failure rates):
-    the alert state of ``monitor.stats.alert_state`` over the e-detector, read after every cycle
-    after a day of history (a spell already on when the week begins counts once)."""
-    from monitor.stats.alert_state import Hysteresis, alert_states, spells
+    the persistent comparison's state (``monitor.stats.alert_state.persistent_series``, both
+    directions, through ``browser_difference.direction_series_from_counts``), read after every
+    cycle after a day of history (a spell already on when the week begins counts once)."""
+    from monitor.stats.alert_state import spells
+    from monitor.stats.browser_difference import direction_series_from_counts
     rng = np.random.default_rng(seed)
     day, cycles = CYCLES_PER_DAY, CYCLES_PER_DAY + 7 * CYCLES_PER_DAY
     fa = rng.binomial(journeys, worse, (weeks, cycles)).astype(float)
     fb = rng.binomial(journeys, better, (weeks, cycles)).astype(float)
-    evidence, _ = detect(log_evalues(fa, fb, np.full(fa.shape, float(journeys)), design.lookback),
-                         *grid_starts(cycles, design.restart, design.window))
-    states = alert_states(evidence, Hysteresis.for_threshold(design.log_threshold, design.interval))
-    return spells(states[:, day:])
+    n = np.full(cycles, float(journeys))
+    grid = grid_starts(cycles, design.restart, design.window)
+    out = []
+    for a, b in zip(fa, fb, strict=True):  # the state machine reads one series at a time
+        sides = direction_series_from_counts(a, b, n, "a", "b", design, grid)
+        out.append(int(spells(sides[0].states[day:] | sides[1].states[day:])))
+    return np.asarray(out)
+
+
+def alert_end_hours(*, reps: int, journeys: int, alpha: float, before: float, during: float, after: float,
+                    baseline_days: float, bad_hours: float, seed: int, interval: float = 900.0) -> np.ndarray:
+    """Hours from a recovery until the exported per-browser alert is off (inf: not within two days).
+
+    Browser A at ``before`` for ``baseline_days`` (plus a random phase), ``during`` for ``bad_hours``,
+    then ``after``; browser B at ``before`` throughout. Read through ``monitor.stats.alert_verdicts.combine``
+    (the incident, both comparisons, the split) on the cycles' counts, on UTC-anchored cycle times.
+    Repetitions where the alert was not on at the recovery are left out (nothing to end).
+    """
+    from monitor.stats.alert_verdicts import combine
+    from monitor.stats.browser_difference import design_for, direction_series_from_counts, time_grid
+    from monitor.stats.degradation import own_series_from_counts
+    rng = np.random.default_rng(seed)
+    per_hour = round(3600.0 / interval)
+    design = design_for(interval, alpha, 2)
+    ends = []
+    for _ in range(reps):
+        start = round(baseline_days * 24 * per_hour) + int(rng.integers(0, 24 * per_hour))
+        stop = start + round(bad_hours * per_hour)
+        cycles = stop + 2 * 24 * per_hour
+        t = np.arange(cycles)
+        n = np.full(cycles, float(journeys))
+        fa = rng.binomial(journeys, np.where((t >= start) & (t < stop), during, np.where(t < start, before, after)))
+        fb = rng.binomial(journeys, np.full(cycles, before))
+        fa, fb = fa.astype(float), fb.astype(float)
+        times = 1_790_035_200.0 + t * interval  # a UTC midnight, so the e-processes' grid and the day's hours are real
+        grid = time_grid(times.tolist(), design.restart_seconds, design.window_seconds)
+        directions = {("a", "b"): direction_series_from_counts(fa, fb, n, "a", "b", design, grid)}
+        own = own_series_from_counts({"a": (fa, n), "b": (fb, n)}, times, interval)
+        alert = combine({"a": (fa, n), "b": (fb, n)}, directions, own, cycles).alert["a"]
+        if not alert[stop - 1]:
+            continue
+        off = np.flatnonzero(~alert[stop:])
+        ends.append((off[0] + 1) / per_hour if off.size else np.inf)  # read after the cycle: the first one is ¼ h
+    return np.asarray(ends, dtype=float)
+
+
+def hours_text(x: np.ndarray) -> str:
+    if x.size == 0:
+        return "never on"
+    med, p90 = np.percentile(x, 50), np.percentile(x, 90)
+    fmt = lambda v: "over two days" if not np.isfinite(v) else f"{v:.2f} h"  # noqa: E731
+    return f"median {fmt(med)}, p90 {fmt(p90)}"
 
 
 def print_alerts(*, weeks: int, journeys: int, design: Design, seed: int, out: Callable[[str], None] = print) -> dict:
@@ -197,7 +247,7 @@ def print_alerts(*, weeks: int, journeys: int, design: Design, seed: int, out: C
         figures[f"{worse:g} vs 0.1"] = s
         out(f"alert spells per week: {s.mean():.2f} (median {np.median(s):.0f}; weeks with more than one: "
             f"{proportion(int((s > 1).sum()), s.size)}) for a stable {worse:g} vs 0.1 difference "
-            "(alert on at the threshold, off after a quiet day)")
+            "(alert on at the threshold, off when the runs show a recovery)")
     own = own_baseline(interval=design.interval, journeys=journeys, reps=weeks, seed=seed, horizon=2 * 86400.0)
     finite = own.delays[np.isfinite(own.delays)]
     missed = own.delays.size - finite.size
@@ -205,6 +255,15 @@ def print_alerts(*, weeks: int, journeys: int, design: Design, seed: int, out: C
         + (f" ({missed}/{own.delays.size} not within two days)" if missed else "")
         + f" (one browser 0.1 → 0.2 after a week at 0.1, {journeys} journeys per cycle, counted from the change)")
     figures["own"] = own.delays
+    reps = min(weeks, 200)  # each repetition runs the alert state machines cycle by cycle
+    outage = alert_end_hours(reps=reps, journeys=journeys, alpha=design.alpha, before=0.08, during=1.0, after=0.08,
+                             baseline_days=9, bad_hours=3, seed=seed + 10, interval=design.interval)
+    back = alert_end_hours(reps=reps, journeys=journeys, alpha=design.alpha, before=0.02, during=0.30, after=0.02,
+                           baseline_days=7, bad_hours=24, seed=seed + 11, interval=design.interval)
+    out(f"alert end after recovery: {hours_text(outage)} after a 3-hour outage (one browser failing every run, "
+        f"8 % otherwise); {hours_text(back)} after 30 % → 2 % (a bad day after a week at 2 %); the exported "
+        f"per-browser alert, {reps} repetitions each, {journeys} journeys per cycle")
+    figures["end outage"], figures["end 30 to 2"] = outage, back
     return figures
 
 

@@ -116,6 +116,7 @@ class StoreCollector(Collector):
 
     def _difference(self, store: Store) -> dict[metrics.Metric, dict[tuple[str, ...], float]]:
         """The sequential verdicts (between browsers, and each browser against its own past) and their alerts."""
+        from monitor.stats.alert_verdicts import TARGET
         from monitor.stats.browser_difference import alert_by_direction, evidence_by_direction
         verdicts = self.verdicts(store)
         own = verdicts.own
@@ -128,7 +129,9 @@ class StoreCollector(Collector):
                 metrics.BROWSER_DEGRADATION_EVIDENCE: {(r.browser,): r.evidence for r in own.browsers},
                 metrics.BROWSER_DEGRADATION_THRESHOLD: threshold,
                 metrics.BROWSER_DEGRADATION_ALERT: {(r.browser,): float(r.alert) for r in own.browsers},
-                metrics.TARGET_DEGRADATION_ALERT: {(): float(own.target)} if own.browsers else dict[tuple[str, ...], float]()}
+                metrics.TARGET_DEGRADATION_ALERT: {(): float(own.target)} if own.browsers else dict[tuple[str, ...], float](),
+                metrics.BROWSER_INCIDENT: {(v.subject,): float(v.incident) for v in verdicts.alerts if v.subject != TARGET},
+                metrics.TARGET_INCIDENT: dict([((), float(v.incident)) for v in verdicts.alerts if v.subject == TARGET])}
 
     def verdicts(self, store: Store, now: float | None = None) -> Verdicts:
         """The alerts' verdicts (``monitor.verdicts``), recomputed only when the history changed.

@@ -63,6 +63,8 @@ td,th{{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:to
     b.append(coverage_html(data.coverage))
     if len(data.sequential) > 1:
         b.append('<ul id="pairs">' + "".join(f"<li>{_e(data.verdict(v))}</li>" for v in data.sequential[1:]) + "</ul>")
+    if data.alerts:
+        b.append('<h2>Alerts</h2><ul id="alerts">' + "".join(f"<li>{_e(line)}</li>" for line in data.alerts) + "</ul>")
     if data.degradation:
         b.append('<h2>Each browser against its own past</h2><ul id="degradation">'
                  + "".join(f"<li>{_e(line)}</li>" for line in data.degradation) + "</ul>")

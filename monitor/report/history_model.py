@@ -23,8 +23,9 @@ from monitor.report.coverage_section import coverage_rows
 from monitor.report.mail_path_section import Case3Line, MailPathRow, case3_lines, mail_path_rows
 from monitor.report.placement_section import PlacementRow, placement_rows
 from monitor.report.timings_section import TimingsData, timings_from
-from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, evaluate, history_seconds
-from monitor.stats.degradation import evaluate_degradation
+from monitor.stats.alert_verdicts import all_verdicts
+from monitor.stats.alert_verdicts import sentence as alert_sentence
+from monitor.stats.browser_difference import PairVerdict, cycles_from_runs, design_for, history_seconds
 from monitor.stats.degradation import sentence as degradation_sentence
 from monitor.stats.funnel import FunnelRun, JourneyFunnel, build, drop_clause, drop_sentences
 from monitor.stats.power import report_lines as power_lines
@@ -71,6 +72,7 @@ class ReportData:
     blocked: list[BlockedRuns] = field(default_factory=list)  # first attempts a bot defence refused (probe_error)
     coverage: list[EngineCoverage] = field(default_factory=list)  # help-page steps exercised, per engine
     degradation: list[str] = field(default_factory=list)  # each browser against its own past, and the target
+    alerts: list[str] = field(default_factory=list)  # per browser and the target: the alert states /metrics exports
     power: list[str] = field(default_factory=list)  # what the schedule in use detects, and how fast (computed)
 
     @property
@@ -135,8 +137,8 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
                               f"{format_p(c.p_adjusted)} (descriptive, one look)" + (f"; {clause}" if clause else "") + ".")
     recent = cycles_from_runs(r for r in all_runs if r[0] >= now - history_seconds(design))
     watched = list(browsers) or sorted({b for c in recent for _j, b in c.outcomes})
-    sequential = evaluate(recent, watched, design)
-    own = evaluate_degradation(recent, watched, interval)
+    sequential, own, alerts_now = all_verdicts(recent, watched, interval, alpha)  # what /metrics says
+    alert_lines = [alert_sentence(v) for v in alerts_now] if recent else []
     degradation = ([f"Every browser fails more often than it used to since {when(own.target_since)}: the extranet "
                     "itself degraded (per-browser alerts held back)."] if own.target else []) + \
         [degradation_sentence(r) for r in own.browsers]
@@ -167,7 +169,7 @@ def compute(store: Store, windows: Sequence[float], *, browsers: Sequence[str] =
     data.accounts = accounts_exhausted(window)
     data.blocked = blocked_runs(r.record for r in window if r.attempt == 1)
     data.coverage = coverage_rows(window)
-    data.degradation, data.power = degradation, power
+    data.degradation, data.power, data.alerts = degradation, power, alert_lines
     return data
 
 

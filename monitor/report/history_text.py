@@ -46,6 +46,9 @@ def render_text(data: ReportData) -> str:
                 lo, hi = r.interval
                 cells.append(f"{pct(r.ratio)} % [{pct(lo)}–{pct(hi)}] {r.trials}" if r.trials else "–")
             out.append(f"{j:<8}" + "".join(f"{c:>24}" for c in cells))
+    if data.alerts:
+        out += ["", "Alerts (what /metrics exports: failing now, or persistently worse)"]
+        out += [f"  {line}" for line in data.alerts]
     out += ["", "Verdict (always-valid, read after every cycle: false alarms under α per week)"]
     out += [f"  {data.verdict(v)}" for v in data.sequential] or ["  No browser pair has paired runs yet."]
     if data.degradation:

@@ -23,20 +23,22 @@ import numpy as np
 
 from fixtures.core.engine_names import display_name
 from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES
-from monitor.stats.alert_state import Hysteresis, alert_states, spell_start
+from monitor.stats.alert_state import Hysteresis, PersistentSeries, persistent_series, spell_start
 from monitor.stats.sequential import (
     BASELINE_LOOKBACK,
     Design,
+    ProcessEvidence,
     crossing,
-    detect,
     difference_interval,
     log_evalues,
+    plug_in,
     stable_segment,
 )
 
 WEEK = 7 * 86400.0
 WINDOW = 12 * 3600.0  # lifetime of an e-process: old evidence expires, a recovery shows within ~16 h
 RESTART = 4 * 3600.0  # a new e-process every 4 h
+RECOVERY_LOOKBACK = 48  # cycles of the better browser's rate a recovery is judged against (12 h of 15 min)
 HISTORY = 30 * 86400.0  # what the verdict reads: an alert held for days, a difference as old as a month
 
 
@@ -128,6 +130,7 @@ class PairVerdict:
     mean_before: float | None = None  # mean difference before that change
     mean_since: float | None = None  # mean difference over the stretch
     last_at: float | None = None  # start of the last cycle read
+    clean_since: float | None = None  # alert on but the runs look clean since (start of that cycle): recovering
 
     @property
     def claimed(self) -> bool:
@@ -141,8 +144,11 @@ class PairVerdict:
               f"{self.pairs} paired runs over that stretch)")
         if self.claimed:
             state = (f"evidence {_e(self.evidence)} ≥ {_e(self.threshold)}" if self.alarm else
-                     f"evidence {_e(self.evidence)} under {_e(self.threshold)} now, the alert held until a quiet day")
+                     f"evidence {_e(self.evidence)} under {_e(self.threshold)} now, the alert held until the runs "
+                     "show a recovery")
             on = f"; alert on since {_when(self.alert_since)}" if self.alert_since is not None else ""
+            if self.clean_since is not None:
+                on += f", recovered since {_when(self.clean_since)} (ends when the recent runs confirm it)"
             return f"{w} fails more often than {bt} {self.stretch()}: {state}{on}; {ci}."
         return (f"{w} vs {bt}: no evidence that they differ (evidence {_e(self.evidence)} < {_e(self.threshold)}) "
                 f"{self.stretch()}; {ci}.")
@@ -156,35 +162,58 @@ class PairVerdict:
         return (f"for at least {_days(days)}, as far back as the history goes (since {_when(self.since_at)})")
 
 
-def direction_series(cycles: Sequence[CycleOutcomes], a: str, b: str, design: Design,
-                     grid: tuple[np.ndarray, np.ndarray]) -> list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float]]:
-    """Both directions of one pair after every cycle: (worse, better, log evidence, origin, alert states, sign).
+@dataclass
+class Direction:
+    """One direction of a pair after every cycle: "``worse`` fails more often than ``better``"."""
 
-    The alert state after cycle t depends only on cycles up to t (plug-ins and starts are
-    predictable), so this series is what the report and ``/metrics`` would have said after each
-    cycle: simulations read it here, through the same code, instead of re-evaluating every prefix.
+    worse: str
+    better: str
+    sign: float  # +1 when ``worse`` is the pair's first browser (the differences' sign)
+    series: PersistentSeries  # state, evidence (restarted at each recovery), clean stretch, spell start
+
+    @property
+    def evidence(self) -> np.ndarray:
+        return self.series.evidence
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.series.on
+
+
+def direction_series(cycles: Sequence[CycleOutcomes], a: str, b: str, design: Design,
+                     grid: tuple[np.ndarray, np.ndarray]) -> list[Direction]:
+    """Both directions of one pair after every cycle (``monitor.stats.alert_state.persistent_series``).
+
+    The state after cycle t depends only on cycles up to t (plug-ins and starts are predictable),
+    so this series is what the report and ``/metrics`` would have said after each cycle:
+    simulations read it here, through the same code, instead of re-evaluating every prefix.
     """
     fa, fb, n, _ = paired_counts(cycles, a, b)
     return direction_series_from_counts(fa, fb, n, a, b, design, grid)
 
 
 def direction_series_from_counts(fa: np.ndarray, fb: np.ndarray, n: np.ndarray, a: str, b: str, design: Design,
-                                 grid: tuple[np.ndarray, np.ndarray]) -> list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float]]:
+                                 grid: tuple[np.ndarray, np.ndarray]) -> list[Direction]:
     starts, ends = grid
     hysteresis = Hysteresis.for_threshold(design.log_threshold, design.interval)
     sides = []
     for worse, better, x, y, sign in ((a, b, fa, fb, 1.0), (b, a, fb, fa, -1.0)):
-        evidence, origin = detect(log_evalues(x, y, n, design.lookback), starts, ends)
-        sides.append((worse, better, evidence, origin, alert_states(evidence, hysteresis), sign))
+        processes = ProcessEvidence(log_evalues(x, y, n, design.lookback), starts, ends)
+        # "Back to the better browser's rate": its smoothed rate over the last RECOVERY_LOOKBACK cycles.
+        series = persistent_series(processes.since, x, n, y, plug_in(y, n, RECOVERY_LOOKBACK), hysteresis)
+        sides.append(Direction(worse, better, sign, series))
     return sides
 
 
 def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: Design,
-             grid: tuple[np.ndarray, np.ndarray] | None = None) -> list[PairVerdict]:
+             grid: tuple[np.ndarray, np.ndarray] | None = None,
+             directions: dict[tuple[str, str], list[Direction]] | None = None) -> list[PairVerdict]:
     """One verdict per browser pair (the direction with more evidence), strongest first.
 
     ``grid`` overrides the time-anchored start cycles (index arrays ``starts``, ``ends``):
     ``calibrate --continuous`` runs cycles back to back and uses the design's cycle grid.
+    ``directions``: the pairs' series already computed over the same cycles and design
+    (``monitor.stats.alert_verdicts.alert_series``), so that a reader of both computes them once.
     """
     if not cycles:
         return []
@@ -196,13 +225,15 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
         fa, fb, n, diffs = paired_counts(cycles, a, b)
         if n.sum() == 0:
             continue
-        sides = direction_series_from_counts(fa, fb, n, a, b, design, grid)
+        sides = (directions or {}).get((a, b)) or direction_series_from_counts(fa, fb, n, a, b, design, grid)
         # The direction alerted about, else the one with more evidence.
-        chosen = max((0, 1), key=lambda i: (bool(sides[i][4][-1]), sides[i][2][-1]))
-        worse, better, evidence, origin, states, sign = sides[chosen]
+        chosen = max((0, 1), key=lambda i: (bool(sides[i].states[-1]), sides[i].evidence[-1]))
+        side = sides[chosen]
+        worse, better, evidence, states, sign = side.worse, side.better, side.evidence, side.states, side.sign
         top = evidence[-1]
-        other, other_states = sides[1 - chosen][2][-1], sides[1 - chosen][4]
+        other, other_states = sides[1 - chosen].evidence[-1], sides[1 - chosen].states
         began = spell_start(states)
+        clean_from = int(side.series.clean_from[-1])
         alarm = evidence >= design.log_threshold
         cross = crossing(alarm)
         # The verdict stands on the whole stable stretch of the difference: back to a change the
@@ -220,7 +251,8 @@ def evaluate(cycles: Sequence[CycleOutcomes], browsers: Sequence[str], design: D
                         not changed, design.alpha, math.exp(min(other, 700.0)),
                         bool(states[-1]), cycles[began].started_at if began is not None else None,
                         bool(other_states[-1]), changed, float(before.mean()) if before.size else None,
-                        float(d.mean()) if d.size else None, cycles[-1].started_at)
+                        float(d.mean()) if d.size else None, cycles[-1].started_at,
+                        cycles[clean_from].started_at if 0 <= clean_from < len(cycles) else None)
         out.append(v)
     out.sort(key=lambda v: -v.evidence)
     return out

@@ -175,6 +175,31 @@ def detect(log_e: np.ndarray, starts: Sequence[int] | np.ndarray,
     return np.where(origin >= 0, evidence, 0.0), origin
 
 
+class ProcessEvidence:
+    """One series' e-processes, each read on its own: the evidence after cycle ``t`` from those
+    started at cycle ``s`` or later (``monitor.stats.alert_state.persistent_series`` restarts the
+    evidence at a recovery by reading only these: a subset of the same e-processes)."""
+
+    def __init__(self, log_e: np.ndarray, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray) -> None:
+        log_e = np.asarray(log_e, dtype=float)  # (alternatives, T): one series
+        T = log_e.shape[-1]
+        cum = np.concatenate([np.zeros(log_e.shape[:-1] + (1,)), np.cumsum(log_e, -1)], -1)
+        log_w = np.log(WEIGHTS)[:, None]
+        self.live: list[list[tuple[int, float]]] = [[] for _ in range(T)]  # per cycle: (start, log value)
+        for start, end in zip(np.asarray(starts, int).tolist(), np.asarray(ends, int).tolist(), strict=True):
+            stop = min(end, T - 1) + 1
+            if start >= stop:
+                continue
+            values = np.logaddexp.reduce(log_w + cum[:, start + 1:stop + 1] - cum[:, start:start + 1], axis=0)
+            for t, v in zip(range(start, stop), values.tolist(), strict=True):
+                self.live[t].append((start, v))
+
+    def since(self, t: int, first: int) -> float:
+        """Log of the largest live e-process started at ``first`` or later (0 when none: e = 1)."""
+        best = max((v for s, v in self.live[t] if s >= first), default=None)
+        return 0.0 if best is None else best
+
+
 def crossing(alarm: np.ndarray) -> int | None:
     """Index of the cycle where the current (last) run of alarms began, or None if not alarmed now."""
     alarm = np.asarray(alarm, dtype=bool)

@@ -217,3 +217,22 @@ def test_blocked_runs_are_counted_by_product_and_left_out_of_probe_success(tmp_p
     assert value(fams, "probe_success", journey="J1", browser="chromium") == 1  # the refusal judged nothing
     text = generate_latest(make_registry(StoreCollector(path))).decode()
     assert "14759836281739927441" not in text  # the reference id is the record's, never a label
+
+
+@pytest.mark.parametrize("down, per_browser, target", [
+    ({"chromium": 0.0, "firefox": 0.98}, {"chromium": 1.0, "firefox": 0.0}, 0.0),  # one browser failing now
+    ({"chromium": 0.0, "firefox": 0.0}, {"chromium": 0.0, "firefox": 0.0}, 1.0),  # every browser: the target's
+])
+def test_failing_now_per_browser_or_the_targets(tmp_path: Path, down: dict, per_browser: dict, target: float) -> None:
+    """2 h at 98 %, then 1 h where ``down`` holds (success rates): the incident gauges (issue #29)."""
+    import time
+
+    from support.synthetic import populate
+    path, now = tmp_path / "incident.db", time.time()
+    with Store.open_writer(path) as store:
+        populate(store, cycles=8, end=now - 3600, rates={"chromium": 0.98, "firefox": 0.98}, probe_error_rate=0, seed=1)
+        populate(store, cycles=4, end=now, rates=down, probe_error_rate=0, seed=2)
+    fams = scrape(path, browsers=["chromium", "firefox"])
+    for browser, expected in per_browser.items():
+        assert value(fams, "extranet_browser_incident", browser=browser) == expected, browser
+    assert value(fams, "extranet_target_incident") == target

@@ -43,6 +43,11 @@ def test_prints_the_two_benchmark_lines() -> None:
     assert len(spells) == 2 and "for a stable 0.2 vs 0.1 difference" in spells[0]
     assert float(spells[0].split()[4]) <= 1.2
     assert any(line.startswith("detection delay (own baseline): median ") for line in lines)
+    # Issue #29: how soon the exported alert ends after a recovery, median and p90 in hours.
+    [end] = [line for line in lines if line.startswith("alert end after recovery: ")]
+    outage, back = end.split(" after a 3-hour outage")[0], end.split("; ")[1]
+    assert float(outage.split("median ")[1].split(" h")[0]) <= 1.0  # the outage: within the hour
+    assert "p90" in outage and back.startswith("median ") and "after 30 % → 2 %" in back
 
 
 def test_bad_arguments_are_a_config_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -143,3 +143,35 @@ def test_from_stored_outcomes_one_browser_then_the_target() -> None:
     both = history(lambda i: {"chromium": 0.1 if i < 300 else 0.5, "firefox": 0.1 if i < 300 else 0.5}, 330, seed=2)
     got = evaluate_degradation(both, ["chromium", "firefox"], 900.0)
     assert got.target and not any(r.alert for r in got.browsers)
+
+
+def rhythm_counts(days: int, seed: int) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """Every browser 3 % by night, 15 % by day (07:00–19:00 UTC), 8 journeys per 15-min cycle."""
+    rng = np.random.default_rng(seed)
+    times = 1_790_035_200.0 + 900.0 * np.arange(96 * days)  # from a UTC midnight
+    hour = (times % 86400) / 3600
+    p = np.where((hour >= 7) & (hour < 19), 0.15, 0.03)
+    n = np.full(times.size, 8.0)
+    return {b: (rng.binomial(8, p).astype(float), n) for b in ("chromium", "firefox")}, times
+
+
+def test_a_daily_rhythm_on_every_browser_is_not_a_degradation() -> None:
+    """Issue #29: three weeks of a 3 % / 15 % night/day rhythm, four seeds: with the time-of-day baseline
+    no target alert and at most the detector's own false alarms per browser (~0.15 a month: ≤ 1 in these 16
+    browser-weeks); the whole-week baseline (the control) calls days degradations."""
+    from monitor.stats.degradation import own_series_from_counts
+    per_browser = 0
+    for seed in (1, 2, 3, 4):
+        counts, times = rhythm_counts(21, seed)
+        got = own_series_from_counts(counts, times, 900.0)
+        per_browser += sum(int(spells(got.per[b][672:])) for b in counts)
+        assert not got.target[672:].any()
+        f, n = counts["chromium"]
+        by_day = ((times % 86400) / 3600 >= 10) & ((times % 86400) / 3600 < 16)
+        slot, _ = baseline_rate(f, n, D, times)
+        flat, _ = baseline_rate(f, n, D)
+        assert 0.14 < np.median(slot[672:][by_day[672:]]) < 0.19  # by day, the past days' daytime
+        assert np.median(flat[672:][by_day[672:]]) < 0.11  # the whole week: nights included
+        daily = cusum(np.where(by_day, log_likelihood_ratios(f, n, D), 0.0))
+        assert (daily[672:] >= math.log(D.arl)).any()  # the control: judged against the whole week, days alarm
+    assert per_browser <= 1

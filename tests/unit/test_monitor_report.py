@@ -45,6 +45,11 @@ def test_terminal_report(db: Path) -> None:
                         r"failure rate ([+-]?\d+) to \+(\d+) points \(always-valid 95 %, \d+ paired runs over that stretch\)", text)
     assert verdict, text
     assert int(verdict.group(4)) <= 27 <= int(verdict.group(5))  # truth: 98 % − 71 % = 27 points
+    # The alerts /metrics exports (issue #29): which answer is on, since when; none is ending here.
+    assert "Alerts (what /metrics exports: failing now, or persistently worse)" in text
+    assert re.search(r"  Chromium: alert on — persistently worse \(than another browser or its own past\) since "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\.\n", text), text
+    assert "  Firefox: no alert (not failing now, not persistently worse)." in text
     # Each browser against its own past, and what this schedule can detect (computed, not typed in).
     assert "Each browser against its own past (always-valid change detector)" in text
     assert re.search(r"Chromium: no change against its own past \(evidence \S+ < \S+\)", text), text
@@ -72,6 +77,7 @@ def test_html_report_via_cli(db: Path, tmp_path: Path, capsys: pytest.CaptureFix
     for svg in re.findall(r"<svg.*?</svg>", page, re.S):
         ET.fromstring(svg)  # well-formed inline SVG
     assert "Trend per day" in page and "Recent non-successes" in page
+    assert re.search(r'<ul id="alerts"><li>Chromium: alert on — persistently worse', page)
 
 
 def test_rate_chart_draws_interval_whiskers() -> None:
