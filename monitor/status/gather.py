@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES, Outcome
+from fixtures.core.outcomes import JUDGED_OUTCOMES, TARGET_FAILURES, Blocked, Outcome
 from fixtures.core.placement import Placement
 from fixtures.core.procedure import FORGOTTEN_IDENTIFIER, PASSWORD_RESET
 from monitor import metrics
@@ -19,7 +19,7 @@ from monitor.store.results_db import Store, StoreError
 
 #: The failure class of an attempt the target's side refused to let the monitor make (a firewall,
 #: a bot wall): the prober's branch adds it to fixtures.core.outcomes; until then it is matched by name.
-BLOCKED_CLASSES = frozenset({"blocked"})
+BLOCKED_CLASSES = frozenset({Blocked.failure_class})
 #: The mails of the recovery procedure the page speaks of (« J'ai oublié mon identifiant / mot de passe »).
 RECOVERY_MAILS = frozenset({FORGOTTEN_IDENTIFIER, PASSWORD_RESET})
 
@@ -55,13 +55,20 @@ def _read(store: Store, base: Facts, browsers: Sequence[str], alpha: float, verd
         mine = [(ts, cid, r) for ts, cid, r in runs if r.browser == b]
         judged = [r for _ts, _cid, r in mine if r.first in JUDGED_OUTCOMES]
         failing = probe_success.get(b)
-        failing_now = failing is not None and failing == 0.0
+        v = verdicts.alert_of(b)  # the incident state ("failing now") and the persistent comparison
+        incident = bool(v and v.incident)
+        failing_now = incident or (failing is not None and failing == 0.0)
         out.append(BrowserFacts(
             b, succeeded=sum(r.first == Outcome.SUCCESS.value for r in judged), judged=len(judged), failing_now=failing_now,
-            failing_since=_streak_start(mine) if failing_now else None, alert=verdicts.browser_alert(b),
-            alert_since=verdicts.alert_since(b), worse_than=tuple(verdicts.worse_than(b)), blocked=_blocked(mine)))
+            failing_since=(v.incident_since if v and incident else _streak_start(mine) if failing_now else None),
+            alert=bool(v and v.persistent), alert_since=v.persistent_since if v and v.persistent else None,
+            worse_than=tuple(verdicts.worse_than(b)), clean_since=v.clean_since if v else None,
+            blocked=_blocked(mine)))
+    target = verdicts.alerts[-1] if verdicts.alerts else None  # the target's verdict comes last (monitor.verdicts)
     return Facts(now=now, interval=base.interval, last_cycle_at=store.last_completed_cycle_ts(),
-                 browsers=tuple(out), target_degraded=verdicts.own.target,
+                 browsers=tuple(out), target_failing=bool(target and target.incident),
+                 target_failing_since=target.incident_since if target and target.incident else None,
+                 target_degraded=verdicts.own.target,
                  target_degraded_since=verdicts.own.target_since, mail=_mail(store, now),
                  link_validity=link_validity(store, now), maintenance=base.maintenance, location=base.location)
 
