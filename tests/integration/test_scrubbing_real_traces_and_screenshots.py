@@ -19,26 +19,12 @@ from urllib.parse import parse_qs, quote_plus
 
 import pytest
 from PIL import Image
+from support.secret_samples import BROWSER_FORM_PASSWORD, IDENTIFIER, PASSWORD, TOKEN, registry
 
 from fixtures.engines.resolve import resolve_engine
 from fixtures.secrets.capture import FULL_PAGE_CAP, masked_screenshot, start_tracing, stop_tracing
 from fixtures.secrets.registry import MASK, SecretRegistry
 from fixtures.secrets.scrubber import scrub_trace
-
-# A password using every character whose encoding differs between encoders: space (+ or %20),
-# '*' and '~' (browser form encoding vs quote_plus), 'é' (utf-8, \u00e9), and & " < > ' (HTML/JSON).
-PASSWORD = "S3cret Pass*~é&\"<x>'"
-IDENTIFIER = "AP7K2M9Q4X"
-TOKEN = "tok_Zq9xW2v-Lm4Np7Rs1Tu8"
-BROWSER_FORM_PASSWORD = "S3cret+Pass*%7E%C3%A9%26%22%3Cx%3E%27"  # what Chromium and Firefox POST
-
-
-def registry(*values: str | None) -> SecretRegistry:
-    secrets = SecretRegistry()
-    for value in values:
-        secrets.add(value)
-    return secrets
-
 
 # --------------------------------------------------------------------------- registry and variants
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from support.exporter_store import two_cycle_store, value
 
 from fixtures.core.blocking import PRODUCTS, Block
-from fixtures.core.contract import JourneyResult, MailLatency, Step
+from fixtures.core.contract import JourneyResult, Step
 from fixtures.core.coverage import STATES
 from fixtures.core.signature import Signature
 from fixtures.core.steps import OUVRIR_LIEN_NOUVEAU_MOT_DE_PASSE, STEP_IDS
@@ -27,36 +28,9 @@ def scrape(db: Path, **kw) -> dict:
     return fams
 
 
-def value(fams: dict, family: str, **labels: str) -> float:
-    """The sample of ``family`` (counters: its ``_total``) with exactly these labels."""
-    for s in fams[family].samples:
-        if s.name in (family, family + "_total") and s.labels == labels:
-            return s.value
-    raise KeyError((family, labels))
-
-
 @pytest.fixture()
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "m.db"
-    with Store.open_writer(path) as store:
-        c1 = store.start_cycle(["J1", "N1"], ["chromium", "firefox"])
-        store.record_attempt(c1, 1, [
-            JourneyResult("J1", "chromium", "failure", failure_class="assertion", duration_seconds=4.0,
-                          message="user AP7K2M9Q4X at https://x.invalid/reinitialisation/tok"),
-            JourneyResult("J1", "firefox", "success", duration_seconds=3.0,
-                          mail_latencies=(MailLatency("identifiant", 1.5, 2.0), MailLatency("activation", 40.0, 41.0)),
-                          spam_scores=(0.4, 2.5)),
-            JourneyResult("N1", "firefox", "success", duration_seconds=0.5, incident_notice=True),
-            JourneyResult("https://evil.example/AP7K2M9Q4X", "chromium", "success"),
-        ])
-        store.record_attempt(c1, 2, [JourneyResult("J1", "chromium", "success", duration_seconds=5.0)])
-        store.finish_cycle(c1, "completed", now=1_800_000_000.0)
-        c2 = store.start_cycle(["J1"], ["chromium", "firefox"])
-        store.record_attempt(c2, 1, [JourneyResult("J1", "chromium", "probe_error", failure_class="cycle_timeout"),
-                                     JourneyResult("J1", "firefox", "failure", failure_class="assertion")])
-        store.record_cycle_error("cycle_timeout")
-        store.finish_cycle(c2, "timeout")
-    return path
+    return two_cycle_store(tmp_path / "m.db")
 
 
 def test_metrics_from_the_store(db: Path) -> None:
