@@ -38,7 +38,9 @@ def test_once_success_exit_0_with_junit_and_json(tmp_path: Path) -> None:
     assert summary["status"] == "completed" and summary["exit_code"] == 0
     flaky = [r for r in summary["runs"] if r["flaky"]]
     assert flaky == [{"journey": "J1", "browser": "chromium", "first_outcome": "failure", "final_outcome": "success",
-                      "attempts": 2, "flaky": True, "failure_class": "assertion"}]
+                      "attempts": 2, "flaky": True, "failure_class": "assertion",
+                      # the fake child's steps carry a prober time and no browser time (no page it could measure)
+                      "browser_seconds": None, "prober_seconds": 1.5}]
     root = ET.parse(tmp_path / "j.xml").getroot()
     assert root.get("tests") == "4" and root.get("failures") == "0" and root.get("errors") == "0"
     case = root.find(".//testsuite[@name='chromium']/testcase[@name='J1']")
