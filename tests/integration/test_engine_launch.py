@@ -6,10 +6,10 @@ Playwright's own builds are installed. The resolution rules alone: tests/unit/te
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
+from support.fake_browsers import NO_PLAYWRIGHT_BUILDS, make_executable
 
 from fixtures.engines import resolve as engines
 from fixtures.engines.resolve import (
@@ -21,16 +21,6 @@ from fixtures.engines.resolve import (
     resolve_all,
     resolve_engine,
 )
-
-NO_PLAYWRIGHT_BUILDS: dict[str, str | None] = {name: None for name in ENGINE_NAMES}
-
-
-def make_executable(path: Path, body: str = "#!/bin/sh\necho 'Fake Browser 1.2.3'\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
-
 
 # --------------------------------------------------------------------------- this machine
 

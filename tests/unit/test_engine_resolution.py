@@ -4,23 +4,14 @@ Resolution through the real driver, and real launches: tests/integration/test_en
 """
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
+from support.fake_browsers import NO_PLAYWRIGHT_BUILDS, make_executable
 
 from fixtures.core.outcomes import EngineUnavailable, Outcome
 from fixtures.engines import resolve as engines
-from fixtures.engines.resolve import CHROMIUM_ARGS, ENGINE_NAMES, Engine, check_launch, resolve_engine
-
-NO_PLAYWRIGHT_BUILDS: dict[str, str | None] = {name: None for name in ENGINE_NAMES}
-
-
-def make_executable(path: Path, body: str = "#!/bin/sh\necho 'Fake Browser 1.2.3'\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
+from fixtures.engines.resolve import CHROMIUM_ARGS, Engine, check_launch, resolve_engine
 
 
 def test_webkit_without_playwright_build_nor_webkitgtk_is_unavailable_with_the_install_hint(
